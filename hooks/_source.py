@@ -1,0 +1,63 @@
+"""One file as the checks see it: read once, decoded once, parsed once."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Match:
+    """A raw hit of a check inside one file; the engine turns it into a Finding."""
+
+    line: int  # 1-based
+    col: int = 1  # 1-based, in characters
+    values: dict[str, str] = field(default_factory=dict)  # message placeholders
+    end_line: int | None = None
+
+
+class SourceFile:
+    """A file's text with lazily computed views shared by every rule that looks at it."""
+
+    def __init__(self, path: str, text: str, *, repo_files: frozenset[str] = frozenset()) -> None:
+        self.path = path  # repo-relative, forward slashes
+        self.text = text
+        self.repo_files = repo_files
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @property
+    def is_python(self) -> bool:
+        return self.path.endswith((".py", ".pyi"))
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """The stdlib syntax tree, or None when the file does not parse."""
+        if not self.is_python:
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse(self.text, filename=self.path)
+        except (SyntaxError, ValueError):
+            return None
+
+    def line_text(self, line: int) -> str:
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1]
+        return ""
+
+    def char_col(self, line: int, byte_offset: int) -> int:
+        """ast gives UTF-8 byte offsets; findings use 1-based character columns."""
+        text = self.line_text(line)
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+    def segment(self, node: ast.AST) -> str:
+        got = ast.get_source_segment(self.text, node)
+        return got if got is not None else ast.unparse(node)
