@@ -58,6 +58,27 @@ class SourceFile:
             return byte_offset + 1
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
 
+    @cached_property
+    def _byte_lines(self) -> list[bytes]:
+        return [line.encode("utf-8") for line in self.text.splitlines(keepends=True)]
+
     def segment(self, node: ast.AST) -> str:
-        got = ast.get_source_segment(self.text, node)
-        return got if got is not None else ast.unparse(node)
+        """The exact source text of a node (falls back to ast.unparse for synthetic nodes)."""
+        lineno = getattr(node, "lineno", None)
+        end = getattr(node, "end_lineno", None)
+        col = getattr(node, "col_offset", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if lineno is None or end is None or col is None or end_col is None:
+            return ast.unparse(node)
+        blines = self._byte_lines
+        if end > len(blines):
+            return ast.unparse(node)
+        if lineno == end:
+            raw = blines[lineno - 1][col:end_col]
+        else:
+            raw = (
+                blines[lineno - 1][col:]
+                + b"".join(blines[lineno : end - 1])
+                + blines[end - 1][:end_col]
+            )
+        return raw.decode("utf-8", "replace")

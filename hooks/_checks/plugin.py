@@ -1,0 +1,53 @@
+"""`plugin`: a named function in `hooks._plugins` for what data cannot express."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .._source import Match, SourceFile
+from . import CheckError, CheckKind, register
+
+PluginFunction = Callable[[SourceFile, Mapping[str, Any]], Iterable[Match]]
+
+
+class PluginChecker:
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        spec = fields.get("function")
+        if not isinstance(spec, str) or spec.count(":") != 1:
+            raise CheckError("function", "'function' must be 'module:function' in hooks._plugins")
+        module_name, func_name = spec.split(":")
+        try:
+            module = importlib.import_module(f"hooks._plugins.{module_name}")
+        except ImportError as exc:
+            raise CheckError("function", f"no plugin module {module_name!r}: {exc}") from None
+        func = getattr(module, func_name, None)
+        if not callable(func):
+            raise CheckError(
+                "function", f"plugin module {module_name!r} has no function {func_name!r}"
+            )
+        self.func: PluginFunction = func
+        options = fields.get("options", {})
+        if not isinstance(options, Mapping):
+            raise CheckError("options", "'options' must be a mapping")
+        self.options = dict(options)
+
+    def admits(self, source: SourceFile) -> bool:
+        return True
+
+    def check_file(self, source: SourceFile) -> Iterable[Match]:
+        if source.is_python and source.tree is None:
+            return ()
+        return self.func(source, self.options)
+
+
+register(
+    CheckKind(
+        name="plugin",
+        fields=frozenset({"function", "options"}),
+        required=frozenset({"function"}),
+        compile=PluginChecker,
+        default_files=("**/*.py",),
+    )
+)

@@ -1,0 +1,469 @@
+"""`python`: structural patterns written as Python code, matched on the stdlib syntax tree.
+
+A pattern such as `uvicorn.run(..., reload=True)` is parsed once with `ast`; `$X` metavariables become
+placeholder names, `...` stays the Ellipsis it parses to. The engine walks each file's tree once and
+offers every node to the patterns registered for its type (see `node_types`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .._source import Match, SourceFile
+from . import CheckError, CheckKind, register
+
+MV_PREFIX = "__MV_"
+ANY_ARGS = "__ANY_ARGS__"
+_MV_RX = re.compile(r"\$([A-Z_][A-Z0-9_]*)")
+_DEF_ANY_ARGS_RX = re.compile(r"(\bdef\s+[\w$]+\s*)\(\s*\.\.\.\s*\)")
+# fields a pattern may leave out and still match code that has them (decorators, else branches...)
+_OPTIONAL_FIELDS = frozenset(
+    {"decorator_list", "returns", "type_comment", "type_params", "orelse", "finalbody", "name"}
+)
+_SKIP_FIELDS = frozenset({"ctx", "type_comment", "kind"})
+_STRING_RX_PREFIX = "=~/"
+
+Env = dict[str, Any]
+
+
+class PatternError(ValueError):
+    pass
+
+
+def _is_mv(name: object) -> bool:
+    return isinstance(name, str) and name.startswith(MV_PREFIX)
+
+
+def _is_ellipsis(node: object) -> bool:
+    if isinstance(node, ast.Expr):
+        node = node.value
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Structural equality of two bound values, ignoring positions and load/store context."""
+    if isinstance(a, ast.AST):
+        if type(a) is not type(b):
+            return False
+        return all(
+            _same(getattr(a, f, None), getattr(b, f, None))
+            for f in a._fields
+            if f not in _SKIP_FIELDS
+        )
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_same, a, b))
+    return type(a) is type(b) and a == b
+
+
+class Pattern:
+    """One compiled pattern: a root node (or a statement sequence) plus its literal words."""
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str) or not text.strip():
+            raise PatternError("a pattern must be non-empty Python code")
+        self.text = text
+        source = _DEF_ANY_ARGS_RX.sub(lambda m: f"{m.group(1)}(*{ANY_ARGS})", text)
+        source = _MV_RX.sub(lambda m: MV_PREFIX + m.group(1), source)
+        try:
+            module = ast.parse(_dedent(source))
+        except SyntaxError as exc:
+            raise PatternError(
+                f"pattern is not valid Python: {exc.msg} in {text.strip()!r}"
+            ) from None
+        body: list[ast.stmt] = module.body
+        self.sequence: list[ast.stmt] | None = None
+        root: ast.AST
+        if len(body) == 1:
+            root = body[0].value if isinstance(body[0], ast.Expr) else body[0]
+        else:
+            self.sequence = body
+            root = next((s for s in body if not _is_ellipsis(s)), body[0])
+        self.root = root
+        if (isinstance(root, ast.Name) and _is_mv(root.id)) or _is_ellipsis(root):
+            raise PatternError(
+                f"pattern {text.strip()!r} would match everything; anchor it on code"
+            )
+        self.node_type: type[ast.AST] = type(root)
+        self.literals = _literals(module)
+
+    def match(self, node: ast.AST, env: Env) -> Env | None:
+        if self.sequence is not None:
+            return None  # sequences are matched through match_sequence
+        return _match(self.root, node, dict(env))
+
+    def match_sequence(self, stmts: list[ast.stmt], start: int, env: Env) -> Env | None:
+        assert self.sequence is not None
+        pat = list(self.sequence) + [ast.Expr(ast.Constant(Ellipsis))]
+        return _match_list(pat, stmts[start:], dict(env))
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text).strip("\n") + "\n"
+
+
+def _literals(module: ast.AST) -> frozenset[str]:
+    """Words any matching file must contain: names, attributes, keywords and plain strings."""
+    words: set[str] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name) and not _is_mv(node.id):
+            words.add(node.id)
+        elif isinstance(node, ast.Attribute) and not _is_mv(node.attr):
+            words.add(node.attr)
+        elif isinstance(node, ast.keyword) and node.arg and not _is_mv(node.arg):
+            words.add(node.arg)
+        elif isinstance(node, ast.alias) and not _is_mv(node.name) and node.name != "*":
+            words.add(node.name.split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not _is_mv(node.name):
+            words.add(node.name)
+        elif isinstance(node, ast.ImportFrom) and node.module and not _is_mv(node.module):
+            words.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            value = node.value
+            if value != "..." and not value.startswith(_STRING_RX_PREFIX) and value.isprintable():
+                if "\\" not in value and "'" not in value and '"' not in value:
+                    words.add(value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            words.add(str(node.value))
+    words.discard(ANY_ARGS)
+    return frozenset(w for w in words if w)
+
+
+def _bind(name: str, value: Any, env: Env) -> Env | None:
+    key = name[len(MV_PREFIX) :]
+    if key in env:
+        return env if _same(env[key], value) else None
+    env[key] = value
+    return env
+
+
+def _match(p: Any, t: Any, env: Env) -> Env | None:  # noqa: C901 - a dispatcher, read top to bottom
+    if isinstance(p, ast.AST):
+        if isinstance(p, ast.Name) and _is_mv(p.id):
+            return _bind(p.id, t, env) if isinstance(t, ast.expr) else None
+        if isinstance(p, ast.Constant):
+            if p.value is Ellipsis and isinstance(t, ast.expr):
+                return env
+            if (
+                isinstance(p.value, str)
+                and isinstance(t, ast.Constant)
+                and isinstance(t.value, str)
+            ):
+                if p.value == "...":
+                    return env
+                if p.value.startswith(_STRING_RX_PREFIX) and p.value.endswith("/"):
+                    return env if re.search(p.value[3:-1], t.value) else None
+            if not isinstance(t, ast.Constant):
+                return None
+            ok = type(p.value) is type(t.value) and p.value == t.value
+            return env if ok else None
+        if isinstance(p, ast.Expr) and isinstance(p.value, ast.Name) and _is_mv(p.value.id):
+            return _bind(p.value.id, t, env) if isinstance(t, ast.stmt) else None
+        if type(p) is not type(t):
+            if isinstance(p, ast.FunctionDef) and isinstance(t, ast.AsyncFunctionDef):
+                pass
+            elif isinstance(p, ast.With) and isinstance(t, ast.AsyncWith):
+                pass
+            elif isinstance(p, ast.For) and isinstance(t, ast.AsyncFor):
+                pass
+            else:
+                return None
+        if isinstance(p, ast.arguments):
+            if p.vararg is not None and p.vararg.arg == ANY_ARGS:
+                return env
+        if isinstance(p, ast.Call):
+            return _match_call(p, t, env)
+        for field in p._fields:
+            if field in _SKIP_FIELDS:
+                continue
+            pv = getattr(p, field, None)
+            tv = getattr(t, field, None)
+            if field in _OPTIONAL_FIELDS and (pv is None or pv == []):
+                continue
+            if isinstance(pv, list):
+                if not isinstance(tv, list):
+                    return None
+                if field == "handlers":
+                    got = _match_subsequence(pv, tv, env)
+                else:
+                    got = _match_list(pv, tv, env)
+            else:
+                got = _match(pv, tv, env)
+            if got is None:
+                return None
+            env = got
+        return env
+    if _is_mv(p):
+        return _bind(p, t, env) if isinstance(t, str) else None
+    return env if p == t else None
+
+
+def _match_list(ps: list[Any], ts: list[Any], env: Env) -> Env | None:
+    if not ps:
+        return env if not ts else None
+    head = ps[0]
+    if _is_ellipsis(head):
+        if len(ps) == 1:
+            return env
+        for i in range(len(ts) + 1):
+            got = _match_list(ps[1:], ts[i:], dict(env))
+            if got is not None:
+                return got
+        return None
+    if not ts:
+        return None
+    got = _match(head, ts[0], dict(env))
+    if got is None:
+        return None
+    return _match_list(ps[1:], ts[1:], got)
+
+
+def _match_subsequence(ps: list[Any], ts: list[Any], env: Env) -> Env | None:
+    if not ps:
+        return env
+    for i, t in enumerate(ts):
+        got = _match(ps[0], t, dict(env))
+        if got is not None:
+            rest = _match_subsequence(ps[1:], ts[i + 1 :], got)
+            if rest is not None:
+                return rest
+    return None
+
+
+def _match_call(p: ast.Call, t: Any, env: Env) -> Env | None:
+    if not isinstance(t, ast.Call):
+        return None
+    got = _match(p.func, t.func, env)
+    if got is None:
+        return None
+    open_args = any(_is_ellipsis(a) for a in p.args)
+    pos_pattern = [a for a in p.args]
+    t_args = list(t.args)
+    got = _match_list(pos_pattern, t_args, got)
+    if got is None:
+        return None
+    remaining = list(t.keywords)
+    for kw in p.keywords:
+        for i, tk in enumerate(remaining):
+            if kw.arg is None:
+                if tk.arg is not None:
+                    continue
+            elif tk.arg is None:
+                continue
+            elif not _is_mv(kw.arg) and kw.arg != tk.arg:
+                continue
+            trial = dict(got)
+            if kw.arg is not None and _is_mv(kw.arg):
+                trial2 = _bind(kw.arg, tk.arg, trial)
+                if trial2 is None:
+                    continue
+                trial = trial2
+            matched = _match(kw.value, tk.value, trial)
+            if matched is not None:
+                got = matched
+                del remaining[i]
+                break
+        else:
+            return None
+    if remaining and not open_args:
+        return None
+    return got
+
+
+def _as_list(value: Any, key: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise CheckError(key, f"'{key}' must be a pattern or a list of patterns")
+
+
+def _compile_patterns(value: Any, key: str) -> list[Pattern]:
+    try:
+        return [Pattern(text) for text in _as_list(value, key)]
+    except PatternError as exc:
+        raise CheckError(key, str(exc)) from None
+
+
+class PythonChecker:
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        if ("pattern" in fields) == ("pattern-either" in fields):
+            raise CheckError(None, "give exactly one of 'pattern' and 'pattern-either'")
+        key = "pattern" if "pattern" in fields else "pattern-either"
+        self.positives = _compile_patterns(fields[key], key)
+        if key == "pattern" and len(self.positives) != 1:
+            raise CheckError(
+                "pattern", "'pattern' takes one pattern; use 'pattern-either' for several"
+            )
+        self.negatives = (
+            _compile_patterns(fields["pattern-not"], "pattern-not")
+            if "pattern-not" in fields
+            else []
+        )
+        self.inside = (
+            _compile_patterns(fields["pattern-inside"], "pattern-inside")
+            if "pattern-inside" in fields
+            else []
+        )
+        self.not_inside = (
+            _compile_patterns(fields["pattern-not-inside"], "pattern-not-inside")
+            if "pattern-not-inside" in fields
+            else []
+        )
+        for pat in self.inside + self.not_inside:
+            if pat.sequence is not None:
+                raise CheckError(
+                    "pattern-inside", "inside-patterns must be a single statement or expression"
+                )
+        self.regexes = _metavariable_regexes(fields.get("metavariable-regex"))
+        self.sequences = [p for p in self.positives if p.sequence is not None]
+        self.by_type: dict[type[ast.AST], list[Pattern]] = {}
+        for pat in self.positives:
+            if pat.sequence is None:
+                for node_type in _node_types(pat.node_type):
+                    self.by_type.setdefault(node_type, []).append(pat)
+        types: set[type[ast.AST]] = set(self.by_type)
+        if self.sequences:
+            types.update(_BODY_OWNERS)
+        self.node_types = tuple(types)
+        self._literal_sets = [p.literals for p in self.positives]
+
+    def admits(self, source: SourceFile) -> bool:
+        text = source.text
+        return any(all(w in text for w in words) for words in self._literal_sets)
+
+    def match_node(
+        self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile
+    ) -> Match | None:
+        for pat in self.by_type.get(type(node), ()):
+            for candidate in _alternatives(node):
+                env = pat.match(candidate, {})
+                if env is not None and self._accept(node, env, ancestors, source):
+                    return self._to_match(node, env, source)
+        if self.sequences:
+            for field in ("body", "orelse", "finalbody"):
+                stmts = getattr(node, field, None)
+                if not isinstance(stmts, list) or not stmts or not isinstance(stmts[0], ast.stmt):
+                    continue
+                for pat in self.sequences:
+                    for start in range(len(stmts)):
+                        env = pat.match_sequence(stmts, start, {})
+                        if env is not None and self._accept(
+                            stmts[start], env, ancestors + [node], source
+                        ):
+                            return self._to_match(stmts[start], env, source)
+        return None
+
+    def _accept(
+        self, node: ast.AST, env: Env, ancestors: list[ast.AST], source: SourceFile
+    ) -> bool:
+        for neg in self.negatives:
+            if neg.sequence is None and neg.match(node, env) is not None:
+                return False
+        for inside in self.inside:
+            found = None
+            for anc in reversed(ancestors):
+                found = inside.match(anc, env)
+                if found is not None:
+                    env.update(found)
+                    break
+            if found is None:
+                return False
+        for not_inside in self.not_inside:
+            if any(not_inside.match(anc, env) is not None for anc in ancestors):
+                return False
+        for name, rx in self.regexes:
+            if name not in env:
+                return False
+            if not rx.search(_text(env[name], source)):
+                return False
+        return True
+
+    def _to_match(self, node: ast.AST, env: Env, source: SourceFile) -> Match:
+        line = getattr(node, "lineno", 1)
+        col = source.char_col(line, getattr(node, "col_offset", 0))
+        values = {name: _text(value, source) for name, value in env.items()}
+        return Match(line, col, values, getattr(node, "end_lineno", None))
+
+
+def _alternatives(node: ast.AST) -> list[ast.AST]:
+    """`import a, b` is matched name by name, so `import $M` can bind each of them."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)) and len(node.names) > 1:
+        out: list[ast.AST] = [node]
+        for alias in node.names:
+            one = (
+                ast.Import(names=[alias])
+                if isinstance(node, ast.Import)
+                else ast.ImportFrom(module=node.module, names=[alias], level=node.level)
+            )
+            out.append(ast.copy_location(one, node))
+        return out
+    return [node]
+
+
+def _text(value: Any, source: SourceFile) -> str:
+    return source.segment(value) if isinstance(value, ast.AST) else str(value)
+
+
+def _metavariable_regexes(value: Any) -> list[tuple[str, re.Pattern[str]]]:
+    if value is None:
+        return []
+    items: list[tuple[Any, Any]]
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+        items = [(v.get("metavariable"), v.get("regex")) for v in value]
+    else:
+        raise CheckError("metavariable-regex", "'metavariable-regex' must map $NAME to a regex")
+    out = []
+    for name, rx in items:
+        if not isinstance(name, str) or not _MV_RX.fullmatch(name):
+            raise CheckError("metavariable-regex", f"{name!r} is not a metavariable like $NAME")
+        if not isinstance(rx, str):
+            raise CheckError("metavariable-regex", f"the regex for {name} must be a string")
+        try:
+            out.append((name[1:], re.compile(rx)))
+        except re.error as exc:
+            raise CheckError("metavariable-regex", f"invalid regex for {name}: {exc}") from None
+    return out
+
+
+_BODY_OWNERS: tuple[type[ast.AST], ...] = (
+    ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+    ast.While, ast.With, ast.AsyncWith, ast.Try, ast.ExceptHandler,
+) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())  # fmt: skip
+
+
+def _node_types(node_type: type[ast.AST]) -> tuple[type[ast.AST], ...]:
+    if node_type is ast.FunctionDef:
+        return (ast.FunctionDef, ast.AsyncFunctionDef)
+    if node_type is ast.With:
+        return (ast.With, ast.AsyncWith)
+    if node_type is ast.For:
+        return (ast.For, ast.AsyncFor)
+    return (node_type,)
+
+
+register(
+    CheckKind(
+        name="python",
+        fields=frozenset(
+            {
+                "pattern",
+                "pattern-either",
+                "pattern-not",
+                "pattern-inside",
+                "pattern-not-inside",
+                "metavariable-regex",
+            }
+        ),
+        required=frozenset(),
+        compile=PythonChecker,
+        default_files=("**/*.py", "**/*.pyi"),
+        needs_tree=True,
+    )
+)

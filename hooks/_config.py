@@ -1,0 +1,174 @@
+"""`.ava-safety.yaml`: which packs, the repo's own rule files, thresholds and exclusions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigErrors, ConfigProblem, unknown_key
+from ._glob import GlobError, PathMatcher, check_glob
+from ._yaml import LineDict, YamlError, load_file
+
+CONFIG_NAME = ".ava-safety.yaml"
+KEYS = frozenset({"packs", "rules", "min_score", "exclude", "python", "principles", "disable"})
+PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
+PY_VERSION_RX = re.compile(r"^3\.[0-9]{1,2}$")
+
+
+@dataclass(frozen=True)
+class PrincipleConfig:
+    min_score: float | None = None
+    allow: tuple[str, ...] = ()
+
+
+@dataclass
+class Config:
+    root: Path
+    path: Path | None = None
+    packs: list[str] = field(default_factory=lambda: ["generic"])
+    rule_globs: list[str] = field(default_factory=list)
+    min_score: float = 80.0
+    exclude: PathMatcher = field(default_factory=lambda: PathMatcher(()))
+    python: str | None = None
+    principles: dict[str, PrincipleConfig] = field(default_factory=dict)
+    disable: frozenset[str] = frozenset()
+
+    @property
+    def display(self) -> str:
+        return CONFIG_NAME if self.path is None else _rel(self.path, self.root)
+
+    def rule_files(self) -> list[Path]:
+        found: set[Path] = set()
+        for glob in self.rule_globs:
+            found.update(p for p in self.root.glob(glob) if p.is_file())
+        return sorted(found)
+
+    def min_score_for(self, principle: str, pack_default: float | None) -> float:
+        own = self.principles.get(principle)
+        if own is not None and own.min_score is not None:
+            return own.min_score
+        return pack_default if pack_default is not None else self.min_score
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_config(root: Path, path: Path | None = None) -> Config:
+    """Read the config (absent means defaults); raise ConfigErrors with every problem."""
+    config_path = path or root / CONFIG_NAME
+    config = Config(root=root)
+    if path is None and not config_path.exists():
+        return config
+    config.path = config_path
+    shown = _rel(config_path, root)
+    problems: list[ConfigProblem] = []
+    try:
+        doc = load_file(config_path, shown)
+    except YamlError as exc:
+        raise ConfigErrors([ConfigProblem(exc.path, exc.line, exc.message)]) from None
+    if doc is None:
+        return config
+    if not isinstance(doc, LineDict):
+        raise ConfigErrors([ConfigProblem(shown, 1, "the config must be a mapping of keys")])
+
+    def err(key: str, message: str) -> None:
+        problems.append(ConfigProblem(shown, doc.line_of(key), message))
+
+    for key in doc:
+        if key not in KEYS:
+            err(key, unknown_key(key, KEYS))
+    config.packs = _str_list(doc, "packs", err, default=["generic"])
+    config.rule_globs = _str_list(doc, "rules", err, default=[], globs=True)
+    config.exclude = PathMatcher(_str_list(doc, "exclude", err, default=[], globs=True))
+    config.disable = frozenset(_str_list(doc, "disable", err, default=[]))
+    if "min_score" in doc:
+        value = doc["min_score"]
+        if not _is_score(value):
+            err("min_score", "'min_score' must be a number from 0 to 100, such as 80")
+        else:
+            config.min_score = float(value)
+    if "python" in doc:
+        value = doc["python"]
+        text = str(value) if isinstance(value, (str, float)) else ""
+        if not PY_VERSION_RX.match(text):
+            err(
+                "python",
+                "'python' must be a version like \"3.11\" (quote it, or YAML reads 3.10 as 3.1)",
+            )
+        else:
+            config.python = text
+    raw = doc.get("principles", {})
+    if not isinstance(raw, LineDict):
+        if "principles" in doc:
+            err("principles", "'principles' must map a principle name to {min_score, allow}")
+    else:
+        for name, spec in raw.items():
+            line = raw.line_of(name)
+            if not isinstance(spec, LineDict):
+                problems.append(ConfigProblem(shown, line, f"principle '{name}' must be a mapping"))
+                continue
+            for key in spec:
+                if key not in PRINCIPLE_KEYS:
+                    problems.append(
+                        ConfigProblem(
+                            shown,
+                            spec.line_of(key),
+                            f"principle '{name}': {unknown_key(key, PRINCIPLE_KEYS)}",
+                        )
+                    )
+            min_score = spec.get("min_score")
+            if min_score is not None and not _is_score(min_score):
+                problems.append(
+                    ConfigProblem(
+                        shown,
+                        spec.line_of("min_score"),
+                        f"principle '{name}': 'min_score' must be 0-100",
+                    )
+                )
+                min_score = None
+            allow = spec.get("allow", [])
+            if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
+                problems.append(
+                    ConfigProblem(
+                        shown,
+                        spec.line_of("allow"),
+                        f"principle '{name}': 'allow' must be a list of names",
+                    )
+                )
+                allow = []
+            config.principles[name] = PrincipleConfig(
+                None if min_score is None else float(min_score), tuple(allow)
+            )
+    if problems:
+        raise ConfigErrors(problems)
+    return config
+
+
+def _is_score(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100
+
+
+def _str_list(
+    doc: LineDict, key: str, err: Any, *, default: list[str], globs: bool = False
+) -> list[str]:
+    if key not in doc:
+        return list(default)
+    value = doc[key]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        err(key, f"'{key}' must be a list of strings")
+        return list(default)
+    if globs:
+        for glob in value:
+            try:
+                check_glob(glob)
+            except GlobError as exc:
+                err(key, f"'{key}': {exc}")
+    return list(value)

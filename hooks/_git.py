@@ -1,0 +1,76 @@
+"""Git access for the hooks: which files to check and where results may be written.
+
+The commit path uses plain `git` subprocesses (GitPython costs import time that a hook on every
+commit should not pay). Every call has a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+TIMEOUT = 30
+
+
+class GitError(Exception):
+    pass
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    if shutil.which("git") is None:
+        raise GitError(
+            "git is not installed or not on PATH; install git or pass file names explicitly"
+        )
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} did not answer within {TIMEOUT}s") from None
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(
+            f"git {' '.join(args[:2])} failed: {detail[-1] if detail else proc.returncode}"
+        )
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def repo_root(cwd: Path) -> Path:
+    return Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
+
+
+def _z(output: str) -> list[str]:
+    return [p for p in output.split("\0") if p]
+
+
+def tracked_files(root: Path) -> list[str]:
+    return _z(_git(["ls-files", "-z", "--cached"], root))
+
+
+def staged_files(root: Path) -> list[str]:
+    return _z(_git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], root))
+
+
+def changed_between(root: Path, from_ref: str, to_ref: str) -> list[str]:
+    return _z(
+        _git(["diff", "--name-only", "-z", "--diff-filter=ACMR", f"{from_ref}...{to_ref}"], root)
+    )
+
+
+def state_dir(root: Path) -> Path:
+    """`.git/ava-safety`: where results, caches and logs live (never a tracked file)."""
+    common = _git(["rev-parse", "--git-common-dir"], root).strip()
+    path = Path(common)
+    if not path.is_absolute():
+        path = root / path
+    return path / "ava-safety"
+
+
+def push_range_from_env() -> tuple[str, str] | None:
+    from_ref = os.environ.get("PRE_COMMIT_FROM_REF") or os.environ.get("PRE_COMMIT_SOURCE")
+    to_ref = os.environ.get("PRE_COMMIT_TO_REF") or os.environ.get("PRE_COMMIT_ORIGIN")
+    if from_ref and to_ref:
+        return from_ref, to_ref
+    return None

@@ -1,0 +1,399 @@
+"""Rule packs: YAML files loaded, validated (every problem at once, with file and line) and compiled."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ._checks import CheckError, load_kinds
+from ._errors import ConfigErrors, ConfigProblem, unknown_key
+from ._glob import GlobError, PathMatcher, check_glob
+from ._yaml import LineDict, LineList, YamlError, load_file
+
+ID_RX = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
+NAME_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SEVERITIES = ("error", "warning")
+PACK_KEYS = frozenset({"pack", "version", "description", "hook", "principles", "rules"})
+PRINCIPLE_KEYS = frozenset({"weight", "min_score", "description"})
+RULE_KEYS = frozenset(
+    {
+        "id", "name", "severity", "principle", "message", "description", "files", "exclude",
+        "check", "blocking", "weight", "examples", "retired", "disabled",
+    }
+)  # fmt: skip
+EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files"})
+DEFAULT_HOOK = "constitutional-compliance"
+
+
+@dataclass(frozen=True)
+class Example:
+    code: str
+    expect_fail: bool
+    line: int  # where the example is written (for test ids)
+    path: str | None = None
+    at_line: int | None = None
+    at_col: int | None = None
+    message: str | None = None
+    files: Mapping[str, str] = field(default_factory=dict)  # extra files for repo-aware rules
+
+
+@dataclass(frozen=True)
+class Principle:
+    name: str
+    weight: float
+    min_score: float | None
+    pack: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    principle: str | None
+    message: str
+    description: str
+    kind: str
+    checker: Any
+    files: PathMatcher
+    exclude: PathMatcher
+    blocking: bool
+    weight: float
+    examples: tuple[Example, ...]
+    pack: str
+    source: str  # file that defined it
+    line: int
+    retired: bool = False
+
+    def applies_to(self, path: str) -> bool:
+        return self.files(path) and not self.exclude(path)
+
+    def render(self, values: Mapping[str, str]) -> str:
+        try:
+            return self.message.format_map(_Default(values))
+        except (ValueError, IndexError):
+            return self.message
+
+
+class _Default(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule]
+    principles: dict[str, Principle]
+    packs: list[str]
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+
+def bundled_root() -> Path:
+    """The bundled packs: `hooks/rules` in an installed wheel, `rules/` in a source checkout."""
+    installed = resources.files("hooks") / "rules"
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def bundled_packs() -> list[str]:
+    root = bundled_root()
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def pack_files(pack: str) -> list[Path]:
+    return sorted((bundled_root() / pack).glob("*.yaml"))
+
+
+def display_path(path: Path) -> str:
+    root = bundled_root()
+    try:
+        return "rules/" + path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, path: str, line: int, message: str) -> None:
+        self.problems.append(ConfigProblem(path, line, message))
+
+
+def load_rules(
+    *,
+    hook: str | None,
+    packs: Iterable[str],
+    extra_files: Iterable[Path] = (),
+    extra_display: Mapping[Path, str] | None = None,
+) -> RuleSet:
+    """Load the bundled packs and the repo's own rule files for one hook; raise ConfigErrors."""
+    errors = _Collector()
+    available = bundled_packs()
+    sources: list[tuple[Path, str, bool]] = []
+    pack_names = list(packs)
+    for pack in pack_names:
+        if pack not in available:
+            errors.add(
+                "<config>", 1, f"unknown pack '{pack}' (bundled packs: {', '.join(available)})"
+            )
+            continue
+        sources += [(p, display_path(p), True) for p in pack_files(pack)]
+    display = dict(extra_display or {})
+    sources += [(p, display.get(p, str(p)), False) for p in extra_files]
+
+    principles: dict[str, Principle] = {}
+    bundled: dict[str, Rule] = {}
+    own: dict[str, Rule] = {}
+    disabled: set[str] = set()
+    for path, shown, is_bundled in sources:
+        _load_file(path, shown, hook, is_bundled, errors, principles, bundled, own, disabled)
+    if errors.problems:
+        raise ConfigErrors(errors.problems)
+    merged = dict(bundled)
+    merged.update(own)
+    for rule_id in disabled:
+        merged.pop(rule_id, None)
+    for rule in merged.values():
+        if rule.principle is not None and rule.principle not in principles:
+            errors.add(rule.source, rule.line, f"{rule.id}: unknown principle '{rule.principle}'")
+    if errors.problems:
+        raise ConfigErrors(errors.problems)
+    rules = sorted((r for r in merged.values() if not r.retired), key=lambda r: r.id)
+    return RuleSet(rules=rules, principles=principles, packs=pack_names)
+
+
+def _load_file(
+    path: Path,
+    shown: str,
+    hook: str,
+    is_bundled: bool,
+    errors: _Collector,
+    principles: dict[str, Principle],
+    bundled: dict[str, Rule],
+    own: dict[str, Rule],
+    disabled: set[str],
+) -> None:
+    try:
+        doc = load_file(path, shown)
+    except YamlError as exc:
+        errors.add(exc.path, exc.line, exc.message)
+        return
+    if not isinstance(doc, LineDict):
+        errors.add(shown, 1, "a rule file must be a mapping with 'pack', 'version' and 'rules'")
+        return
+    for key in doc:
+        if key not in PACK_KEYS:
+            errors.add(shown, doc.line_of(key), unknown_key(key, PACK_KEYS))
+    pack = doc.get("pack")
+    if not isinstance(pack, str) or not pack:
+        errors.add(shown, doc.line, "missing 'pack': name the pack this file belongs to")
+        pack = "?"
+    if not isinstance(doc.get("version"), int):
+        errors.add(shown, doc.line_of("version"), "'version' must be an integer")
+    file_hook = doc.get("hook", DEFAULT_HOOK)
+    if hook is not None and file_hook != hook:
+        return
+    raw_principles = doc.get("principles", {})
+    if not isinstance(raw_principles, LineDict):
+        errors.add(shown, doc.line_of("principles"), "'principles' must map names to {weight: N}")
+        raw_principles = LineDict()
+    for name, spec in raw_principles.items():
+        line = raw_principles.line_of(name)
+        if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+            spec = {"weight": spec}
+        if not isinstance(spec, Mapping):
+            errors.add(shown, line, f"principle '{name}' must be a mapping like {{weight: 2}}")
+            continue
+        for key in spec:
+            if key not in PRINCIPLE_KEYS:
+                errors.add(shown, line, f"principle '{name}': " + unknown_key(key, PRINCIPLE_KEYS))
+        weight = spec.get("weight", 1)
+        min_score = spec.get("min_score")
+        if not _is_number(weight) or weight <= 0:
+            errors.add(shown, line, f"principle '{name}': 'weight' must be a positive number")
+            weight = 1
+        if min_score is not None and (not _is_number(min_score) or not 0 <= min_score <= 100):
+            errors.add(shown, line, f"principle '{name}': 'min_score' must be between 0 and 100")
+            min_score = None
+        principles.setdefault(name, Principle(name, float(weight), min_score, pack))
+    raw_rules = doc.get("rules", [])
+    if not isinstance(raw_rules, LineList):
+        errors.add(shown, doc.line_of("rules"), "'rules' must be a list of rules")
+        return
+    for index, raw in enumerate(raw_rules):
+        line = raw_rules.item_lines[index]
+        if not isinstance(raw, LineDict):
+            errors.add(shown, line, "each rule must be a mapping")
+            continue
+        rule_id = raw.get("id")
+        if (
+            isinstance(rule_id, str)
+            and raw.get("disabled") is True
+            and set(raw) <= {"id", "disabled"}
+        ):
+            disabled.add(rule_id)
+            continue
+        rule = _build_rule(raw, shown, pack, errors)
+        if rule is None:
+            continue
+        target = bundled if is_bundled else own
+        if rule.id in target:
+            other = target[rule.id]
+            errors.add(
+                shown,
+                raw.line,
+                f"{rule.id}: duplicate rule id (also at {other.source}:{other.line})",
+            )
+            continue
+        target[rule.id] = rule
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _build_rule(raw: LineDict, shown: str, pack: str, errors: _Collector) -> Rule | None:
+    kinds = load_kinds()
+    rule_id = raw.get("id")
+    label = rule_id if isinstance(rule_id, str) else "rule"
+    before = len(errors.problems)
+
+    def err(key: str | None, message: str) -> None:
+        line = raw.line_of(key) if key else raw.line
+        errors.add(shown, line, f"{label}: {message}")
+
+    if not isinstance(rule_id, str) or not ID_RX.match(rule_id):
+        err("id", "'id' must be 2-4 capital letters and 3 digits, like CC001")
+    kind_name = raw.get("check")
+    kind = kinds.get(kind_name) if isinstance(kind_name, str) else None
+    if kind is None:
+        err("check", f"'check' must be one of {', '.join(sorted(kinds))}")
+    allowed = RULE_KEYS | (kind.fields if kind else frozenset())
+    for key in raw:
+        if key not in allowed:
+            if kind is None or key not in set().union(*(k.fields for k in kinds.values())):
+                err(key, unknown_key(key, allowed))
+            else:
+                err(key, f"'{key}' does not belong to check kind '{kind_name}'")
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RX.match(name):
+        err("name", "'name' must be a slug like 'private-key-in-code'")
+    severity = raw.get("severity")
+    if severity not in SEVERITIES:
+        err("severity", "'severity' must be 'error' or 'warning'")
+    message = raw.get("message")
+    if not isinstance(message, str) or not message.strip():
+        err("message", "'message' must be a non-empty string")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        err("description", "'description' must be a string")
+    principle = raw.get("principle")
+    if principle is not None and not isinstance(principle, str):
+        err("principle", "'principle' must be the name of a principle in the pack header")
+    for key in ("blocking", "retired"):
+        if key in raw and not isinstance(raw[key], bool):
+            err(key, f"'{key}' must be true or false")
+    weight = raw.get("weight", 1)
+    if not _is_number(weight) or weight <= 0:
+        err("weight", "'weight' must be a positive number")
+    globs: dict[str, list[str]] = {}
+    for key in ("files", "exclude"):
+        value = raw.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            err(key, f"'{key}' must be a glob or a list of globs")
+            value = []
+        for glob in value:
+            try:
+                check_glob(glob)
+            except GlobError as exc:
+                err(key, str(exc))
+        globs[key] = value
+    checker = None
+    if kind is not None:
+        missing = kind.required - set(raw)
+        for key in sorted(missing):
+            err(None, f"check kind '{kind_name}' needs '{key}'")
+        if not missing:
+            try:
+                checker = kind.compile({k: raw[k] for k in kind.fields if k in raw})
+            except CheckError as exc:
+                err(exc.key, exc.message)
+    examples = _examples(raw, err)
+    if len(errors.problems) > before or checker is None or kind is None:
+        return None
+    assert isinstance(rule_id, str) and isinstance(message, str) and isinstance(name, str)
+    return Rule(
+        id=rule_id,
+        name=name,
+        severity=str(severity),
+        principle=principle,
+        message=message.strip(),
+        description=str(description).strip(),
+        kind=kind.name,
+        checker=checker,
+        files=PathMatcher(globs["files"] or kind.default_files or ("**",)),
+        exclude=PathMatcher(globs["exclude"]),
+        blocking=bool(raw.get("blocking", False)),
+        weight=float(weight),
+        examples=examples,
+        pack=pack,
+        source=shown,
+        line=raw.line,
+        retired=bool(raw.get("retired", False)),
+    )
+
+
+def _examples(raw: LineDict, err: Any) -> tuple[Example, ...]:
+    block = raw.get("examples")
+    if raw.get("retired") is True and block is None:
+        return ()
+    if not isinstance(block, LineDict):
+        err("examples", "'examples' with both 'pass' and 'fail' lists is required")
+        return ()
+    out: list[Example] = []
+    for key in block:
+        if key not in ("pass", "fail"):
+            err("examples", f"examples: {unknown_key(key, ('pass', 'fail'))}")
+    for kind in ("pass", "fail"):
+        items = block.get(kind)
+        if not isinstance(items, LineList) or not items:
+            err("examples", f"examples: a non-empty '{kind}' list is required")
+            continue
+        for i, item in enumerate(items):
+            line = items.item_lines[i]
+            if isinstance(item, str):
+                out.append(Example(code=item, expect_fail=kind == "fail", line=line))
+                continue
+            if not isinstance(item, LineDict) or not isinstance(item.get("code"), str):
+                err("examples", f"examples.{kind}[{i}] must be a string or a mapping with 'code'")
+                continue
+            bad = [k for k in item if k not in EXAMPLE_KEYS]
+            for k in bad:
+                err("examples", f"examples.{kind}[{i}]: {unknown_key(k, EXAMPLE_KEYS)}")
+            files = item.get("files", {})
+            if not isinstance(files, Mapping):
+                err("examples", f"examples.{kind}[{i}]: 'files' must map paths to contents")
+                files = {}
+            out.append(
+                Example(
+                    code=item["code"],
+                    expect_fail=kind == "fail",
+                    line=line,
+                    path=item.get("path"),
+                    at_line=item.get("line"),
+                    at_col=item.get("col"),
+                    message=item.get("message"),
+                    files=dict(files),
+                )
+            )
+    return tuple(out)
