@@ -154,9 +154,7 @@ def _is_score(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100
 
 
-def _str_list(
-    doc: LineDict, key: str, err: Any, *, default: list[str], globs: bool = False
-) -> list[str]:
+def _str_list(doc: LineDict, key: str, err: Any, *, default: list[str], globs: bool = False) -> list[str]:
     if key not in doc:
         return list(default)
     value = doc[key]

@@ -91,9 +91,7 @@ def _meta(source: SourceFile, line: int, col: int, rule: str, **values: str) -> 
     )
 
 
-def read_source(
-    root: Path, path: str, repo_files: frozenset[str]
-) -> tuple[SourceFile | None, list[Finding]]:
+def read_source(root: Path, path: str, repo_files: frozenset[str]) -> tuple[SourceFile | None, list[Finding]]:
     try:
         raw = (root / path).read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -268,9 +266,7 @@ def _finish(
     return findings
 
 
-def _suppressed(
-    rule_id: str, line: int, by_line: dict[int, list[Suppression]], today: date
-) -> bool:
+def _suppressed(rule_id: str, line: int, by_line: dict[int, list[Suppression]], today: date) -> bool:
     for sup in by_line.get(line, ()):
         if rule_id in sup.ids:
             if sup.until is not None and sup.until < today:
@@ -282,9 +278,7 @@ def _suppressed(
 
 # --- the whole run ------------------------------------------------------------------------------
 
-_WORKER_STATE: (
-    tuple[Path, list[Rule], frozenset[str], date, Mapping[str, tuple[str, ...]]] | None
-) = None
+_WORKER_STATE: tuple[Path, list[Rule], frozenset[str], date, Mapping[str, tuple[str, ...]]] | None = None
 
 
 def _check_paths(
@@ -298,9 +292,7 @@ def _check_paths(
     findings: list[Finding] = []
     coverage: dict[str, Coverage] = {}
     for path in paths:
-        applicable = [
-            r for r in rules if r.applies_to(path) and not getattr(r.checker, "must_exist", False)
-        ]
+        applicable = [r for r in rules if r.applies_to(path) and not getattr(r.checker, "must_exist", False)]
         if not applicable:
             continue
         if all(getattr(r.checker, "path_only", False) for r in applicable):

@@ -25,7 +25,5 @@ class ConfigErrors(Exception):
 
 def unknown_key(key: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    hint = (
-        f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(known))})"
-    )
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(known))})"
     return f"unknown key '{key}'{hint}"

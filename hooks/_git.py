@@ -20,20 +20,14 @@ class GitError(Exception):
 
 def _git(args: list[str], cwd: Path) -> str:
     if shutil.which("git") is None:
-        raise GitError(
-            "git is not installed or not on PATH; install git or pass file names explicitly"
-        )
+        raise GitError("git is not installed or not on PATH; install git or pass file names explicitly")
     try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT, check=False
-        )
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} did not answer within {TIMEOUT}s") from None
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(
-            f"git {' '.join(args[:2])} failed: {detail[-1] if detail else proc.returncode}"
-        )
+        raise GitError(f"git {' '.join(args[:2])} failed: {detail[-1] if detail else proc.returncode}")
     return proc.stdout.decode("utf-8", "surrogateescape")
 
 
@@ -54,9 +48,7 @@ def staged_files(root: Path) -> list[str]:
 
 
 def changed_between(root: Path, from_ref: str, to_ref: str) -> list[str]:
-    return _z(
-        _git(["diff", "--name-only", "-z", "--diff-filter=ACMR", f"{from_ref}...{to_ref}"], root)
-    )
+    return _z(_git(["diff", "--name-only", "-z", "--diff-filter=ACMR", f"{from_ref}...{to_ref}"], root))
 
 
 def state_dir(root: Path) -> Path:

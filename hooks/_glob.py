@@ -40,9 +40,7 @@ def _translate(glob: str) -> str:
             out.append("[^/]")
             i += 1
         elif c == "[":
-            end = body.find(
-                "]", i + 2 if body.startswith("[!", i) or body.startswith("[]", i) else i + 1
-            )
+            end = body.find("]", i + 2 if body.startswith("[!", i) or body.startswith("[]", i) else i + 1)
             if end == -1:
                 raise GlobError(f"unclosed '[' in glob {glob!r}")
             cls = body[i + 1 : end]

@@ -141,9 +141,7 @@ def load_rules(
     pack_names = list(packs)
     for pack in pack_names:
         if pack not in available:
-            errors.add(
-                "<config>", 1, f"unknown pack '{pack}' (bundled packs: {', '.join(available)})"
-            )
+            errors.add("<config>", 1, f"unknown pack '{pack}' (bundled packs: {', '.join(available)})")
             continue
         sources += [(p, display_path(p), True) for p in pack_files(pack)]
     display = dict(extra_display or {})
@@ -234,11 +232,7 @@ def _load_file(
             errors.add(shown, line, "each rule must be a mapping")
             continue
         rule_id = raw.get("id")
-        if (
-            isinstance(rule_id, str)
-            and raw.get("disabled") is True
-            and set(raw) <= {"id", "disabled"}
-        ):
+        if isinstance(rule_id, str) and raw.get("disabled") is True and set(raw) <= {"id", "disabled"}:
             disabled.add(rule_id)
             continue
         rule = _build_rule(raw, shown, pack, errors)

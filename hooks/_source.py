@@ -76,9 +76,5 @@ class SourceFile:
         if lineno == end:
             raw = blines[lineno - 1][col:end_col]
         else:
-            raw = (
-                blines[lineno - 1][col:]
-                + b"".join(blines[lineno : end - 1])
-                + blines[end - 1][:end_col]
-            )
+            raw = blines[lineno - 1][col:] + b"".join(blines[lineno : end - 1]) + blines[end - 1][:end_col]
         return raw.decode("utf-8", "replace")

@@ -35,9 +35,7 @@ class TreeChecker(Protocol):
     node_types: tuple[type[ast.AST], ...]
 
     def admits(self, source: SourceFile) -> bool: ...
-    def match_node(
-        self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile
-    ) -> Match | None: ...
+    def match_node(self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile) -> Match | None: ...
 
 
 class RepoChecker(Protocol):

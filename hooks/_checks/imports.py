@@ -83,9 +83,7 @@ class ImportsChecker:
         self._words = {w.split(".")[0] for w in watched if not w.startswith("*")}
 
     def admits(self, source: SourceFile) -> bool:
-        return ("import" in source.text) and (
-            not self._words or any(w in source.text for w in self._words)
-        )
+        return ("import" in source.text) and (not self._words or any(w in source.text for w in self._words))
 
     def _allowed(self, importer: str, imported: str) -> bool:
         return any(_under(importer, a) and _under(imported, b) for a, b in self.allow)
@@ -119,9 +117,7 @@ class ImportsChecker:
                 return i
         return None
 
-    def match_node(
-        self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile
-    ) -> Match | None:
+    def match_node(self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile) -> Match | None:
         importer, is_package = module_name(source.path)
         targets: list[str]
         if isinstance(node, ast.Import):
@@ -155,9 +151,7 @@ class ImportsChecker:
 register(
     CheckKind(
         name="imports",
-        fields=frozenset(
-            {"contract", "source_modules", "forbidden_modules", "modules", "layers", "allow"}
-        ),
+        fields=frozenset({"contract", "source_modules", "forbidden_modules", "modules", "layers", "allow"}),
         required=frozenset({"contract"}),
         compile=ImportsChecker,
         default_files=("**/*.py",),

@@ -24,9 +24,7 @@ class PluginChecker:
             raise CheckError("function", f"no plugin module {module_name!r}: {exc}") from None
         func = getattr(module, func_name, None)
         if not callable(func):
-            raise CheckError(
-                "function", f"plugin module {module_name!r} has no function {func_name!r}"
-            )
+            raise CheckError("function", f"plugin module {module_name!r} has no function {func_name!r}")
         self.func: PluginFunction = func
         options = fields.get("options", {})
         if not isinstance(options, Mapping):

@@ -49,9 +49,7 @@ def _same(a: Any, b: Any) -> bool:
         if type(a) is not type(b):
             return False
         return all(
-            _same(getattr(a, f, None), getattr(b, f, None))
-            for f in a._fields
-            if f not in _SKIP_FIELDS
+            _same(getattr(a, f, None), getattr(b, f, None)) for f in a._fields if f not in _SKIP_FIELDS
         )
     if isinstance(a, list):
         return isinstance(b, list) and len(a) == len(b) and all(map(_same, a, b))
@@ -70,9 +68,7 @@ class Pattern:
         try:
             module = ast.parse(_dedent(source))
         except SyntaxError as exc:
-            raise PatternError(
-                f"pattern is not valid Python: {exc.msg} in {text.strip()!r}"
-            ) from None
+            raise PatternError(f"pattern is not valid Python: {exc.msg} in {text.strip()!r}") from None
         body: list[ast.stmt] = module.body
         self.sequence: list[ast.stmt] | None = None
         root: ast.AST
@@ -83,9 +79,7 @@ class Pattern:
             root = next((s for s in body if not _is_ellipsis(s)), body[0])
         self.root = root
         if (isinstance(root, ast.Name) and _is_mv(root.id)) or _is_ellipsis(root):
-            raise PatternError(
-                f"pattern {text.strip()!r} would match everything; anchor it on code"
-            )
+            raise PatternError(f"pattern {text.strip()!r} would match everything; anchor it on code")
         self.node_type: type[ast.AST] = type(root)
         self.literals = _literals(module)
 
@@ -148,11 +142,7 @@ def _match(p: Any, t: Any, env: Env) -> Env | None:  # noqa: C901 - a dispatcher
         if isinstance(p, ast.Constant):
             if p.value is Ellipsis and isinstance(t, ast.expr):
                 return env
-            if (
-                isinstance(p.value, str)
-                and isinstance(t, ast.Constant)
-                and isinstance(t.value, str)
-            ):
+            if isinstance(p.value, str) and isinstance(t, ast.Constant) and isinstance(t.value, str):
                 if p.value == "...":
                     return env
                 if p.value.startswith(_STRING_RX_PREFIX) and p.value.endswith("/"):
@@ -296,13 +286,9 @@ class PythonChecker:
         key = "pattern" if "pattern" in fields else "pattern-either"
         self.positives = _compile_patterns(fields[key], key)
         if key == "pattern" and len(self.positives) != 1:
-            raise CheckError(
-                "pattern", "'pattern' takes one pattern; use 'pattern-either' for several"
-            )
+            raise CheckError("pattern", "'pattern' takes one pattern; use 'pattern-either' for several")
         self.negatives = (
-            _compile_patterns(fields["pattern-not"], "pattern-not")
-            if "pattern-not" in fields
-            else []
+            _compile_patterns(fields["pattern-not"], "pattern-not") if "pattern-not" in fields else []
         )
         self.inside = (
             _compile_patterns(fields["pattern-inside"], "pattern-inside")
@@ -316,9 +302,7 @@ class PythonChecker:
         )
         for pat in self.inside + self.not_inside:
             if pat.sequence is not None:
-                raise CheckError(
-                    "pattern-inside", "inside-patterns must be a single statement or expression"
-                )
+                raise CheckError("pattern-inside", "inside-patterns must be a single statement or expression")
         self.regexes = _metavariable_regexes(fields.get("metavariable-regex"))
         self.sequences = [p for p in self.positives if p.sequence is not None]
         self.by_type: dict[type[ast.AST], list[Pattern]] = {}
@@ -336,9 +320,7 @@ class PythonChecker:
         text = source.text
         return any(all(w in text for w in words) for words in self._literal_sets)
 
-    def match_node(
-        self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile
-    ) -> Match | None:
+    def match_node(self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile) -> Match | None:
         for pat in self.by_type.get(type(node), ()):
             for candidate in _alternatives(node):
                 env = pat.match(candidate, {})
@@ -352,15 +334,11 @@ class PythonChecker:
                 for pat in self.sequences:
                     for start in range(len(stmts)):
                         env = pat.match_sequence(stmts, start, {})
-                        if env is not None and self._accept(
-                            stmts[start], env, ancestors + [node], source
-                        ):
+                        if env is not None and self._accept(stmts[start], env, ancestors + [node], source):
                             return self._to_match(stmts[start], env, source)
         return None
 
-    def _accept(
-        self, node: ast.AST, env: Env, ancestors: list[ast.AST], source: SourceFile
-    ) -> bool:
+    def _accept(self, node: ast.AST, env: Env, ancestors: list[ast.AST], source: SourceFile) -> bool:
         for neg in self.negatives:
             if neg.sequence is None and neg.match(node, env) is not None:
                 return False

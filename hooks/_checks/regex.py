@@ -52,9 +52,7 @@ class RegexChecker:
         self.rx = _compile(fields.get("pattern"), "pattern", flags)
         self.prefilter = self.rx if self.multiline else re.compile(self.rx.pattern, flags | re.M)
         self.not_rx = (
-            _compile(fields["pattern-not"], "pattern-not", flags)
-            if "pattern-not" in fields
-            else None
+            _compile(fields["pattern-not"], "pattern-not", flags) if "pattern-not" in fields else None
         )
         where = fields.get("in", "code")
         if where not in ("code", "any"):

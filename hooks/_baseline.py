@@ -1,0 +1,70 @@
+"""Baselines: accepted findings recorded by content fingerprint, so moving lines do not churn them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from ._engine import Finding
+
+VERSION = 1
+
+
+class BaselineError(Exception):
+    pass
+
+
+def fingerprint(finding: Finding) -> str:
+    normalised = " ".join(finding.line_text.split())
+    raw = f"{finding.rule}\0{finding.path}\0{normalised}".encode()
+    return hashlib.sha256(raw).hexdigest()[:20]
+
+
+def write(path: Path, findings: Iterable[Finding]) -> int:
+    counts = Counter(fingerprint(f) for f in findings)
+    entries = []
+    for f in sorted(findings):
+        fp = fingerprint(f)
+        if fp in counts:
+            entries.append({"fingerprint": fp, "rule": f.rule, "path": f.path, "count": counts.pop(fp)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n", encoding="utf-8")
+    return sum(e["count"] for e in entries)
+
+
+def load(path: Path) -> Counter[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(f"{path}: baseline not found; create it with --write-baseline {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BaselineError(
+            f"{path}:1: not a baseline file ({exc}); recreate it with --write-baseline"
+        ) from None
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != VERSION
+        or not isinstance(data.get("findings"), list)
+    ):
+        raise BaselineError(f"{path}:1: not a version {VERSION} baseline; recreate it with --write-baseline")
+    counts: Counter[str] = Counter()
+    for entry in data["findings"]:
+        if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str):
+            counts[entry["fingerprint"]] += int(entry.get("count", 1))
+    return counts
+
+
+def filter_new(findings: Iterable[Finding], accepted: Counter[str]) -> list[Finding]:
+    """Findings not covered by the baseline; each baseline entry absorbs up to `count` findings."""
+    left = Counter(accepted)
+    new = []
+    for f in sorted(findings):
+        fp = fingerprint(f)
+        if left[fp] > 0:
+            left[fp] -= 1
+        else:
+            new.append(f)
+    return new

@@ -1,0 +1,207 @@
+"""The only place that formats results: text, json, sarif (2.1.0) and github annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from . import __version__
+from ._engine import META, Finding
+from ._rules import Rule
+from ._score import Scores
+
+FORMATS = ("text", "json", "sarif", "github")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+HELP_URI = "https://github.com/ava-safety/ava-safety#rules"
+
+
+def use_colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if colour else text
+
+
+def finding_line(f: Finding, *, colour: bool = False) -> str:
+    rule = _paint(f.rule, "1;31" if f.severity == "error" else "1;33", colour)
+    return f"{f.path}:{f.line}:{f.col}: {rule} {f.message}"
+
+
+def text(findings: Sequence[Finding], out: TextIO) -> None:
+    colour = use_colour(out)
+    for f in findings:
+        out.write(finding_line(f, colour=colour) + "\n")
+
+
+def score_lines(scores: Scores, *, colour: bool = False) -> list[str]:
+    if scores.overall is None:
+        return ["constitutional compliance: nothing to check"]
+    width = max(len(p.name) for p in scores.principles)
+    lines = []
+    for p in scores.principles:
+        mark = _paint("ok  ", "32", colour) if p.passed else _paint("FAIL", "1;31", colour)
+        detail = f"{p.violations} violation{'s' if p.violations != 1 else ''}" if p.violations else "clean"
+        lines.append(f"{mark} {p.name:<{width}} {p.score:5.1f}%  (min {p.min_score:g}%, {detail})")
+    verdict = "passed" if scores.passed else "BLOCKED"
+    lines.append(f"overall {scores.overall:.1f}% (min {scores.min_score:g}%): {verdict}")
+    return lines
+
+
+def as_json(
+    hook: str, findings: Sequence[Finding], scores: Scores | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "tool": "ava-safety",
+        "version": __version__,
+        "hook": hook,
+        "findings": [
+            {
+                "path": f.path,
+                "line": f.line,
+                "col": f.col,
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "principle": f.principle,
+                "blocking": f.blocking,
+            }
+            for f in findings
+        ],
+    }
+    if scores is not None:
+        data["score"] = {
+            "overall": None if scores.overall is None else round(scores.overall, 2),
+            "min_score": scores.min_score,
+            "passed": scores.passed,
+            "principles": [
+                {
+                    "name": p.name,
+                    "score": round(p.score, 2),
+                    "min_score": p.min_score,
+                    "weight": p.weight,
+                    "passed": p.passed,
+                    "violations": p.violations,
+                }
+                for p in scores.principles
+            ],
+            "rules": {k: round(v, 2) for k, v in sorted(scores.rule_scores.items())},
+        }
+    if extra:
+        data.update(extra)
+    return data
+
+
+def sarif(hook: str, findings: Sequence[Finding], rules: Sequence[Rule]) -> dict[str, Any]:
+    used = sorted({f.rule for f in findings})
+    by_id = {r.id: r for r in rules}
+    descriptors = []
+    for rule_id in used:
+        rule = by_id.get(rule_id)
+        if rule is not None:
+            name, short, full, level = (
+                rule.name,
+                rule.message,
+                rule.description or rule.message,
+                rule.severity,
+            )
+        else:
+            name, short = META.get(rule_id, (rule_id.lower(), rule_id))
+            full, level = short, "warning"
+        descriptors.append(
+            {
+                "id": rule_id,
+                "name": name,
+                "shortDescription": {"text": short},
+                "fullDescription": {"text": full},
+                "defaultConfiguration": {"level": level},
+                "helpUri": f"{HELP_URI}-{rule_id.lower()}",
+            }
+        )
+    index = {rule_id: i for i, rule_id in enumerate(used)}
+    results = [
+        {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": "error" if f.severity == "error" else "warning",
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": f.line, "startColumn": f.col},
+                    }
+                }
+            ],
+            "partialFingerprints": {"avaSafety/v1": _fp(f)},
+        }
+        for f in findings
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": f"ava-safety {hook}",
+                        "version": __version__,
+                        "informationUri": "https://github.com/ava-safety/ava-safety",
+                        "rules": descriptors,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def _fp(f: Finding) -> str:
+    from ._baseline import fingerprint
+
+    return fingerprint(f)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(findings: Sequence[Finding], out: TextIO) -> None:
+    for f in findings:
+        level = "error" if f.severity == "error" else "warning"
+        out.write(
+            f"::{level} file={_escape_prop(f.path)},line={f.line},col={f.col},"
+            f"title={_escape_prop(f.rule)}::{_escape_data(f.message)}\n"
+        )
+
+
+def emit(
+    fmt: str,
+    hook: str,
+    findings: Sequence[Finding],
+    rules: Sequence[Rule],
+    scores: Scores | None,
+    out: TextIO | None = None,
+) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(as_json(hook, findings, scores), indent=2) + "\n")
+    elif fmt == "sarif":
+        out.write(json.dumps(sarif(hook, findings, rules), indent=2) + "\n")
+    elif fmt == "github":
+        github(findings, out)
+        if scores is not None:
+            for line in score_lines(scores):
+                out.write(line + "\n")
+    else:
+        text(findings, out)
+        if scores is not None:
+            for line in score_lines(scores, colour=use_colour(out)):
+                out.write(line + "\n")
