@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from ._rules import Rule
 
 HOOKS: dict[str, str] = {
     "constitutional-compliance": "hooks.constitutional_compliance",
@@ -67,11 +68,28 @@ def _rules(argv: Sequence[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="ava-safety rules", description="List the bundled rules.")
     parser.add_argument("--pack", action="append", help="only these packs")
+    parser.add_argument("--markdown", action="store_true", help="the README's rule table")
     args = parser.parse_args(argv)
     ruleset = load_rules(hook=None, packs=args.pack or bundled_packs())
+    if args.markdown:
+        print(rule_table(ruleset.rules))
+        return 0
     for rule in ruleset.rules:
         print(f"{rule.id}  {rule.severity:<7}  {rule.pack:<8}  {rule.name}")
     return 0
+
+
+def rule_table(rules: Sequence[Rule]) -> str:
+    """The README's rule table, generated so it cannot drift from rules/."""
+    lines = ["| id | pack | name | severity | principle | what it flags |", "|---|---|---|---|---|---|"]
+    for rule in rules:
+        flag = " (blocking)" if rule.blocking else ""
+        text = (rule.description or rule.message).split(". ")[0].rstrip(".").replace("|", "\\|")
+        text = " ".join(text.split())
+        lines.append(
+            f"| {rule.id} | {rule.pack} | {rule.name} | {rule.severity}{flag} | {rule.principle or ''} | {text} |"
+        )
+    return "\n".join(lines)
 
 
 def _hook(module: str) -> Callable[[Sequence[str]], int]:
