@@ -34,6 +34,7 @@ class Config:
     python: str | None = None
     principles: dict[str, PrincipleConfig] = field(default_factory=dict)
     disable: frozenset[str] = frozenset()
+    packs_line: int = 1
 
     @property
     def display(self) -> str:
@@ -84,6 +85,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         if key not in KEYS:
             err(key, unknown_key(key, KEYS))
     config.packs = _str_list(doc, "packs", err, default=["generic"])
+    config.packs_line = doc.line_of("packs")
     config.rule_globs = _str_list(doc, "rules", err, default=[], globs=True)
     config.exclude = PathMatcher(_str_list(doc, "exclude", err, default=[], globs=True))
     config.disable = frozenset(_str_list(doc, "disable", err, default=[]))

@@ -133,6 +133,7 @@ def load_rules(
     packs: Iterable[str],
     extra_files: Iterable[Path] = (),
     extra_display: Mapping[Path, str] | None = None,
+    packs_from: tuple[str, int] = ("<packs>", 1),
 ) -> RuleSet:
     """Load the bundled packs and the repo's own rule files for one hook; raise ConfigErrors."""
     errors = _Collector()
@@ -141,7 +142,7 @@ def load_rules(
     pack_names = list(packs)
     for pack in pack_names:
         if pack not in available:
-            errors.add("<config>", 1, f"unknown pack '{pack}' (bundled packs: {', '.join(available)})")
+            errors.add(*packs_from, f"unknown pack '{pack}' (bundled packs: {', '.join(available)})")
             continue
         sources += [(p, display_path(p), True) for p in pack_files(pack)]
     display = dict(extra_display or {})

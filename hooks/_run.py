@@ -105,7 +105,13 @@ def execute(hook: str, args: argparse.Namespace, *, scoring: bool) -> Outcome:
     config = load_config(scope.root, args.config)
     extra = config.rule_files()
     display = {p: _relative(p, scope.root, scope.root) for p in extra}
-    ruleset = load_rules(hook=hook, packs=config.packs, extra_files=extra, extra_display=display)
+    ruleset = load_rules(
+        hook=hook,
+        packs=config.packs,
+        extra_files=extra,
+        extra_display=display,
+        packs_from=(config.display, config.packs_line),
+    )
     rules = [r for r in ruleset.rules if r.id not in config.disable]
     paths = [p for p in scope.paths if not config.exclude(p)]
     allow = {name: p.allow for name, p in config.principles.items() if p.allow}

@@ -79,7 +79,8 @@ def test_git_commit_is_blocked_until_the_violation_is_fixed(
     }
     subprocess.run([*PRE_COMMIT, "install"], cwd=repo, env=env, check=True, capture_output=True, timeout=120)
     key = "-----BEGIN RSA PRIVATE KEY-----"
-    (repo / "keys.py").write_text(f'KEY = """{key}\nabc\n"""\n', encoding="utf-8")
+    body = "MIIEowIBAAKCAQEA7bq3kRz5Jk1vYx0gQm2s9ZrT4hLp8Nc6WfUeXy3Ha1Dq0Vb2Kj"
+    (repo / "keys.py").write_text(f'KEY = """{key}\n{body}\n"""\n', encoding="utf-8")
     git(repo, "add", "keys.py")
     blocked = subprocess.run(
         ["git", "commit", "-m", "add key"], cwd=repo, env=env, capture_output=True, text=True, timeout=600
