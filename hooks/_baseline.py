@@ -24,15 +24,16 @@ def fingerprint(finding: Finding) -> str:
 
 
 def write(path: Path, findings: Iterable[Finding]) -> int:
+    findings = list(findings)
     counts = Counter(fingerprint(f) for f in findings)
-    entries = []
+    entries: list[dict[str, str | int]] = []
     for f in sorted(findings):
         fp = fingerprint(f)
         if fp in counts:
             entries.append({"fingerprint": fp, "rule": f.rule, "path": f.path, "count": counts.pop(fp)})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n", encoding="utf-8")
-    return sum(e["count"] for e in entries)
+    return len(findings)
 
 
 def load(path: Path) -> Counter[str]:

@@ -79,13 +79,13 @@ class Suppression:
     used: set[str] = field(default_factory=set)
 
 
-def _meta(source: SourceFile, line: int, col: int, rule: str, **values: str) -> Finding:
+def _meta(source: SourceFile, line: int, col: int, code: str, **values: str) -> Finding:
     return Finding(
         source.path,
         line,
         col,
-        rule,
-        META[rule][1].format(**values),
+        code,
+        META[code][1].format(**values),
         "warning",
         source.line_text(line).strip(),
     )

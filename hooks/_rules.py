@@ -172,7 +172,7 @@ def load_rules(
 def _load_file(
     path: Path,
     shown: str,
-    hook: str,
+    hook: str | None,
     is_bundled: bool,
     errors: _Collector,
     principles: dict[str, Principle],

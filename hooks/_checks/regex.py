@@ -75,12 +75,12 @@ class RegexChecker:
     def check_file(self, source: SourceFile) -> Iterator[Match]:
         if self.multiline:
             text = source.text
-            for m in self.rx.finditer(text):
-                line_no = text.count("\n", 0, m.start()) + 1
-                line_start = text.rfind("\n", 0, m.start()) + 1
+            for hit in self.rx.finditer(text):
+                line_no = text.count("\n", 0, hit.start()) + 1
+                line_start = text.rfind("\n", 0, hit.start()) + 1
                 line = source.line_text(line_no)
-                if self._keep(source, line, m.start() - line_start, m.group(0)):
-                    yield Match(line_no, m.start() - line_start + 1, _groups(m))
+                if self._keep(source, line, hit.start() - line_start, hit.group(0)):
+                    yield Match(line_no, hit.start() - line_start + 1, _groups(hit))
             return
         for number, line in enumerate(source.lines, start=1):
             m = self.rx.search(line)
