@@ -75,7 +75,7 @@ class Rule:
     def render(self, values: Mapping[str, str]) -> str:
         try:
             return self.message.format_map(_Default(values))
-        except (ValueError, IndexError):
+        except (ValueError, IndexError, AttributeError, TypeError):  # `{X.attr}`, `{X[k]}`, `{0}`
             return self.message
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import io
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +29,13 @@ class SourceFile:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        # only \n, \r\n and \r end a line, as for ast and git; str.splitlines() would also split
+        # at form feeds and U+2028, shifting every later line number
+        return [line.rstrip("\r\n") for line in self._text_lines]
+
+    @cached_property
+    def _text_lines(self) -> list[str]:
+        return io.StringIO(self.text, newline="").readlines()
 
     @property
     def is_python(self) -> bool:
@@ -60,7 +67,7 @@ class SourceFile:
 
     @cached_property
     def _byte_lines(self) -> list[bytes]:
-        return [line.encode("utf-8") for line in self.text.splitlines(keepends=True)]
+        return [line.encode("utf-8") for line in self._text_lines]
 
     def segment(self, node: ast.AST) -> str:
         """The exact source text of a node (falls back to ast.unparse for synthetic nodes)."""

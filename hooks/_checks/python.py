@@ -19,9 +19,10 @@ MV_PREFIX = "__MV_"
 ANY_ARGS = "__ANY_ARGS__"
 _MV_RX = re.compile(r"\$([A-Z_][A-Z0-9_]*)")
 _DEF_ANY_ARGS_RX = re.compile(r"(\bdef\s+[\w$]+\s*)\(\s*\.\.\.\s*\)")
+_LATER_ELLIPSIS_ARG_RX = re.compile(r",(\s*)\.\.\.(?=\s*[,)])")
 # fields a pattern may leave out and still match code that has them (decorators, else branches...)
 _OPTIONAL_FIELDS = frozenset(
-    {"decorator_list", "returns", "type_comment", "type_params", "orelse", "finalbody", "name"}
+    {"decorator_list", "returns", "type_comment", "type_params", "orelse", "finalbody", "name", "asname"}
 )
 _SKIP_FIELDS = frozenset({"ctx", "type_comment", "kind"})
 _STRING_RX_PREFIX = "=~/"
@@ -38,7 +39,7 @@ def _is_mv(name: object) -> bool:
 
 
 def _is_ellipsis(node: object) -> bool:
-    if isinstance(node, ast.Expr):
+    if isinstance(node, (ast.Expr, ast.Starred)):
         node = node.value
     return isinstance(node, ast.Constant) and node.value is Ellipsis
 
@@ -68,7 +69,12 @@ class Pattern:
         try:
             module = ast.parse(_dedent(source))
         except SyntaxError as exc:
-            raise PatternError(f"pattern is not valid Python: {exc.msg} in {text.strip()!r}") from None
+            # `f(..., key=True, ...)`: Python forbids a positional `...` after a keyword, but allows
+            # `*...`, which the matcher reads as the same "any further arguments"
+            try:
+                module = ast.parse(_dedent(_LATER_ELLIPSIS_ARG_RX.sub(r",\1*...", source)))
+            except SyntaxError:
+                raise PatternError(f"pattern is not valid Python: {exc.msg} in {text.strip()!r}") from None
         body: list[ast.stmt] = module.body
         self.sequence: list[ast.stmt] | None = None
         root: ast.AST
