@@ -7,6 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from ._support import (  # noqa: F401 - fixtures shared by the engine and hook tests
+    clean_env_fixture,
+    make_rules_fixture,
+    repo_fixture,
+    run_hook_fixture,
+    scan_fixture,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
