@@ -7,6 +7,7 @@ decides whether that edge is allowed. Direct imports only, so the check stays pe
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
 
 CONTRACTS = ("forbidden", "independence", "layers")
+RELATIVE_RX = re.compile(r"\bfrom\s+\.")
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -44,7 +46,7 @@ def _under(module: str, pattern: str) -> str | None:
     pparts = pattern.split(".")
     if len(mparts) < len(pparts):
         return None
-    for m, p in zip(mparts, pparts):
+    for m, p in zip(mparts, pparts, strict=False):  # mparts may be longer: a submodule
         if p != "*" and p != m:
             return None
     return ".".join(mparts[: len(pparts)])
@@ -83,7 +85,11 @@ class ImportsChecker:
         self._words = {w.split(".")[0] for w in watched if not w.startswith("*")}
 
     def admits(self, source: SourceFile) -> bool:
-        return ("import" in source.text) and (not self._words or any(w in source.text for w in self._words))
+        text = source.text
+        if "import" not in text:
+            return False
+        # a relative import names none of the watched packages, yet may resolve into one
+        return not self._words or any(w in text for w in self._words) or RELATIVE_RX.search(text) is not None
 
     def _allowed(self, importer: str, imported: str) -> bool:
         return any(_under(importer, a) and _under(imported, b) for a, b in self.allow)
