@@ -97,7 +97,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             config.min_score = float(value)
     if "python" in doc:
         value = doc["python"]
-        text = str(value) if isinstance(value, (str, float)) else ""
+        text = value if isinstance(value, str) else ""  # unquoted 3.10 has already become 3.1
         if not PY_VERSION_RX.match(text):
             err(
                 "python",
@@ -166,9 +166,12 @@ def _str_list(doc: LineDict, key: str, err: Any, *, default: list[str], globs: b
         err(key, f"'{key}' must be a list of strings")
         return list(default)
     if globs:
+        good = []
         for glob in value:
             try:
                 check_glob(glob)
+                good.append(glob)
             except GlobError as exc:
                 err(key, f"'{key}': {exc}")
+        return good  # a bad glob is reported, and must not reach PathMatcher (which would raise)
     return list(value)
