@@ -200,7 +200,7 @@ def _load_file(
     file_hook = doc.get("hook", DEFAULT_HOOK)
     if hook is not None and file_hook != hook:
         return
-    raw_principles = doc.get("principles", {})
+    raw_principles = doc.get("principles", LineDict())  # optional: a file may only disable or add rules
     if not isinstance(raw_principles, LineDict):
         errors.add(shown, doc.line_of("principles"), "'principles' must map names to {weight: N}")
         raw_principles = LineDict()
@@ -238,6 +238,9 @@ def _load_file(
             continue
         rule = _build_rule(raw, shown, pack, errors)
         if rule is None:
+            continue
+        if raw.get("disabled") is True:  # a full rule written out and switched off
+            disabled.add(rule.id)
             continue
         target = bundled if is_bundled else own
         if rule.id in target:
@@ -293,7 +296,7 @@ def _build_rule(raw: LineDict, shown: str, pack: str, errors: _Collector) -> Rul
     principle = raw.get("principle")
     if principle is not None and not isinstance(principle, str):
         err("principle", "'principle' must be the name of a principle in the pack header")
-    for key in ("blocking", "retired"):
+    for key in ("blocking", "retired", "disabled"):
         if key in raw and not isinstance(raw[key], bool):
             err(key, f"'{key}' must be true or false")
     weight = raw.get("weight", 1)
