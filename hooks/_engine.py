@@ -104,6 +104,9 @@ def read_source(root: Path, path: str, repo_files: frozenset[str]) -> tuple[Sour
         text = raw.decode("utf-8")
         problems: list[Finding] = []
     except UnicodeDecodeError as exc:
+        declared = _declared_encoding(path, raw)
+        if declared is not None:
+            return SourceFile(path, declared, repo_files=repo_files), []
         text = raw.decode("utf-8", "replace")
         line = raw[: exc.start].count(b"\n") + 1
         source = SourceFile(path, text, repo_files=repo_files)
@@ -112,6 +115,20 @@ def read_source(root: Path, path: str, repo_files: frozenset[str]) -> tuple[Sour
     if text.startswith("\ufeff"):
         text = text[1:]
     return SourceFile(path, text, repo_files=repo_files), problems
+
+
+def _declared_encoding(path: str, raw: bytes) -> str | None:
+    """Python source may declare its encoding (PEP 263); honour it before calling a file broken."""
+    if not path.endswith((".py", ".pyi")):
+        return None
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        return raw.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
 
 
 def _parse_suppressions(source: SourceFile, today: date) -> tuple[list[Suppression], list[Finding]]:
@@ -154,6 +171,7 @@ def check_source(
     """Every rule that applies to this file, on one read and (for tree rules) one walk."""
     raw: list[tuple[Rule, Match]] = []
     tree_rules: list[Rule] = []
+    file_rules: list[Rule] = []
     for rule in rules:
         coverage.setdefault(rule.id, Coverage()).checked += 1
         checker = rule.checker
@@ -162,17 +180,83 @@ def check_source(
         if hasattr(checker, "node_types"):
             tree_rules.append(rule)
         else:
-            raw.extend((rule, m) for m in checker.check_file(source))
+            file_rules.append(rule)
     findings: list[Finding] = []
-    if tree_rules:
-        tree = source.tree
-        if tree is None:
-            findings.append(_syntax_finding(source))
-        else:
-            raw.extend(_walk(tree, tree_rules, source))
+    needs_tree = tree_rules or (source.is_python and any(r.kind == "plugin" for r in file_rules))
+    if needs_tree and source.tree is None:
+        findings.append(_syntax_finding(source))
+    elif tree_rules:
+        index = any(r.kind == "plugin" for r in file_rules)
+        raw.extend(_walk(source.tree, tree_rules, source, index=index))
+    for rule in file_rules:
+        raw.extend((rule, m) for m in rule.checker.check_file(source))
     if allow:
         raw = [(rule, m) for rule, m in raw if not _allowed(rule, m, allow)]
-    return _finish(source, raw, findings, coverage, today)
+    return _finish(source, raw, findings, coverage, today, rules)
+
+
+def _syntax_finding(source: SourceFile) -> Finding:
+    try:
+        ast.parse(source.text)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        return _meta(source, line, max(exc.offset or 1, 1), "AS005", error=exc.msg)
+    except ValueError as exc:
+        return _meta(source, 1, 1, "AS005", error=str(exc))
+    return _meta(source, 1, 1, "AS005", error="unknown error")  # pragma: no cover
+
+
+def _call_name(node: ast.Call) -> str | None:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def _walk(tree: ast.AST | None, rules: list[Rule], source: SourceFile, *, index: bool) -> list[tuple[Rule, Match]]:
+    """One pass over the tree for every tree rule, dispatching on node type (and call name)."""
+    dispatch: dict[type, list[Rule]] = {}
+    by_call: dict[str, list[Rule]] = {}
+    for rule in rules:
+        call_names = getattr(rule.checker, "call_names", None)
+        for node_type in rule.checker.node_types:
+            if node_type is ast.Call and call_names is not None:
+                for name in call_names:
+                    by_call.setdefault(name, []).append(rule)
+            else:
+                dispatch.setdefault(node_type, []).append(rule)
+    out: list[tuple[Rule, Match]] = []
+    ancestors: list[ast.AST] = []
+    iter_children = ast.iter_child_nodes
+    node_index: dict[type[ast.AST], list[ast.AST]] | None = {} if index else None
+    call_type = ast.Call
+
+    def visit(node: ast.AST) -> None:
+        kind = type(node)
+        if node_index is not None:
+            node_index.setdefault(kind, []).append(node)
+        handlers = dispatch.get(kind)
+        if kind is call_type and by_call:
+            named = by_call.get(_call_name(node))  # type: ignore[arg-type]
+            if named:
+                handlers = named + handlers if handlers else named
+        if handlers:
+            for rule in handlers:
+                m = rule.checker.match_node(node, ancestors, source)
+                if m is not None:
+                    out.append((rule, m))
+        ancestors.append(node)
+        for child in iter_children(node):
+            visit(child)
+        ancestors.pop()
+
+    if tree is not None:
+        visit(tree)
+    if node_index is not None:
+        source.node_index = node_index
+    return out
 
 
 def _allowed(rule: Rule, m: Match, allow: Mapping[str, tuple[str, ...]]) -> bool:
@@ -187,48 +271,13 @@ def _allowed(rule: Rule, m: Match, allow: Mapping[str, tuple[str, ...]]) -> bool
     return False
 
 
-def _syntax_finding(source: SourceFile) -> Finding:
-    try:
-        ast.parse(source.text)
-    except SyntaxError as exc:
-        line = exc.lineno or 1
-        return _meta(source, line, max(exc.offset or 1, 1), "AS005", error=exc.msg)
-    except ValueError as exc:
-        return _meta(source, 1, 1, "AS005", error=str(exc))
-    return _meta(source, 1, 1, "AS005", error="unknown error")  # pragma: no cover
-
-
-def _walk(tree: ast.AST, rules: list[Rule], source: SourceFile) -> list[tuple[Rule, Match]]:
-    dispatch: dict[type, list[Rule]] = {}
-    for rule in rules:
-        for node_type in rule.checker.node_types:
-            dispatch.setdefault(node_type, []).append(rule)
-    out: list[tuple[Rule, Match]] = []
-    ancestors: list[ast.AST] = []
-    iter_children = ast.iter_child_nodes
-
-    def visit(node: ast.AST) -> None:
-        handlers = dispatch.get(type(node))
-        if handlers:
-            for rule in handlers:
-                m = rule.checker.match_node(node, ancestors, source)
-                if m is not None:
-                    out.append((rule, m))
-        ancestors.append(node)
-        for child in iter_children(node):
-            visit(child)
-        ancestors.pop()
-
-    visit(tree)
-    return out
-
-
 def _finish(
     source: SourceFile,
     raw: list[tuple[Rule, Match]],
     findings: list[Finding],
     coverage: dict[str, Coverage],
     today: date,
+    rules: Sequence[Rule],
 ) -> list[Finding]:
     sups, meta = _parse_suppressions(source, today)
     findings.extend(meta)
@@ -252,7 +301,11 @@ def _finish(
             )
         )  # fmt: skip
         coverage[rule.id].violating.add(source.path)
-    ran = {rule.id for rule, _ in raw} | set(coverage)
+    # only rules that looked at this file count: not another file's (that made AS002 depend on the
+    # order files were checked in), nor tree rules and plugins when the file does not parse
+    ran = {r.id for r in rules}
+    if source.is_python and source.tree is None:
+        ran = {r.id for r in rules if not (hasattr(r.checker, "node_types") or r.kind == "plugin")}
     for sup in sups:
         for rule_id in sup.ids:
             if rule_id not in ran:

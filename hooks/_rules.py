@@ -73,10 +73,16 @@ class Rule:
         return self.files(path) and not self.exclude(path)
 
     def render(self, values: Mapping[str, str]) -> str:
+        """The message with placeholders filled; values are kept to one short line each."""
         try:
-            return self.message.format_map(_Default(values))
+            return self.message.format_map(_Default({k: _one_line(v) for k, v in values.items()}))
         except (ValueError, IndexError, AttributeError, TypeError):  # `{X.attr}`, `{X[k]}`, `{0}`
             return self.message
+
+
+def _one_line(value: str, limit: int = 80) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Default(dict):  # type: ignore[type-arg]

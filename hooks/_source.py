@@ -26,6 +26,24 @@ class SourceFile:
         self.path = path  # repo-relative, forward slashes
         self.text = text
         self.repo_files = repo_files
+        self.node_index: dict[type[ast.AST], list[ast.AST]] | None = None
+
+    def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:
+        """Nodes of these types, from one shared walk of the tree (the engine's, when it ran one).
+
+        Plugins use this instead of their own `ast.walk`, so a file is walked once for all rules.
+        """
+        if self.node_index is None:
+            index: dict[type[ast.AST], list[ast.AST]] = {}
+            if self.tree is not None:
+                for node in ast.walk(self.tree):
+                    index.setdefault(type(node), []).append(node)
+            self.node_index = index
+        if len(types) == 1:
+            return self.node_index.get(types[0], [])
+        found = [n for t in types for n in self.node_index.get(t, [])]
+        found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        return found
 
     @cached_property
     def lines(self) -> list[str]:

@@ -320,6 +320,8 @@ class PythonChecker:
         if self.sequences:
             types.update(_BODY_OWNERS)
         self.node_types = tuple(types)
+        # when every Call pattern names its function, the engine offers only calls of those names
+        self.call_names = _call_names(self.by_type.get(ast.Call, []))
         self._literal_sets = [p.literals for p in self.positives]
 
     def admits(self, source: SourceFile) -> bool:
@@ -387,6 +389,19 @@ def _alternatives(node: ast.AST) -> list[ast.AST]:
             out.append(ast.copy_location(one, node))
         return out
     return [node]
+
+
+def _call_names(patterns: list[Pattern]) -> frozenset[str] | None:
+    names = set()
+    for pat in patterns:
+        func = getattr(pat.root, "func", None)
+        if isinstance(func, ast.Attribute) and not _is_mv(func.attr):
+            names.add(func.attr)
+        elif isinstance(func, ast.Name) and not _is_mv(func.id):
+            names.add(func.id)
+        else:
+            return None
+    return frozenset(names)
 
 
 def _text(value: Any, source: SourceFile) -> str:
