@@ -52,9 +52,14 @@ def load(path: Path) -> Counter[str]:
     ):
         raise BaselineError(f"{path}:1: not a version {VERSION} baseline; recreate it with --write-baseline")
     counts: Counter[str] = Counter()
-    for entry in data["findings"]:
+    for number, entry in enumerate(data["findings"], start=1):
         if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str):
-            counts[entry["fingerprint"]] += int(entry.get("count", 1))
+            count = entry.get("count", 1)
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                raise BaselineError(
+                    f"{path}:1: entry {number} has a bad count {count!r}; recreate it with --write-baseline"
+                )
+            counts[entry["fingerprint"]] += count
     return counts
 
 
