@@ -27,7 +27,10 @@ def _git(args: list[str], cwd: Path) -> str:
         raise GitError(f"git {args[0]} did not answer within {TIMEOUT}s") from None
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {' '.join(args[:2])} failed: {detail[-1] if detail else proc.returncode}")
+        # the fatal line names the problem; hint lines after it (e.g. "Use '--' to separate ...") do not
+        fatal = [line for line in detail if line.startswith(("fatal:", "error:"))]
+        reason = fatal[0] if fatal else detail[-1] if detail else proc.returncode
+        raise GitError(f"git {' '.join(args[:2])} failed: {reason}")
     return proc.stdout.decode("utf-8", "surrogateescape")
 
 
