@@ -37,7 +37,8 @@ def text(findings: Sequence[Finding], out: TextIO) -> None:
         out.write(finding_line(f, colour=colour) + "\n")
 
 
-def score_lines(scores: Scores, *, colour: bool = False) -> list[str]:
+def score_lines(scores: Scores, *, colour: bool = False, blocked: bool | None = None) -> list[str]:
+    """One line per principle and the verdict; `blocked` (a blocking rule, --strict) overrides the score's."""
     if scores.overall is None:
         return ["constitutional compliance: nothing to check"]
     width = max(len(p.name) for p in scores.principles)
@@ -46,7 +47,7 @@ def score_lines(scores: Scores, *, colour: bool = False) -> list[str]:
         mark = _paint("ok  ", "32", colour) if p.passed else _paint("FAIL", "1;31", colour)
         detail = f"{p.violations} violation{'s' if p.violations != 1 else ''}" if p.violations else "clean"
         lines.append(f"{mark} {p.name:<{width}} {p.score:5.1f}%  (min {p.min_score:g}%, {detail})")
-    verdict = "passed" if scores.passed else "BLOCKED"
+    verdict = "BLOCKED" if (not scores.passed if blocked is None else blocked) else "passed"
     lines.append(f"overall {scores.overall:.1f}% (min {scores.min_score:g}%): {verdict}")
     return lines
 
@@ -189,6 +190,8 @@ def emit(
     rules: Sequence[Rule],
     scores: Scores | None,
     out: TextIO | None = None,
+    *,
+    blocked: bool | None = None,
 ) -> None:
     out = out or sys.stdout
     if fmt == "json":
@@ -198,10 +201,10 @@ def emit(
     elif fmt == "github":
         github(findings, out)
         if scores is not None:
-            for line in score_lines(scores):
+            for line in score_lines(scores, blocked=blocked):
                 out.write(line + "\n")
     else:
         text(findings, out)
         if scores is not None:
-            for line in score_lines(scores, colour=use_colour(out)):
+            for line in score_lines(scores, colour=use_colour(out), blocked=blocked):
                 out.write(line + "\n")

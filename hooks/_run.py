@@ -176,7 +176,14 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
             print(f"{hook}: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
             return EXIT_OK
         code = EXIT_BLOCKED if blocked(outcome, strict=args.strict) else EXIT_OK
-        emit(args.format, hook, outcome.findings, outcome.ruleset.rules, outcome.scores)
+        emit(
+            args.format,
+            hook,
+            outcome.findings,
+            outcome.ruleset.rules,
+            outcome.scores,
+            blocked=code == EXIT_BLOCKED,
+        )
         if args.format == "text" and not outcome.scope.paths:
             print(f"{hook}: no files to check ({outcome.scope.description})")
         if not args.no_results:
