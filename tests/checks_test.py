@@ -364,7 +364,9 @@ def test_plugin_function_gets_options_and_yields_matches(scan: Scan, fake_plugin
 
 def test_plugin_is_not_called_on_python_that_does_not_parse(scan: Scan, fake_plugin: list[Any]) -> None:
     rule = {"id": "PL001", "check": "plugin", "function": "fake:long_lines"}
-    assert scan({"a.py": "def (:  # a line longer than ten\n"}, rule) == []
+    assert scan({"a.py": "def (:  # a line longer than ten\n"}, rule) == [
+        "a.py:1:5: AS005 cannot parse: invalid syntax; Python rules skipped for this file"
+    ]
     assert fake_plugin == []
 
 

@@ -288,13 +288,22 @@ def test_positions(scan: Scan, code: str, position: str) -> None:
 
 def test_form_feed_does_not_shift_line_numbers(scan: Scan) -> None:
     code = "a = 1\n\x0c\ndef f():\n    eval(x)  # é\n"
-    assert scan({"app.py": code}, py("eval($X)", "{line_text}")) == ["app.py:4:5: PY001 eval(x)  # é"]
+    assert scan({"app.py": code}, py("eval($X)", "{line_text}")) == ["app.py:4:5: PY001 eval(x) # é"]
 
 
 def test_message_placeholders(scan: Scan) -> None:
     rule = py("eval($X)", "{path}|{line_text}|{X}|{unknown}")
     assert scan({"pkg/app.py": "if x:\n    eval(a + 1)  # note\n"}, rule) == [
-        "pkg/app.py:2:5: PY001 pkg/app.py|eval(a + 1)  # note|a + 1|{unknown}"
+        "pkg/app.py:2:5: PY001 pkg/app.py|eval(a + 1) # note|a + 1|{unknown}"
+    ]
+
+
+def test_bound_values_are_one_short_line_in_messages(scan: Scan) -> None:
+    long_name = "n" * 100
+    code = f"eval(a +\n     b)\neval({long_name})\n"
+    assert scan({"app.py": code}, py("eval($X)", "{X}")) == [
+        "app.py:1:1: PY001 a + b",
+        "app.py:3:1: PY001 " + "n" * 79 + "\u2026",
     ]
 
 
