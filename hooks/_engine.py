@@ -196,6 +196,8 @@ def check_source(
 
 
 def _syntax_finding(source: SourceFile) -> Finding:
+    if not source.is_python:  # a tree rule whose `files` name a file that is not Python
+        return _meta(source, 1, 1, "AS005", error="not a Python file (no .py name, no python shebang)")
     try:
         ast.parse(source.text)
     except SyntaxError as exc:

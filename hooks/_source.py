@@ -55,9 +55,12 @@ class SourceFile:
     def _text_lines(self) -> list[str]:
         return io.StringIO(self.text, newline="").readlines()
 
-    @property
+    @cached_property
     def is_python(self) -> bool:
-        return self.path.endswith((".py", ".pyi"))
+        if self.path.endswith((".py", ".pyi")):
+            return True
+        # an extensionless script (bin/manage) that a rule's `files` names is Python by its shebang
+        return self.text.startswith("#!") and "python" in self.text.split("\n", 1)[0]
 
     @cached_property
     def tree(self) -> ast.Module | None:
