@@ -88,8 +88,10 @@ def load_text(text: str, path: str) -> Any:
         if exc.context and exc.context not in problem:
             problem = f"{exc.context}: {problem}"
         raise YamlError(path, line, f"invalid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise YamlError(path, 1, f"invalid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # ReaderError (a control character): its str() spans two lines
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+        raise YamlError(path, line, f"invalid YAML: {str(exc).splitlines()[0]}") from None
 
 
 def load_file(path: Path, display: str | None = None) -> Any:
