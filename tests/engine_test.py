@@ -1,0 +1,323 @@
+"""The engine's edges: how files are read, how tree rules are dispatched, workers, YAML and globs."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import types
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hooks import _engine, _run
+from hooks._checks import Match
+from hooks._checks.imports import ImportsChecker
+from hooks._checks.python import Pattern
+from hooks._glob import GlobError, PathMatcher, check_glob
+from hooks._rules import Rule, RuleSet, load_rules
+from hooks._source import SourceFile
+from hooks._yaml import YamlError, load_text
+
+from ._support import HookRun, Repo, pack_text
+
+Scan = Callable[..., list[str]]
+EVAL = {"id": "PY001", "check": "python", "pattern": "eval($X)", "message": "eval {X}"}
+
+
+# --- reading files --------------------------------------------------------------------------------
+
+
+def test_byte_order_mark_is_not_part_of_the_first_line(scan: Scan) -> None:
+    assert scan({"a.py": "\ufeffeval(x)\n"}, EVAL) == ["a.py:1:1: PY001 eval x"]
+
+
+def test_declared_source_encoding_is_honoured(scan: Scan) -> None:
+    code = "# -*- coding: latin-1 -*-\ns = 'caf\xe9'\neval(s)\n".encode("latin-1")
+    assert scan({"a.py": code}, EVAL) == ["a.py:3:1: PY001 eval s"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param(b"s = 'caf\xe9'\neval(s)\n", id="no-cookie"),
+        pytest.param(b"# coding: no-such-codec\ns = '\xe9'\neval(s)\n", id="unknown-codec"),
+        pytest.param(b"# coding: ascii\ns = '\xe9'\neval(s)\n", id="cookie-that-does-not-fit"),
+    ],
+)
+def test_undecodable_python_is_as004_and_still_checked(scan: Scan, code: bytes) -> None:
+    found = scan({"a.py": code}, EVAL)
+    line = code.count(b"\n", 0, code.index(b"\xe9")) + 1
+    assert (
+        found[0]
+        == f"a.py:{line}:1: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters"
+    )
+    assert found[-1] == f"a.py:{line + 1}:1: PY001 eval s"
+
+
+def test_file_that_cannot_be_read_is_skipped(
+    tmp_path: Path, make_rules: Callable[..., list[Rule]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text("eval(y)\n", encoding="utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "a.py":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = _engine.run(tmp_path, ["a.py", "b.py", "dir"], make_rules(EVAL), jobs=1)
+    assert [(f.path, f.rule) for f in result.findings] == [("b.py", "PY001")]
+    assert result.coverage["PY001"].checked == 1
+
+
+def test_null_byte_past_the_binary_sniff_is_as005(scan: Scan) -> None:
+    code = "x = 1\n" * 2000 + "eval(x)\x00\n"
+    (finding,) = scan({"big.py": code}, EVAL)
+    assert finding.startswith("big.py:") and " AS005 cannot parse: " in finding
+
+
+def test_python_script_without_extension_is_python_by_its_shebang(scan: Scan) -> None:
+    rule = dict(EVAL, files=["bin/*"])
+    files = {
+        "bin/manage": "#!/usr/bin/env python3\neval(x)  # eval(y)\n",
+        "bin/run.sh": "#!/bin/sh\neval x\n",
+    }
+    assert scan(files, rule) == [
+        "bin/manage:2:1: PY001 eval x",
+        "bin/run.sh:1:1: AS005 cannot parse: not a Python file (no .py name, no python shebang); "
+        "Python rules skipped for this file",
+    ]
+
+
+def test_regex_in_code_understands_a_python_shebang_script(scan: Scan) -> None:
+    rule = {"id": "RX001", "check": "regex", "pattern": "TODO", "message": "todo"}
+    assert scan({"bin/tool": "#!/usr/bin/python\nx = 1  # TODO\n"}, rule) == []
+
+
+def test_suppression_marker_without_ignore_is_not_a_suppression(scan: Scan) -> None:
+    assert scan({"a.py": "eval(x)  # ava-safety: reviewed by ops\n"}, EVAL) == ["a.py:1:1: PY001 eval x"]
+
+
+# --- dispatch of tree rules -----------------------------------------------------------------------
+
+
+def test_call_without_a_name_does_not_confuse_call_dispatch(scan: Scan) -> None:
+    code = "handlers[0](x)\n(lambda v: v)(x)\neval(x)\n"
+    assert scan({"a.py": code}, EVAL) == ["a.py:3:1: PY001 eval x"]
+
+
+def test_named_and_unnamed_call_patterns_both_see_a_call(scan: Scan) -> None:
+    any_call = {"id": "PY002", "check": "python", "pattern": "$F(x)", "message": "call {F}"}
+    assert scan({"a.py": "eval(x)\nrun(x)\n"}, EVAL, any_call) == [
+        "a.py:1:1: PY001 eval x",
+        "a.py:1:1: PY002 call eval",
+        "a.py:2:1: PY002 call run",
+    ]
+
+
+def test_one_finding_per_rule_and_position(scan: Scan) -> None:
+    rule = {"id": "PY003", "check": "python", "pattern-either": ["app.run()", "app.run"], "message": "run"}
+    assert scan({"a.py": "app.run()\nx = app.run\n"}, rule) == ["a.py:1:1: PY003 run", "a.py:2:5: PY003 run"]
+
+
+@pytest.fixture
+def node_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("hooks._plugins.nodes")
+
+    def names_and_calls(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+        calls = source.nodes(ast.Call)
+        mixed = source.nodes(ast.Call, ast.Constant)
+        yield Match(1, 1, {"n": f"{len(calls)} calls, {len(mixed)} calls or constants"})
+
+    module.names_and_calls = names_and_calls  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "hooks._plugins.nodes", module)
+
+
+@pytest.mark.usefixtures("node_plugin")
+@pytest.mark.parametrize("with_tree_rule", [True, False], ids=["shared-walk", "own-walk"])
+def test_plugins_get_nodes_from_one_walk(scan: Scan, with_tree_rule: bool) -> None:
+    plugin = {"id": "PL001", "check": "plugin", "function": "nodes:names_and_calls", "message": "{n}"}
+    rules = [plugin, EVAL] if with_tree_rule else [plugin]
+    found = scan({"a.py": "eval(1)\nprint(2, 3)\n"}, *rules)
+    assert "a.py:1:1: PL001 2 calls, 5 calls or constants" in found
+
+
+def test_plugin_nodes_of_a_file_that_does_not_parse_are_empty() -> None:
+    assert SourceFile("a.py", "def (:\n").nodes(ast.Call) == []
+
+
+def test_worker_checks_its_share_of_paths(
+    tmp_path: Path, make_rules: Callable[..., list[Rule]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
+    rules = make_rules(EVAL)
+    monkeypatch.setattr(_engine, "_WORKER_STATE", (tmp_path, rules, frozenset({"a.py"}), date.today(), {}))
+    findings, coverage = _engine._worker(["a.py"])
+    assert [f.rule for f in findings] == ["PY001"]
+    assert coverage["PY001"].violating == {"a.py"}
+
+
+# --- pattern internals the engine never reaches ---------------------------------------------------
+
+
+def test_sequence_pattern_does_not_match_a_single_node() -> None:
+    assert Pattern("a = 1\nb = 2\n").match(ast.parse("a = 1").body[0], {}) is None
+
+
+def test_imports_checker_ignores_other_nodes() -> None:
+    checker = ImportsChecker({"contract": "forbidden", "source_modules": ["a"], "forbidden_modules": ["b"]})
+    assert checker.match_node(ast.parse("x = 1").body[0], [], SourceFile("a.py", "x = 1\n")) is None
+
+
+def test_segment_of_a_node_without_position_is_unparsed() -> None:
+    source = SourceFile("a.py", "x = 1\n")
+    assert source.segment(ast.Name("spam")) == "spam"
+    far = ast.Name("eggs", lineno=9, end_lineno=9, col_offset=0, end_col_offset=4)
+    assert source.segment(far) == "eggs"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "code", "expected"),
+    [
+        pytest.param("DEBUG = ...", "DEBUG = True\nDEBUG = f()\nOTHER = 1\n", [1, 2], id="ellipsis-as-value"),
+        pytest.param("f(g($X))", "f(y)\nf(g(1))\n", [2], id="nested-call-against-a-name"),
+        pytest.param("$X == $X", "if f(x) == x:\n    pass\n", [], id="bindings-of-different-types"),
+        pytest.param("import os.path", "import os.path\nimport os\n", [1], id="dotted-import"),
+        pytest.param("f($K=$V)", "f(debug=1)\nf(1)\n", [1], id="keyword-name-metavariable"),
+    ],
+)
+def test_more_pattern_shapes(scan: Scan, pattern: str, code: str, expected: list[int]) -> None:
+    found = scan({"a.py": code}, {"id": "PY009", "check": "python", "pattern": pattern})
+    assert [int(line.split(":")[1]) for line in found] == expected
+
+
+def test_keyword_name_metavariable_binds_the_name(scan: Scan) -> None:
+    rule = {"id": "PY009", "check": "python", "pattern": "f($K=$V)", "message": "{K}={V}"}
+    assert scan({"a.py": "f(debug=1)\n"}, rule) == ["a.py:1:1: PY009 debug=1"]
+
+
+def test_relative_import_from_a_top_level_module(scan: Scan) -> None:
+    rule = {"id": "IM001", "check": "imports", "contract": "forbidden", "source_modules": ["mod"]}
+    rule["forbidden_modules"] = ["x"]
+    assert scan({"mod.py": "from . import x\n"}, rule) == ["mod.py:1:1: IM001 IM001 hit"]
+
+
+# --- rules, yaml, globs ---------------------------------------------------------------------------
+
+
+def test_rule_set_by_id_and_string_globs(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(pack_text([dict(EVAL, files="src/*.py", exclude="src/gen_*.py")]), encoding="utf-8")
+    ruleset: RuleSet = load_rules(hook=None, packs=[], extra_files=[path])
+    rule = ruleset.by_id()["PY001"]
+    assert rule.applies_to("src/a.py") and not rule.applies_to("src/gen_a.py") and not rule.applies_to("a.py")
+
+
+def test_bundled_packs_inside_an_installed_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hooks import _rules
+
+    (tmp_path / "rules" / "base").mkdir(parents=True)
+    monkeypatch.setattr(_rules.resources, "files", lambda package: tmp_path)
+    assert _rules.bundled_root() == tmp_path / "rules"
+    assert _rules.bundled_packs() == ["base"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "a: 1\nb: \x07\n", "x.yaml:2: invalid YAML: unacceptable character #x0007: ", id="control-char"
+        ),
+        pytest.param(
+            "? [a, b]\n: 1\n", "x.yaml:1: invalid YAML: a mapping key must be a plain value", id="complex-key"
+        ),
+        pytest.param(
+            "a: !!python/name:os.system\n",
+            "x.yaml:1: invalid YAML: could not determine a constructor",
+            id="tag",
+        ),
+    ],
+)
+def test_yaml_errors_are_one_line_with_a_line_number(text: str, expected: str) -> None:
+    with pytest.raises(YamlError) as info:
+        load_text(text, "x.yaml")
+    assert str(info.value).startswith(expected)
+    assert "\n" not in str(info.value)
+
+
+def test_yaml_keeps_lines_of_keys_and_items() -> None:
+    doc = load_text("a: 1\nb:\n  - x\n  - y\n1: int key\n", "x.yaml")
+    assert (doc.line, doc.line_of("b"), doc.line_of("missing"), doc["b"].item_lines) == (1, 2, 1, [3, 4])
+    assert doc["1"] == "int key"
+
+
+@pytest.mark.parametrize(
+    ("globs", "path", "expected"),
+    [
+        pytest.param(["*.py"], "a/b/c.py", True, id="no-slash-matches-at-any-depth"),
+        pytest.param(["src/*.py"], "src/a/b.py", False, id="star-stays-in-one-directory"),
+        pytest.param(["src/**/*.py"], "src/a/b/c.py", True, id="double-star"),
+        pytest.param(["src/**"], "src/a/b", True, id="trailing-double-star"),
+        pytest.param(["/top.py"], "top.py", True, id="leading-slash-anchors"),
+        pytest.param(["a?.py"], "ab.py", True, id="question-mark"),
+        pytest.param(["a?.py"], "a/.py", False, id="question-mark-not-slash"),
+        pytest.param(["[!a]*.py"], "b.py", True, id="negated-class"),
+        pytest.param(["[!a]*.py"], "a.py", False, id="negated-class-excludes"),
+        pytest.param(["[]x].txt"], "].txt", True, id="bracket-first-in-class"),
+        pytest.param(["__pycache__/"], "pkg/__pycache__/m.pyc", True, id="directory"),
+        pytest.param(["a\\b"], "a\\b", True, id="backslash-literal"),
+        pytest.param([], "a.py", False, id="no-globs"),
+    ],
+)
+def test_globs(globs: list[str], path: str, expected: bool) -> None:
+    assert PathMatcher(globs)(path) is expected
+    assert bool(PathMatcher(globs)) is bool(globs)
+
+
+@pytest.mark.parametrize("glob", ["", " a", "a[", "[z-a]"])
+def test_bad_globs(glob: str) -> None:
+    with pytest.raises(GlobError):
+        check_glob(glob)
+
+
+# --- the run module without scoring ----------------------------------------------------------------
+
+
+def test_hook_without_scoring_blocks_on_errors_only(
+    repo: Repo, capsys: pytest.CaptureFixture[str], run_hook: Callable[..., HookRun]
+) -> None:
+    rules = [
+        {"id": "EV001", "check": "regex", "pattern": "ERROR", "message": "error"},
+        {"id": "EV002", "check": "regex", "pattern": "WARN", "message": "warn", "severity": "warning"},
+    ]
+    repo.write(
+        {
+            "safety/pack.yaml": pack_text(rules, hook="env-vars"),
+            ".ava-safety.yaml": "packs: []\nrules: [safety/*.yaml]\nexclude: [safety/]\n",
+            "w.txt": "WARN\n",
+            "e.txt": "ERROR\n",
+        }
+    )
+
+    def main(*argv: str) -> tuple[int, list[str]]:
+        code = _run.main_for("env-vars", ["--no-results", *argv], scoring=False, description="test")
+        return code, capsys.readouterr().out.splitlines()
+
+    assert main("w.txt") == (0, ["w.txt:1:1: EV002 warn"])
+    assert main("w.txt", "--strict") == (1, ["w.txt:1:1: EV002 warn"])
+    assert main("w.txt", "e.txt") == (1, ["e.txt:1:1: EV001 error", "w.txt:1:1: EV002 warn"])
+
+
+def test_named_file_outside_the_repo_keeps_its_path(
+    repo: Repo, tmp_path: Path, run_hook: Callable[..., HookRun]
+) -> None:
+    repo.use_pack({"id": "RX001", "check": "regex", "pattern": "eval", "message": "eval"})
+    outside = tmp_path / "outside.py"
+    outside.write_text("eval(z)\n", encoding="utf-8")
+    assert run_hook(str(outside), "--no-results").out[0] == f"{outside.as_posix()}:1:1: RX001 eval"
