@@ -190,6 +190,12 @@ def test_segment_of_a_node_without_position_is_unparsed() -> None:
         pytest.param("$X == $X", "if f(x) == x:\n    pass\n", [], id="bindings-of-different-types"),
         pytest.param("import os.path", "import os.path\nimport os\n", [1], id="dotted-import"),
         pytest.param("f($K=$V)", "f(debug=1)\nf(1)\n", [1], id="keyword-name-metavariable"),
+        pytest.param("f(**$KW)", "f(**opts)\nf(a=1)\nf(a=1, **o)\n", [1], id="double-star-kwargs"),
+        pytest.param("f(..., a=1)", "f(**o, a=1)\nf(**o)\n", [1], id="keyword-after-kwargs"),
+        pytest.param("f(..., **$KW)", "f(**opts)\nf(a=1)\nf(1, a=1, **o)\n", [1, 3], id="kwargs-among-any"),
+        pytest.param(
+            "if $C:\n    $S\n", "if x:\n    y = 1\nif z:\n    a()\n    b()\n", [1], id="statement-mv"
+        ),
     ],
 )
 def test_more_pattern_shapes(scan: Scan, pattern: str, code: str, expected: list[int]) -> None:
@@ -202,10 +208,11 @@ def test_keyword_name_metavariable_binds_the_name(scan: Scan) -> None:
     assert scan({"a.py": "f(debug=1)\n"}, rule) == ["a.py:1:1: PY009 debug=1"]
 
 
-def test_relative_import_from_a_top_level_module(scan: Scan) -> None:
+@pytest.mark.parametrize(("imported", "expected"), [("x", ["mod.py:1:1: IM001 IM001 hit"]), ("y", [])])
+def test_relative_import_from_a_top_level_module(scan: Scan, imported: str, expected: list[str]) -> None:
     rule = {"id": "IM001", "check": "imports", "contract": "forbidden", "source_modules": ["mod"]}
     rule["forbidden_modules"] = ["x"]
-    assert scan({"mod.py": "from . import x\n"}, rule) == ["mod.py:1:1: IM001 IM001 hit"]
+    assert scan({"mod.py": f"from . import {imported}\n"}, rule) == expected
 
 
 # --- rules, yaml, globs ---------------------------------------------------------------------------
