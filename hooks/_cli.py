@@ -86,9 +86,8 @@ def rule_table(rules: Sequence[Rule]) -> str:
         flag = " (blocking)" if rule.blocking else ""
         text = (rule.description or rule.message).split(". ")[0].rstrip(".").replace("|", "\\|")
         text = " ".join(text.split())
-        lines.append(
-            f"| {rule.id} | {rule.pack} | {rule.name} | {rule.severity}{flag} | {rule.principle or ''} | {text} |"
-        )
+        cells = [rule.id, rule.pack, rule.name, rule.severity + flag, rule.principle or "", text]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -217,7 +217,9 @@ def _call_name(node: ast.Call) -> str | None:
     return None
 
 
-def _walk(tree: ast.AST | None, rules: list[Rule], source: SourceFile, *, index: bool) -> list[tuple[Rule, Match]]:
+def _walk(
+    tree: ast.AST | None, rules: list[Rule], source: SourceFile, *, index: bool
+) -> list[tuple[Rule, Match]]:
     """One pass over the tree for every tree rule, dispatching on node type (and call name)."""
     dispatch: dict[type, list[Rule]] = {}
     by_call: dict[str, list[Rule]] = {}
