@@ -35,15 +35,26 @@ class Config:
     principles: dict[str, PrincipleConfig] = field(default_factory=dict)
     disable: frozenset[str] = frozenset()
     packs_line: int = 1
+    rules_line: int = 1
+    disable_line: int = 1
 
     @property
     def display(self) -> str:
         return CONFIG_NAME if self.path is None else _rel(self.path, self.root)
 
     def rule_files(self) -> list[Path]:
+        """The repo's own rule files; a glob that matches nothing is an error, not a silent no-op."""
         found: set[Path] = set()
+        problems = []
         for glob in self.rule_globs:
-            found.update(p for p in self.root.glob(glob) if p.is_file())
+            matched = [p for p in self.root.glob(glob) if p.is_file()]
+            if not matched:
+                problems.append(
+                    ConfigProblem(self.display, self.rules_line, f"'rules': no file matches {glob!r}")
+                )
+            found.update(matched)
+        if problems:
+            raise ConfigErrors(problems)
         return sorted(found)
 
     def min_score_for(self, principle: str, pack_default: float | None) -> float:
@@ -86,6 +97,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             err(key, unknown_key(key, KEYS))
     config.packs = _str_list(doc, "packs", err, default=["generic"])
     config.packs_line = doc.line_of("packs")
+    config.rules_line = doc.line_of("rules")
+    config.disable_line = doc.line_of("disable")
     config.rule_globs = _str_list(doc, "rules", err, default=[], globs=True)
     config.exclude = PathMatcher(_str_list(doc, "exclude", err, default=[], globs=True))
     config.disable = frozenset(_str_list(doc, "disable", err, default=[]))

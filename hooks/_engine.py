@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from ._rules import Rule
-from ._source import Match, SourceFile
+from ._source import Match, RunContext, SourceFile
 
 BINARY_SNIFF = 8192
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
@@ -91,7 +92,7 @@ def _meta(source: SourceFile, line: int, col: int, code: str, **values: str) -> 
     )
 
 
-def read_source(root: Path, path: str, repo_files: frozenset[str]) -> tuple[SourceFile | None, list[Finding]]:
+def read_source(root: Path, path: str, context: RunContext) -> tuple[SourceFile | None, list[Finding]]:
     try:
         raw = (root / path).read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -106,15 +107,15 @@ def read_source(root: Path, path: str, repo_files: frozenset[str]) -> tuple[Sour
     except UnicodeDecodeError as exc:
         declared = _declared_encoding(path, raw)
         if declared is not None:
-            return SourceFile(path, declared, repo_files=repo_files), []
+            return SourceFile(path, declared, context=context), []
         text = raw.decode("utf-8", "replace")
         line = raw[: exc.start].count(b"\n") + 1
-        source = SourceFile(path, text, repo_files=repo_files)
+        source = SourceFile(path, text, context=context)
         problems = [_meta(source, line, 1, "AS004")]
         return source, problems
     if text.startswith("\ufeff"):
         text = text[1:]
-    return SourceFile(path, text, repo_files=repo_files), problems
+    return SourceFile(path, text, context=context), problems
 
 
 def _declared_encoding(path: str, raw: bytes) -> str | None:
@@ -335,14 +336,13 @@ def _suppressed(rule_id: str, line: int, by_line: dict[int, list[Suppression]], 
 
 # --- the whole run ------------------------------------------------------------------------------
 
-_WORKER_STATE: tuple[Path, list[Rule], frozenset[str], date, Mapping[str, tuple[str, ...]]] | None = None
+_WORKER_STATE: tuple[RunContext, list[Rule], date, Mapping[str, tuple[str, ...]]] | None = None
 
 
 def _check_paths(
-    root: Path,
+    context: RunContext,
     paths: Iterable[str],
     rules: Sequence[Rule],
-    repo_files: frozenset[str],
     today: date,
     allow: Mapping[str, tuple[str, ...]],
 ) -> tuple[list[Finding], dict[str, Coverage]]:
@@ -353,10 +353,10 @@ def _check_paths(
         if not applicable:
             continue
         if all(getattr(r.checker, "path_only", False) for r in applicable):
-            source: SourceFile | None = SourceFile(path, "", repo_files=repo_files)
+            source: SourceFile | None = SourceFile(path, "", context=context)
             problems: list[Finding] = []
         else:
-            source, problems = read_source(root, path, repo_files)
+            source, problems = read_source(context.root, path, context)
         if source is None:
             continue
         findings.extend(problems)
@@ -366,8 +366,8 @@ def _check_paths(
 
 def _worker(paths: list[str]) -> tuple[list[Finding], dict[str, Coverage]]:
     assert _WORKER_STATE is not None
-    root, rules, repo_files, today, allow = _WORKER_STATE
-    return _check_paths(root, paths, rules, repo_files, today, allow)
+    context, rules, today, allow = _WORKER_STATE
+    return _check_paths(context, paths, rules, today, allow)
 
 
 def run(
@@ -379,17 +379,19 @@ def run(
     jobs: int | None = None,
     today: date | None = None,
     allow: Mapping[str, tuple[str, ...]] | None = None,
+    config: Any = None,
 ) -> RunResult:
     """Check `paths` (repo-relative) under `root` with `rules`; repo-level rules see `repo_files`."""
     global _WORKER_STATE
     today = today or date.today()
     repo = repo_files if repo_files is not None else frozenset(paths)
+    context = RunContext(root, repo, config)
     paths = sorted(set(paths))
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     findings: list[Finding] = []
     coverage: dict[str, Coverage] = {}
     if jobs > 1 and len(paths) >= PARALLEL_THRESHOLD:
-        _WORKER_STATE = (root, list(rules), repo, today, allow or {})
+        _WORKER_STATE = (context, list(rules), today, allow or {})
         chunks = [paths[i :: jobs * 4] for i in range(jobs * 4)]
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
@@ -402,7 +404,7 @@ def run(
         finally:
             _WORKER_STATE = None
     else:
-        findings, coverage = _check_paths(root, paths, rules, repo, today, allow or {})
+        findings, coverage = _check_paths(context, paths, rules, today, allow or {})
     for rule in rules:
         check_repo = getattr(rule.checker, "check_repo", None)
         if check_repo is None or not getattr(rule.checker, "must_exist", True):

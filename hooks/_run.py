@@ -14,7 +14,7 @@ from typing import Any
 
 from . import _engine, _git
 from ._config import Config, load_config
-from ._errors import ConfigErrors
+from ._errors import ConfigErrors, ConfigProblem
 from ._report import FORMATS, as_json, emit
 from ._rules import RuleSet, load_rules
 from ._score import Scores, score
@@ -112,10 +112,20 @@ def execute(hook: str, args: argparse.Namespace, *, scoring: bool) -> Outcome:
         extra_display=display,
         packs_from=(config.display, config.packs_line),
     )
+    unknown = sorted(config.disable - _declared_ids(extra)) if config.disable else []
+    if unknown:
+        raise ConfigErrors(
+            [
+                ConfigProblem(config.display, config.disable_line, f"'disable': unknown rule id {rid}")
+                for rid in unknown
+            ]
+        )
     rules = [r for r in ruleset.rules if r.id not in config.disable]
     paths = [p for p in scope.paths if not config.exclude(p)]
     allow = {name: p.allow for name, p in config.principles.items() if p.allow}
-    result = _engine.run(scope.root, paths, rules, repo_files=scope.repo_files, jobs=args.jobs, allow=allow)
+    result = _engine.run(
+        scope.root, paths, rules, repo_files=scope.repo_files, jobs=args.jobs, allow=allow, config=config
+    )
     findings = result.findings
     if args.baseline is not None:
         from . import _baseline
@@ -129,6 +139,20 @@ def execute(hook: str, args: argparse.Namespace, *, scoring: bool) -> Outcome:
                 result.coverage[f.rule].violating.add(f.path)
     scores = score(ruleset, rules, result.coverage, config) if scoring else None
     return Outcome(findings, ruleset, scores, scope, config, time.perf_counter() - started)
+
+
+def _declared_ids(own_files: Sequence[Path]) -> set[str]:
+    """Rule ids of every bundled pack (any hook) and of the repo's files, read cheaply (no compiling)."""
+    import re
+
+    from ._rules import bundled_packs, pack_files
+
+    paths = [p for pack in bundled_packs() for p in pack_files(pack)] + list(own_files)
+    ids: set[str] = set()
+    for path in paths:
+        text = path.read_text("utf-8", errors="replace")
+        ids.update(re.findall(r"^\s*-?\s*id:\s*([A-Z]{2,4}[0-9]{3})\b", text, re.M))
+    return ids
 
 
 def blocked(outcome: Outcome, *, strict: bool) -> bool:

@@ -7,6 +7,8 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,13 +21,40 @@ class Match:
     end_line: int | None = None
 
 
+@dataclass
+class RunContext:
+    """What every check of one run shares: the repo, its tracked files, the config, and a memo.
+
+    Plugins that need repo-wide facts (declared dependencies, the target Python version, which
+    environment variables the deployment provides) compute them once per run through `memo`.
+    """
+
+    root: Path
+    repo_files: frozenset[str] = frozenset()
+    config: Any = None  # hooks._config.Config when the run has one
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def cached(self, key: str, compute: Any) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
 class SourceFile:
     """A file's text with lazily computed views shared by every rule that looks at it."""
 
-    def __init__(self, path: str, text: str, *, repo_files: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        *,
+        repo_files: frozenset[str] = frozenset(),
+        context: RunContext | None = None,
+    ) -> None:
         self.path = path  # repo-relative, forward slashes
         self.text = text
-        self.repo_files = repo_files
+        self.context = context if context is not None else RunContext(Path("."), repo_files)
+        self.repo_files = self.context.repo_files if context is not None else repo_files
         self.node_index: dict[type[ast.AST], list[ast.AST]] | None = None
 
     def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:

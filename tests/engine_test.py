@@ -157,7 +157,10 @@ def test_worker_checks_its_share_of_paths(
 
     (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
     rules = make_rules(EVAL)
-    monkeypatch.setattr(_engine, "_WORKER_STATE", (tmp_path, rules, frozenset({"a.py"}), date.today(), {}))
+    from hooks._source import RunContext
+
+    context = RunContext(tmp_path, frozenset({"a.py"}))
+    monkeypatch.setattr(_engine, "_WORKER_STATE", (context, rules, date.today(), {}))
     findings, coverage = _engine._worker(["a.py"])
     assert [f.rule for f in findings] == ["PY001"]
     assert coverage["PY001"].violating == {"a.py"}

@@ -38,9 +38,7 @@ def _cases() -> list[object]:
     for rule in ALL.rules:
         for example in rule.examples:
             kind = "fail" if example.expect_fail else "pass"
-            cases.append(
-                pytest.param(rule, example, id=f"{rule.pack}-{rule.id}-{kind}-line{example.line}")
-            )
+            cases.append(pytest.param(rule, example, id=f"{rule.pack}-{rule.id}-{kind}-line{example.line}"))
     return cases
 
 
@@ -67,9 +65,7 @@ def test_rule_example(rule: Rule, example: Example, tmp_path: Path) -> None:
             and (example.message is None or f.message == example.message)
         ]
         got = [f"{f.line}:{f.col}: {f.message}" for f in hits]
-        assert wanted, (
-            f"{rule.id}: expected a finding at {example.at_line}:{example.at_col}, got {got}"
-        )
+        assert wanted, f"{rule.id}: expected a finding at {example.at_line}:{example.at_col}, got {got}"
 
 
 def test_every_rule_has_both_kinds_of_example() -> None:

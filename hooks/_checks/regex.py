@@ -23,7 +23,7 @@ def _in_comment(line: str, col: int) -> bool:
     """Whether position `col` of a Python line lies after a `#` that is not inside a string."""
     quote: str | None = None
     i = 0
-    while i < col and i < len(line):
+    while i <= col and i < len(line):
         c = line[i]
         if quote:
             if c == "\\":

@@ -1,0 +1,653 @@
+"""Checks of the AVA OLO constitution that a pattern cannot express.
+
+Each function takes `(source, options)` and yields `Match`es. Word lists and thresholds come from the
+rule's `options:` in rules/ava-olo/constitution.yaml, so a team tunes them in data, not here. Every
+function is stdlib `ast` only and looks at a file once, cheaply: it runs on every commit.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from .._source import Match, SourceFile
+
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+STRING_METHODS = frozenset({"lower", "upper", "strip", "casefold", "title", "lstrip", "rstrip"})
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def _regex(options: Mapping[str, Any], key: str, default: str | None = None) -> re.Pattern[str] | None:
+    value = options.get(key, default)
+    if value is None:
+        return None
+    return _compile(str(value), bool(options.get("ignore_case", False)))
+
+
+@lru_cache(maxsize=128)
+def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+
+
+def _words(options: Mapping[str, Any], key: str) -> frozenset[str]:
+    value = options.get(key, ())
+    if isinstance(value, str):
+        value = [value]
+    return frozenset(str(v).lower() for v in value)
+
+
+def _position(source: SourceFile, node: ast.AST) -> tuple[int, int]:
+    line = getattr(node, "lineno", 1)
+    return line, source.char_col(line, getattr(node, "col_offset", 0))
+
+
+def _dotted(node: ast.AST) -> str:
+    """`a.b.c` for a name/attribute chain; other receivers (calls, subscripts) become `?`."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    parts.append(node.id if isinstance(node, ast.Name) else "?")
+    return ".".join(reversed(parts))
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included, without visiting expressions: far cheaper than
+    `ast.walk` for what only statements hold (imports, definitions, docstrings)."""
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if not children:
+                continue
+            for child in reversed(children):
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+                else:  # except handlers and match cases hold statements
+                    stack.extend(reversed(child.body))
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """ids of the docstring nodes of the module, its classes and functions."""
+    found: set[int] = set()
+    for node in (tree, *_statements(tree)):
+        if isinstance(node, (ast.Module, *SCOPE_NODES)) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                found.add(id(first.value))
+    return found
+
+
+def _fstring_text(node: ast.JoinedStr) -> str:
+    return "".join(
+        part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
+        for part in node.values
+    )
+
+
+def _module_of(path: str) -> str:
+    """The dotted module of a repo path (a `src/` layout is looked through)."""
+    stem = path[:-3] if path.endswith(".py") else path
+    parts = stem.split("/")
+    if len(parts) > 1 and parts[0] == "src":
+        parts = parts[1:]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imported_modules(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool) -> list[str]:
+    """Every module (or module attribute) an import statement names, relative imports resolved."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        package = importer.split(".") if importer else []
+        if not is_package:
+            package = package[:-1]
+        package = package[: max(len(package) - (node.level - 1), 0)]
+        base = ".".join(package + ([base] if base else []))
+    names = [f"{base}.{alias.name}" if base else alias.name for alias in node.names if alias.name != "*"]
+    return [base, *names] if base else names
+
+
+def _is_within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+@lru_cache(maxsize=4)
+def _top_level_names(repo_files: frozenset[str]) -> frozenset[str]:
+    """First-party top-level packages and modules of the repo (`src/` layout looked through)."""
+    names: set[str] = set()
+    for path in repo_files:
+        if not path.endswith(".py"):
+            continue
+        module = _module_of(path)
+        if module:
+            names.add(module.split(".")[0])
+    return frozenset(names)
+
+
+@lru_cache(maxsize=4)
+def _basenames(repo_files: frozenset[str]) -> frozenset[str]:
+    return frozenset(posixpath.basename(p) for p in repo_files)
+
+
+# --- string literals ----------------------------------------------------------------------------
+
+
+def _iter_strings(
+    tree: ast.Module, *, skip_docstrings: bool, skip_calls: re.Pattern[str] | None
+) -> Iterator[tuple[ast.expr, str]]:
+    """Every string literal (f-strings joined, `{}` for their fields) outside the skipped places."""
+    skipped = _docstrings(tree) if skip_docstrings else set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and id(node) not in skipped:
+                yield node, node.value
+            continue
+        if isinstance(node, ast.JoinedStr):
+            yield node, _fstring_text(node)
+            stack.extend(p.value for p in node.values if isinstance(p, ast.FormattedValue))
+            continue
+        if skip_calls is not None and isinstance(node, ast.Call):
+            if skip_calls.search(_dotted(node.func)):
+                continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _locate(source: SourceFile, node: ast.expr, found: str) -> tuple[int, int]:
+    """Where `found` stands inside the literal's source, or the literal's start when escaped."""
+    line, col = _position(source, node)
+    raw = source.segment(node)
+    at = raw.find(found) if found else -1
+    if at < 0:
+        return line, col
+    before = raw[:at]
+    newlines = before.count("\n")
+    if newlines == 0:
+        return line, col + at
+    return line + newlines, at - before.rfind("\n")
+
+
+def check_string_literals(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """A regex over the values of string literals: never comments, identifiers or docstrings.
+
+    Options: `pattern` (required), `ignore_case`, `skip_docstrings` (default true), `skip_calls`
+    (a regex over the dotted callee, e.g. loggers: strings passed there are not looked at) and
+    `min_words` (only strings of at least that many words: prose, not tokens). Files that are not
+    Python (templates) are searched line by line. Named groups become message values.
+    """
+    rx = _regex(options, "pattern")
+    if rx is None or rx.search(source.text) is None:
+        return
+    min_words = int(options.get("min_words", 1))
+    if not source.is_python:
+        for number, text in enumerate(source.lines, start=1):
+            m = rx.search(text)
+            if m is not None:
+                yield Match(number, m.start() + 1, _values(m))
+        return
+    tree = source.tree
+    if tree is None:
+        return
+    strings = _iter_strings(
+        tree,
+        skip_docstrings=bool(options.get("skip_docstrings", True)),
+        skip_calls=_compile(str(options["skip_calls"]), False) if options.get("skip_calls") else None,
+    )
+    for node, value in strings:
+        if min_words > 1 and len(value.split()) < min_words:
+            continue
+        m = rx.search(value)
+        if m is not None:
+            line, col = _locate(source, node, m.group(0))
+            yield Match(line, col, _values(m))
+
+
+def _values(m: re.Match[str]) -> dict[str, str]:
+    values = {k: v for k, v in m.groupdict().items() if v is not None}
+    values.setdefault("text", m.group(0))
+    return values
+
+
+# --- LLM-FIRST: hardcoded decision chains and tables ---------------------------------------------
+
+
+def _unwrap(node: ast.expr) -> ast.expr:
+    """`farmer.crop.lower()` -> `farmer.crop`: string normalisation does not change the subject."""
+    while (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in STRING_METHODS
+        and not node.args
+    ):
+        node = node.func.value
+    return node
+
+
+def _subject_name(node: ast.expr) -> str:
+    """The last identifier of a compared expression: `farmer.crop.lower()` -> `crop`."""
+    node = _unwrap(node)
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    return ""
+
+
+def _is_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return bool(node.elts) and all(_is_literal(e) for e in node.elts)
+    return False
+
+
+def _literal_subjects(test: ast.expr) -> dict[str, ast.expr]:
+    """Subjects a branch test compares with literals (`x == "a"`, `x in (...)`, `"rain" in x`)."""
+    if isinstance(test, ast.BoolOp):
+        found: dict[str, ast.expr] = {}
+        for value in test.values:
+            found.update(_literal_subjects(value))
+        return found
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return {}
+    if not isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+        return {}
+    left, right = test.left, test.comparators[0]
+    if _is_literal(left) == _is_literal(right):
+        return {}
+    subject = _unwrap(right if _is_literal(left) else left)
+    return {ast.dump(subject): subject}
+
+
+def check_literal_if_chain(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """An if/elif chain (or `match`) that routes one domain value through literal comparisons.
+
+    Options: `min_branches` (default 4) and `subject_pattern`, a regex the compared variable's last
+    identifier must fully match (crop, country, intent...): status or mode dispatch is not flagged.
+    """
+    tree = source.tree
+    if tree is None:
+        return
+    min_branches = int(options.get("min_branches", 4))
+    text = source.text
+    if text.count("elif") < min_branches - 1 and not ("match" in text and "case" in text):
+        return
+    subject_rx = _regex(options, "subject_pattern")
+
+    def fits(subject: ast.expr) -> bool:
+        return subject_rx is None or subject_rx.fullmatch(_subject_name(subject)) is not None
+
+    elifs: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and id(node) not in elifs:
+            counts: dict[str, int] = {}
+            subjects: dict[str, ast.expr] = {}
+            branch: ast.If | None = node
+            while branch is not None:
+                found = _literal_subjects(branch.test)
+                for key in found:
+                    counts[key] = counts.get(key, 0) + 1
+                subjects.update(found)
+                nxt = branch.orelse[0] if len(branch.orelse) == 1 else None
+                branch = nxt if isinstance(nxt, ast.If) else None
+                if branch is not None:
+                    elifs.add(id(branch))
+            ranked = sorted(counts.items(), key=lambda item: -item[1])
+            hit = next(((subjects[k], n) for k, n in ranked if n >= min_branches and fits(subjects[k])), None)
+            if hit is not None:
+                yield _chain_match(source, node, *hit)
+        elif isinstance(node, ast.Match):
+            count = sum(1 for case in node.cases if _is_literal_case(case.pattern))
+            if count >= min_branches and fits(node.subject):
+                yield _chain_match(source, node, node.subject, count)
+
+
+def _is_literal_case(pattern: ast.pattern) -> bool:
+    if isinstance(pattern, ast.MatchValue):
+        return _is_literal(pattern.value)
+    if isinstance(pattern, ast.MatchOr):
+        return all(_is_literal_case(p) for p in pattern.patterns)
+    return False
+
+
+def _chain_match(source: SourceFile, node: ast.stmt, subject: ast.expr, count: int) -> Match:
+    line, col = _position(source, node)
+    return Match(line, col, {"subject": source.segment(subject), "branches": str(count)})
+
+
+def _matching_keys(node: ast.Dict, words: frozenset[str], rx: re.Pattern[str] | None) -> tuple[int, int]:
+    """(keys that name a listed word or fit the pattern, string keys in all)."""
+    hits = total = 0
+    for key in node.keys:
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            total += 1
+            value = key.value.strip()
+            if value.lower() in words or (rx is not None and rx.fullmatch(value)):
+                hits += 1
+    return hits, total
+
+
+@lru_cache(maxsize=16)
+def _quoted_keys(words: frozenset[str], pattern: str | None) -> re.Pattern[str]:
+    """A text search for `"key":` with a key that could count (a cheap bound before the walk)."""
+    keys = [re.escape(w) for w in sorted(words)] + ([pattern] if pattern else [])
+    alternatives = "|".join(f"(?:{k})" for k in keys)
+    return re.compile("([\"'])(?:" + alternatives + r")\1\s*:", re.IGNORECASE)
+
+
+def check_literal_dict_keys(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """A dict literal keyed by domain values (crop names, language codes, phone prefixes).
+
+    Options: `keys` (words, case-insensitive) and/or `key_pattern` (a regex a key must fully match),
+    `min_keys` (default 3) and `min_share` (default 0.6) of the dict's string keys. With
+    `nested_min_keys`, a dict of at least `nested_min_entries` (default 2) such dicts counts too:
+    `{"welcome": {"en": ..., "bg": ...}, "bye": {...}}`.
+    """
+    tree = source.tree
+    if tree is None:
+        return
+    words = _words(options, "keys")
+    rx = _regex(options, "key_pattern")
+    min_keys = int(options.get("min_keys", 3))
+    min_share = float(options.get("min_share", 0.6))
+    nested_keys = options.get("nested_min_keys")
+    nested_entries = int(options.get("nested_min_entries", 2))
+    fewest = min(min_keys, int(nested_keys)) if nested_keys is not None else min_keys
+    if len(_quoted_keys(words, rx.pattern if rx else None).findall(source.text)) < fewest:
+        return  # not even that many quoted keys in the whole file
+
+    def fits(node: ast.Dict, needed: int) -> bool:
+        hits, total = _matching_keys(node, words, rx)
+        return hits >= needed and hits >= min_share * total
+
+    reported: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict) or id(node) in reported:
+            continue
+        hits, _ = _matching_keys(node, words, rx)
+        direct = fits(node, min_keys)
+        nested = nested_keys is not None and (
+            sum(1 for v in node.values if isinstance(v, ast.Dict) and fits(v, int(nested_keys)))
+            >= nested_entries
+        )
+        if not (direct or nested):
+            continue
+        reported.update(id(d) for d in ast.walk(node) if isinstance(d, ast.Dict))
+        shown = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)][:4]
+        line, col = _position(source, node)
+        yield Match(line, col, {"keys": ", ".join(repr(k) for k in shown), "count": str(len(node.keys))})
+
+
+# --- MODULE INDEPENDENCE and API-FIRST: imports across module boundaries -------------------------
+
+
+def _imports(source: SourceFile) -> Iterator[tuple[ast.Import | ast.ImportFrom, list[str]]]:
+    tree = source.tree
+    if tree is None:
+        return
+    importer = _module_of(source.path)
+    is_package = source.path.endswith("__init__.py")
+    for node in _statements(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, _imported_modules(node, importer, is_package)
+
+
+def _is_private(part: str, internal: frozenset[str]) -> bool:
+    if part.lower() in internal:
+        return True
+    return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+
+
+def check_private_module_import(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """An import that reaches into another first-party package's private part.
+
+    A dotted component starting with `_` (not a dunder) or named in `internal_names` (default
+    `internal`, `private`) is private to the package that contains it. Only another *module* importing
+    it is flagged: a module is a top-level package, or `<root>.<name>` for the `roots` packages
+    (`modules.crops`). Third-party and stdlib privates are not flagged, and the first component is
+    never the private one (`_pytest` is a distribution, not a package's internals).
+    """
+    if "import" not in source.text:
+        return
+    internal = _words(options, "internal_names") or frozenset({"internal", "private"})
+    roots = _words(options, "roots")
+    importer = _module_of(source.path)
+    first_party = _top_level_names(source.repo_files) | {importer.split(".")[0]}
+    for node, targets in _imports(source):
+        for target in targets:
+            parts = target.split(".")
+            if parts[0] not in first_party:
+                continue
+            index = next((i for i, p in enumerate(parts) if i and _is_private(p, internal)), None)
+            if index is None:
+                continue
+            owner = _private_owner(parts, index, source.repo_files)
+            if not owner or _is_within(importer, owner) or _unit(importer, roots) == _unit(owner, roots):
+                continue
+            line, col = _position(source, node)
+            yield Match(line, col, {"target": ".".join(parts[: index + 1]), "owner": owner})
+            break
+
+
+def _unit(module: str, roots: frozenset[str]) -> str:
+    """The independent module a dotted name belongs to: `modules.crops.x` -> `modules.crops`."""
+    parts = module.split(".")
+    return ".".join(parts[:2] if parts[0].lower() in roots else parts[:1])
+
+
+def _private_owner(parts: list[str], index: int, repo_files: frozenset[str]) -> str:
+    """The package a private part belongs to: a `_name` inside a module file is shared by that
+    module's package (its siblings may use it), a private module or package by its parent."""
+    if ".".join(parts[:index]) in _plain_modules(repo_files):
+        return ".".join(parts[: index - 1])
+    return ".".join(parts[:index])
+
+
+@lru_cache(maxsize=4)
+def _plain_modules(repo_files: frozenset[str]) -> frozenset[str]:
+    """Dotted names of the repo's module files (not packages)."""
+    return frozenset(_module_of(p) for p in repo_files if p.endswith(".py") and not p.endswith("__init__.py"))
+
+
+def check_foreign_data_import(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """Code importing another module's data layer (`modules.<other>.models` and the like).
+
+    Options: `roots` (packages whose children are modules; default `modules`, `services`) and
+    `data_modules` (submodules that are a module's storage; default models, db, database,
+    repository, repositories, crud, tables, orm). Code inside the owning module is fine.
+    """
+    roots = _words(options, "roots") or frozenset({"modules", "services"})
+    data = _words(options, "data_modules") or frozenset(
+        {"models", "db", "database", "repository", "repositories", "crud", "tables", "orm"}
+    )
+    importer = _module_of(source.path)
+    if importer.split(".")[0] not in roots and not any(root in source.text for root in roots):
+        return  # neither inside a module (relative imports) nor naming one
+    for node, targets in _imports(source):
+        for target in targets:
+            parts = target.split(".")
+            if len(parts) < 3 or parts[0].lower() not in roots or parts[2].lower() not in data:
+                continue
+            owner = ".".join(parts[:2])
+            if _is_within(importer, owner):
+                continue
+            line, col = _position(source, node)
+            yield Match(line, col, {"target": ".".join(parts[:3]), "owner": owner})
+            break
+
+
+# --- TRANSPARENCY: LLM calls that leave no trace ------------------------------------------------
+
+
+def _ends_with(dotted: str, suffixes: Sequence[str]) -> str | None:
+    for suffix in suffixes:
+        if dotted == suffix or dotted.endswith("." + suffix):
+            return suffix
+    return None
+
+
+def _scopes(tree: ast.AST) -> Iterator[list[ast.Call]]:
+    """The calls of each function (and of the module body), nested functions and classes apart."""
+    todo: list[ast.AST] = [tree]
+    while todo:
+        scope = todo.pop()
+        calls: list[ast.Call] = []
+        stack = list(ast.iter_child_nodes(scope))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, SCOPE_NODES):
+                todo.append(node)
+                continue
+            if isinstance(node, ast.Call):
+                calls.append(node)
+            stack.extend(ast.iter_child_nodes(node))
+        yield calls
+
+
+def check_llm_call_without_logging(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """A function that calls an LLM but logs nothing: the advice a farmer got cannot be traced.
+
+    Options: `llm_calls` (dotted suffixes of LLM client calls), `model_required_for` (suffixes that
+    count only with one of the `model_keywords`, default `model`: Anthropic's `messages.create` has
+    one, Twilio's does not) and `logging_pattern` (a regex over the dotted callee of a call that
+    counts as logging or audit).
+    """
+    suffixes = [str(s) for s in options.get("llm_calls", ())]
+    # `completions.create`, `generate_content`...: the call's last two names are in the text
+    if not any(".".join(s.split(".")[-2:]) in source.text for s in suffixes):
+        return
+    tree = source.tree
+    log_rx = _regex(options, "logging_pattern")
+    if tree is None or log_rx is None:
+        return
+    need_model = [str(s) for s in options.get("model_required_for", ())]
+    model_keywords = _words(options, "model_keywords") or frozenset({"model"})
+    for calls in _scopes(tree):
+        llm: list[tuple[ast.Call, str]] = []
+        logged = False
+        for call in calls:
+            dotted = _dotted(call.func)
+            hit = _ends_with(dotted, suffixes)
+            if hit is not None:
+                if _ends_with(dotted, need_model) and not any(
+                    k.arg is not None and k.arg.lower() in model_keywords for k in call.keywords
+                ):
+                    continue
+                llm.append((call, hit))
+            elif log_rx.search(dotted):
+                logged = True
+        if logged:
+            continue
+        for call, hit in llm:
+            line, col = _position(source, call)
+            yield Match(line, col, {"call": hit})
+
+
+# --- TEST-DRIVEN: a module and its test --------------------------------------------------------
+
+
+def check_module_has_test(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """A module with functions or classes but no `test_<name>.py` / `<name>_test.py` in the repo.
+
+    Options: `skip_names` (file names that need no test of their own). Says nothing when the repo's
+    file list is unknown.
+    """
+    if not source.repo_files:
+        return
+    name = posixpath.basename(source.path)
+    if not name.endswith(".py") or name.lower() in _words(options, "skip_names"):
+        return
+    stem = name[:-3]
+    if stem.startswith("test_") or stem.endswith("_test"):
+        return
+    tree = source.tree
+    if tree is None or not any(isinstance(n, SCOPE_NODES) for n in tree.body):
+        return
+    have = _basenames(source.repo_files)
+    if f"test_{stem}.py" in have or f"{stem}_test.py" in have:
+        return
+    yield Match(1, 1, {"test": f"test_{stem}.py"})
+
+
+# --- COUNTRY-AWARE LOCALIZATION: a language fixed in code ---------------------------------------
+
+
+def _code_literal(node: ast.AST | None, rx: re.Pattern[str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and rx.fullmatch(node.value):
+        return node.value
+    return None
+
+
+def _defaults(args: ast.arguments) -> Iterable[tuple[ast.arg, ast.expr | None]]:
+    positional = args.posonlyargs + args.args
+    padded: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    yield from zip(positional, padded + list(args.defaults), strict=True)
+    yield from zip(args.kwonlyargs, args.kw_defaults, strict=True)
+
+
+def check_default_language(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """A language fixed as a default: parameter defaults, class field defaults, `.get(..., "en")`.
+
+    Options: `name_pattern` (regex a parameter, field or key name must fully match) and
+    `value_pattern` (regex a language code must fully match).
+    """
+    name_rx = _regex(options, "name_pattern")
+    value_rx = _regex(options, "value_pattern")
+    if name_rx is None or value_rx is None or not name_rx.search(source.text):
+        return  # no name that could hold a language anywhere in the file
+    tree = source.tree
+    if tree is None:
+        return
+
+    def hit(node: ast.AST, name: str, value: str) -> Match:
+        line, col = _position(source, node)
+        return Match(line, col, {"name": name, "value": value})
+
+    for node in ast.walk(tree):
+        if isinstance(node, FUNCTION_NODES):
+            for arg, default in _defaults(node.args):
+                value = _code_literal(default, value_rx)
+                if value is not None and default is not None and name_rx.fullmatch(arg.arg):
+                    yield hit(default, arg.arg, value)
+        elif isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    value = _code_literal(stmt.value, value_rx)
+                    if value is not None and stmt.value is not None and name_rx.fullmatch(stmt.target.id):
+                        yield hit(stmt.value, stmt.target.id, value)
+        elif isinstance(node, ast.Call) and len(node.args) == 2:
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called not in ("get", "getenv"):
+                continue
+            key = node.args[0]
+            value = _code_literal(node.args[1], value_rx)
+            if (
+                value is not None
+                and isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and name_rx.fullmatch(key.value)
+            ):
+                yield hit(node.args[1], key.value, value)
