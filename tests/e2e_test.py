@@ -13,7 +13,10 @@ import pytest
 from .conftest import GIT_ENV, ROOT, git, make_repo
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
-CLEAN_PY = "import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n"
+CLEAN_PY = (
+    "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+    "def add(a: int, b: int) -> int:\n    return a + b\n"
+)
 
 
 def _run(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
