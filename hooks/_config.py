@@ -12,8 +12,19 @@ from ._glob import GlobError, PathMatcher, check_glob
 from ._yaml import LineDict, YamlError, load_file
 
 CONFIG_NAME = ".ava-safety.yaml"
-KEYS = frozenset({"packs", "rules", "min_score", "exclude", "python", "principles", "disable"})
+KEYS = frozenset(
+    {
+        "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
+        "env", "services", "image_registries",
+    }
+)  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
+ENV_KEYS = frozenset({"provided", "sources"})
+PROVIDERS = ("apprunner", "ecs", "command")
+SERVICE_STR_KEYS = frozenset(
+    {"name", "provider", "region", "cluster", "container", "repository", "task_family", "service_arn"}
+)
+SERVICE_KEYS = SERVICE_STR_KEYS | {"files"}
 PY_VERSION_RX = re.compile(r"^3\.[0-9]{1,2}$")
 
 
@@ -21,6 +32,22 @@ PY_VERSION_RX = re.compile(r"^3\.[0-9]{1,2}$")
 class PrincipleConfig:
     min_score: float | None = None
     allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """A deployed service: its platform and which files of the repo are its deployment's."""
+
+    name: str
+    provider: str = "apprunner"
+    files: tuple[str, ...] = ()  # deployment files (globs); empty: auto-detected
+    region: str | None = None
+    cluster: str | None = None
+    container: str | None = None
+    repository: str | None = None  # ECR repository
+    task_family: str | None = None
+    service_arn: str | None = None
+    line: int = 1
 
 
 @dataclass
@@ -37,6 +64,10 @@ class Config:
     packs_line: int = 1
     rules_line: int = 1
     disable_line: int = 1
+    env_provided: frozenset[str] = frozenset()  # set outside the repo (console, Secrets Manager)
+    env_sources: tuple[str, ...] = ()  # globs of files that count as the deployment's env
+    services: list[ServiceConfig] = field(default_factory=list)
+    image_registries: tuple[str, ...] = ()  # allowed image registries (empty: any)
 
     @property
     def display(self) -> str:
@@ -160,9 +191,74 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             config.principles[name] = PrincipleConfig(
                 None if min_score is None else float(min_score), tuple(allow)
             )
+    _load_env(doc, shown, config, problems)
+    _load_services(doc, shown, config, problems)
+    config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[]))
     if problems:
         raise ConfigErrors(problems)
     return config
+
+
+def _load_env(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    if "env" not in doc:
+        return
+    env = doc["env"]
+    if not isinstance(env, LineDict):
+        problems.append(ConfigProblem(shown, doc.line_of("env"), "'env' must be a mapping: {provided: [...]}"))
+        return
+
+    def err(key: str, message: str) -> None:
+        problems.append(ConfigProblem(shown, env.line_of(key), message))
+
+    for key in env:
+        if key not in ENV_KEYS:
+            err(key, "env: " + unknown_key(key, ENV_KEYS))
+    config.env_provided = frozenset(_str_list(env, "provided", err, default=[]))
+    config.env_sources = tuple(_str_list(env, "sources", err, default=[], globs=True))
+
+
+def _load_services(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    if "services" not in doc:
+        return
+    raw = doc["services"]
+    if not isinstance(raw, list):
+        problems.append(ConfigProblem(shown, doc.line_of("services"), "'services' must be a list of services"))
+        return
+    names: set[str] = set()
+    for item in raw:
+        if not isinstance(item, LineDict):
+            problems.append(ConfigProblem(shown, doc.line_of("services"), "each service must be a mapping"))
+            continue
+
+        def err(key: str, message: str, item: LineDict = item) -> None:
+            problems.append(ConfigProblem(shown, item.line_of(key), message))
+
+        for key in item:
+            if key not in SERVICE_KEYS:
+                err(key, "service: " + unknown_key(key, SERVICE_KEYS))
+        values: dict[str, str] = {}
+        for key in SERVICE_STR_KEYS & set(item):
+            if not isinstance(item[key], str) or not item[key]:
+                err(key, f"service: '{key}' must be a non-empty string")
+            else:
+                values[key] = item[key]
+        name = values.get("name")
+        if name is None:
+            if "name" not in item:
+                err("name", "service: 'name' is required")
+            continue
+        if name in names:
+            err("name", f"service '{name}' is declared twice")
+        names.add(name)
+        provider = values.get("provider", "apprunner")
+        if provider not in PROVIDERS:
+            err("provider", f"service '{name}': 'provider' must be one of {', '.join(PROVIDERS)}")
+        files = _str_list(item, "files", err, default=[], globs=True)
+        values.pop("name")
+        values.pop("provider", None)
+        config.services.append(
+            ServiceConfig(name=name, provider=provider, files=tuple(files), line=item.line, **values)
+        )
 
 
 def _is_score(value: Any) -> bool:
