@@ -43,6 +43,19 @@ def _words(options: Mapping[str, Any], key: str) -> frozenset[str]:
     return frozenset(str(v).lower() for v in value)
 
 
+def _mentions(source: SourceFile, options: Mapping[str, Any]) -> bool:
+    """The cheap first test: the text holds one of the `contains` words (any case), if given.
+
+    A substring test over the lowered text is many times faster than a case-insensitive regex
+    with leading alternatives, and most files fail it.
+    """
+    words = options.get("contains")
+    if not words:
+        return True
+    text = source.text.lower()
+    return any(str(w).lower() in text for w in words)
+
+
 def _position(source: SourceFile, node: ast.AST) -> tuple[int, int]:
     line = getattr(node, "lineno", 1)
     return line, source.char_col(line, getattr(node, "col_offset", 0))
@@ -58,28 +71,10 @@ def _dotted(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
-    """Every statement, nested ones included, without visiting expressions: far cheaper than
-    `ast.walk` for what only statements hold (imports, definitions, docstrings)."""
-    stack: list[ast.stmt] = list(reversed(tree.body))
-    while stack:
-        node = stack.pop()
-        yield node
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, name, None)
-            if not children:
-                continue
-            for child in reversed(children):
-                if isinstance(child, ast.stmt):
-                    stack.append(child)
-                else:  # except handlers and match cases hold statements
-                    stack.extend(reversed(child.body))
-
-
-def _docstrings(tree: ast.Module) -> set[int]:
+def _docstrings(source: SourceFile, tree: ast.Module) -> set[int]:
     """ids of the docstring nodes of the module, its classes and functions."""
     found: set[int] = set()
-    for node in (tree, *_statements(tree)):
+    for node in (tree, *source.nodes(*SCOPE_NODES)):
         if isinstance(node, (ast.Module, *SCOPE_NODES)) and node.body:
             first = node.body[0]
             if (
@@ -150,25 +145,25 @@ def _basenames(repo_files: frozenset[str]) -> frozenset[str]:
 
 
 def _iter_strings(
-    tree: ast.Module, *, skip_docstrings: bool, skip_calls: re.Pattern[str] | None
+    source: SourceFile, tree: ast.Module, *, skip_docstrings: bool, skip_calls: re.Pattern[str] | None
 ) -> Iterator[tuple[ast.expr, str]]:
     """Every string literal (f-strings joined, `{}` for their fields) outside the skipped places."""
-    skipped = _docstrings(tree) if skip_docstrings else set()
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and id(node) not in skipped:
-                yield node, node.value
+    skipped = _docstrings(source, tree) if skip_docstrings else set()
+    if skip_calls is not None:
+        for call in source.nodes(ast.Call):
+            if isinstance(call, ast.Call) and skip_calls.search(_dotted(call.func)):
+                skipped.update(id(n) for n in ast.walk(call))
+    strings = source.nodes(ast.Constant, ast.JoinedStr)
+    for node in strings:
+        if isinstance(node, ast.JoinedStr):
+            skipped.update(id(part) for part in node.values)
+    for node in strings:
+        if id(node) in skipped:
             continue
         if isinstance(node, ast.JoinedStr):
             yield node, _fstring_text(node)
-            stack.extend(p.value for p in node.values if isinstance(p, ast.FormattedValue))
-            continue
-        if skip_calls is not None and isinstance(node, ast.Call):
-            if skip_calls.search(_dotted(node.func)):
-                continue
-        stack.extend(ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node, node.value
 
 
 def _locate(source: SourceFile, node: ast.expr, found: str) -> tuple[int, int]:
@@ -191,10 +186,11 @@ def check_string_literals(source: SourceFile, options: Mapping[str, Any]) -> Ite
     Options: `pattern` (required), `ignore_case`, `skip_docstrings` (default true), `skip_calls`
     (a regex over the dotted callee, e.g. loggers: strings passed there are not looked at) and
     `min_words` (only strings of at least that many words: prose, not tokens). Files that are not
-    Python (templates) are searched line by line. Named groups become message values.
+    Python (templates) are searched line by line. Named groups become message values. `contains`
+    (words) is a cheap test of the whole text before anything else.
     """
     rx = _regex(options, "pattern")
-    if rx is None or rx.search(source.text) is None:
+    if rx is None or not _mentions(source, options) or rx.search(source.text) is None:
         return
     min_words = int(options.get("min_words", 1))
     if not source.is_python:
@@ -207,6 +203,7 @@ def check_string_literals(source: SourceFile, options: Mapping[str, Any]) -> Ite
     if tree is None:
         return
     strings = _iter_strings(
+        source,
         tree,
         skip_docstrings=bool(options.get("skip_docstrings", True)),
         skip_calls=_compile(str(options["skip_calls"]), False) if options.get("skip_calls") else None,
@@ -287,9 +284,6 @@ def check_literal_if_chain(source: SourceFile, options: Mapping[str, Any]) -> It
     Options: `min_branches` (default 4) and `subject_pattern`, a regex the compared variable's last
     identifier must fully match (crop, country, intent...): status or mode dispatch is not flagged.
     """
-    tree = source.tree
-    if tree is None:
-        return
     min_branches = int(options.get("min_branches", 4))
     text = source.text
     if text.count("elif") < min_branches - 1 and not ("match" in text and "case" in text):
@@ -300,7 +294,7 @@ def check_literal_if_chain(source: SourceFile, options: Mapping[str, Any]) -> It
         return subject_rx is None or subject_rx.fullmatch(_subject_name(subject)) is not None
 
     elifs: set[int] = set()
-    for node in ast.walk(tree):
+    for node in source.nodes(ast.If, ast.Match):  # in source order: an `if` before its `elif`s
         if isinstance(node, ast.If) and id(node) not in elifs:
             counts: dict[str, int] = {}
             subjects: dict[str, ast.expr] = {}
@@ -365,9 +359,6 @@ def check_literal_dict_keys(source: SourceFile, options: Mapping[str, Any]) -> I
     `nested_min_keys`, a dict of at least `nested_min_entries` (default 2) such dicts counts too:
     `{"welcome": {"en": ..., "bg": ...}, "bye": {...}}`.
     """
-    tree = source.tree
-    if tree is None:
-        return
     words = _words(options, "keys")
     rx = _regex(options, "key_pattern")
     min_keys = int(options.get("min_keys", 3))
@@ -383,10 +374,9 @@ def check_literal_dict_keys(source: SourceFile, options: Mapping[str, Any]) -> I
         return hits >= needed and hits >= min_share * total
 
     reported: set[int] = set()
-    for node in ast.walk(tree):
+    for node in source.nodes(ast.Dict):  # outer dicts come before the dicts inside them
         if not isinstance(node, ast.Dict) or id(node) in reported:
             continue
-        hits, _ = _matching_keys(node, words, rx)
         direct = fits(node, min_keys)
         nested = nested_keys is not None and (
             sum(1 for v in node.values if isinstance(v, ast.Dict) and fits(v, int(nested_keys)))
@@ -404,12 +394,9 @@ def check_literal_dict_keys(source: SourceFile, options: Mapping[str, Any]) -> I
 
 
 def _imports(source: SourceFile) -> Iterator[tuple[ast.Import | ast.ImportFrom, list[str]]]:
-    tree = source.tree
-    if tree is None:
-        return
     importer = _module_of(source.path)
     is_package = source.path.endswith("__init__.py")
-    for node in _statements(tree):
+    for node in source.nodes(ast.Import, ast.ImportFrom):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node, _imported_modules(node, importer, is_package)
 
@@ -600,6 +587,15 @@ def _code_literal(node: ast.AST | None, rx: re.Pattern[str]) -> str | None:
     return None
 
 
+def _fallback_literal(node: ast.expr, rx: re.Pattern[str]) -> ast.expr | None:
+    """The language literal a value falls back to: `"en"`, `x or "en"`, `x if y else "en"`."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        node = node.values[-1]
+    elif isinstance(node, ast.IfExp):
+        node = node.orelse
+    return node if _code_literal(node, rx) is not None else None
+
+
 def _defaults(args: ast.arguments) -> Iterable[tuple[ast.arg, ast.expr | None]]:
     positional = args.posonlyargs + args.args
     padded: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
@@ -608,24 +604,22 @@ def _defaults(args: ast.arguments) -> Iterable[tuple[ast.arg, ast.expr | None]]:
 
 
 def check_default_language(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    """A language fixed as a default: parameter defaults, class field defaults, `.get(..., "en")`.
+    """A language fixed in code: parameter and field defaults, `.get(..., "en")`, call arguments.
 
-    Options: `name_pattern` (regex a parameter, field or key name must fully match) and
-    `value_pattern` (regex a language code must fully match).
+    Options: `name_pattern` (regex a parameter, field or key name must fully match),
+    `value_pattern` (regex a language code must fully match) and `contains` (words one of which
+    any such name holds: a cheap test of the text first).
     """
     name_rx = _regex(options, "name_pattern")
     value_rx = _regex(options, "value_pattern")
-    if name_rx is None or value_rx is None or not name_rx.search(source.text):
-        return  # no name that could hold a language anywhere in the file
-    tree = source.tree
-    if tree is None:
+    if name_rx is None or value_rx is None or not _mentions(source, options):
         return
 
     def hit(node: ast.AST, name: str, value: str) -> Match:
         line, col = _position(source, node)
         return Match(line, col, {"name": name, "value": value})
 
-    for node in ast.walk(tree):
+    for node in source.nodes(*FUNCTION_NODES, ast.ClassDef, ast.Call):
         if isinstance(node, FUNCTION_NODES):
             for arg, default in _defaults(node.args):
                 value = _code_literal(default, value_rx)
@@ -637,7 +631,13 @@ def check_default_language(source: SourceFile, options: Mapping[str, Any]) -> It
                     value = _code_literal(stmt.value, value_rx)
                     if value is not None and stmt.value is not None and name_rx.fullmatch(stmt.target.id):
                         yield hit(stmt.value, stmt.target.id, value)
-        elif isinstance(node, ast.Call) and len(node.args) == 2:
+        elif isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                fixed = _fallback_literal(keyword.value, value_rx)
+                if fixed is not None and keyword.arg is not None and name_rx.fullmatch(keyword.arg):
+                    yield hit(fixed, keyword.arg, _code_literal(fixed, value_rx) or "")
+            if len(node.args) != 2:
+                continue
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if called not in ("get", "getenv"):
