@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from .._checks.imports import _resolve_relative, module_name
 from .._source import Match, SourceFile
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -24,8 +25,8 @@ STRING_METHODS = frozenset({"lower", "upper", "strip", "casefold", "title", "lst
 # --- shared helpers ------------------------------------------------------------------------------
 
 
-def _regex(options: Mapping[str, Any], key: str, default: str | None = None) -> re.Pattern[str] | None:
-    value = options.get(key, default)
+def _regex(options: Mapping[str, Any], key: str) -> re.Pattern[str] | None:
+    value = options.get(key)
     if value is None:
         return None
     return _compile(str(value), bool(options.get("ignore_case", False)))
@@ -94,27 +95,18 @@ def _fstring_text(node: ast.JoinedStr) -> str:
 
 
 def _module_of(path: str) -> str:
-    """The dotted module of a repo path (a `src/` layout is looked through)."""
-    stem = path[:-3] if path.endswith(".py") else path
-    parts = stem.split("/")
-    if len(parts) > 1 and parts[0] == "src":
-        parts = parts[1:]
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
+    return module_name(path)[0] if path.endswith((".py", ".pyi")) else ""
 
 
-def _imported_modules(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool) -> list[str]:
-    """Every module (or module attribute) an import statement names, relative imports resolved."""
+def _imported_modules(node: ast.Import | ast.ImportFrom, path: str) -> list[str]:
+    """Every module (or module attribute) an import statement names, relative imports resolved
+    the way the `imports` check kind resolves them."""
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     base = node.module or ""
     if node.level:
-        package = importer.split(".") if importer else []
-        if not is_package:
-            package = package[:-1]
-        package = package[: max(len(package) - (node.level - 1), 0)]
-        base = ".".join(package + ([base] if base else []))
+        importer, is_package = module_name(path)
+        base = _resolve_relative(importer, is_package, node.level, node.module)
     names = [f"{base}.{alias.name}" if base else alias.name for alias in node.names if alias.name != "*"]
     return [base, *names] if base else names
 
@@ -394,11 +386,9 @@ def check_literal_dict_keys(source: SourceFile, options: Mapping[str, Any]) -> I
 
 
 def _imports(source: SourceFile) -> Iterator[tuple[ast.Import | ast.ImportFrom, list[str]]]:
-    importer = _module_of(source.path)
-    is_package = source.path.endswith("__init__.py")
     for node in source.nodes(ast.Import, ast.ImportFrom):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node, _imported_modules(node, importer, is_package)
+            yield node, _imported_modules(node, source.path)
 
 
 def _is_private(part: str, internal: frozenset[str]) -> bool:
