@@ -118,14 +118,7 @@ def _is_within(module: str, package: str) -> bool:
 @lru_cache(maxsize=4)
 def _top_level_names(repo_files: frozenset[str]) -> frozenset[str]:
     """First-party top-level packages and modules of the repo (`src/` layout looked through)."""
-    names: set[str] = set()
-    for path in repo_files:
-        if not path.endswith(".py"):
-            continue
-        module = _module_of(path)
-        if module:
-            names.add(module.split(".")[0])
-    return frozenset(names)
+    return frozenset(module.split(".")[0] for module in map(_module_of, repo_files) if module)
 
 
 @lru_cache(maxsize=4)
