@@ -232,3 +232,202 @@ def parse_dotenv(text: str) -> list[tuple[int, str, str]]:
                 value = value.split(" #", 1)[0].rstrip()
             out.append((number, m.group(1), _unquote(value)))
     return out
+
+
+# --- images --------------------------------------------------------------------------------------
+
+DOCKER_HUB = "docker.io"
+UNRESOLVED = "\x00"  # stands for a part of a value known only at run time (a workflow expression)
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A container image reference split the way registries read it (`docker.io/library/python:3.11`)."""
+
+    text: str
+    registry: str  # host, "docker.io" for Docker Hub
+    repository: str  # path inside the registry: "library/python", "team/app"
+    tag: str | None
+    digest: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.registry}/{self.repository}"
+
+    @property
+    def pinned(self) -> bool:
+        """A digest, or a tag other than `latest`."""
+        return self.digest is not None or (self.tag is not None and self.tag != "latest")
+
+
+def parse_image(ref: str) -> ImageRef | None:
+    """`registry/repo:tag@digest` as an ImageRef, or None when `ref` cannot be an image reference."""
+    text = ref.strip()
+    if not text or any(c.isspace() for c in text) or text.startswith(("-", "/", ":", "@")):
+        return None
+    name, _, digest = text.partition("@")
+    tag = None
+    colon = name.rfind(":")
+    if colon > name.rfind("/"):
+        name, tag = name[:colon], name[colon + 1 :]
+    if not name:
+        return None
+    first, slash, rest = name.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost" or UNRESOLVED in first):
+        registry, repository = first, rest
+    else:
+        registry, repository = DOCKER_HUB, name if slash else f"library/{name}"
+    return ImageRef(text, registry, repository, tag or None, digest or None)
+
+
+# --- shell ---------------------------------------------------------------------------------------
+
+_SHELL_OPERATORS = frozenset({";", "&&", "||", "|", "&", ";;", "|&"})
+
+
+def shell_commands(script: str) -> list[tuple[int, list[str]]]:
+    """The simple commands of a shell snippet as (0-based line, words).
+
+    Lines continued with a backslash join; `;`, `&&`, `||`, `|` and `&` separate commands; comments
+    are dropped. A line shlex cannot split (an unbalanced quote) falls back to whitespace words.
+    """
+    import shlex
+
+    out: list[tuple[int, list[str]]] = []
+    lines = script.split("\n")
+    i = 0
+    while i < len(lines):
+        start = i
+        logical = lines[i].rstrip("\r")
+        while logical.endswith("\\") and i + 1 < len(lines):
+            i += 1
+            logical = logical[:-1] + " " + lines[i].rstrip("\r")
+        i += 1
+        try:
+            lexer = shlex.shlex(logical, posix=True, punctuation_chars=";&|")
+            lexer.whitespace_split = True
+            words = list(lexer)
+        except ValueError:
+            words = logical.split("#", 1)[0].split()
+        current: list[str] = []
+        for word in words:
+            if word in _SHELL_OPERATORS:
+                if current:
+                    out.append((start, current))
+                current = []
+            else:
+                current.append(word)
+        if current:
+            out.append((start, current))
+    return out
+
+
+# --- GitHub Actions workflows --------------------------------------------------------------------
+
+_EXPR_RX = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_SHELL_VAR_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class WorkflowStep:
+    job: str
+    index: int  # position in the job's steps
+    line: int  # line of the step's first key
+    data: Any  # the step mapping (LineDict)
+    uses: str | None  # action without its @ref: "aws-actions/amazon-ecs-deploy-task-definition"
+    env: dict[str, str]  # workflow, job and step env merged (later wins)
+    enabled: bool  # False when the step or its job has a literal false `if:`
+
+
+def workflow_triggers(doc: Any) -> set[str]:
+    """Event names under `on:` (YAML 1.1 reads a bare `on` key as true, hence "True")."""
+    if not isinstance(doc, dict):
+        return set()
+    on = doc.get("on", doc.get("True"))
+    if isinstance(on, str):
+        return {on}
+    if isinstance(on, list):
+        return {str(e) for e in on}
+    if isinstance(on, dict):
+        return {str(e) for e in on}
+    return set()
+
+
+def _env_of(node: Any) -> dict[str, str]:
+    env = node.get("env") if isinstance(node, dict) else None
+    if not isinstance(env, dict):
+        return {}
+    out = {}
+    for key, value in env.items():
+        if isinstance(value, bool):
+            out[str(key)] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)):
+            out[str(key)] = str(value)
+    return out
+
+
+def _literally_false(condition: Any) -> bool:
+    if condition is False:
+        return True
+    if isinstance(condition, str):
+        text = condition.strip()
+        m = _EXPR_RX.fullmatch(text)
+        return (m.group(1) if m else text).strip() == "false"
+    return False
+
+
+def workflow_steps(doc: Any) -> list[WorkflowStep]:
+    """Every step of every job, with the env it sees."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), dict):
+        return []
+    top = _env_of(doc)
+    out: list[WorkflowStep] = []
+    for job_name, job in doc["jobs"].items():
+        if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
+            continue
+        job_env = {**top, **_env_of(job)}
+        job_on = not _literally_false(job.get("if"))
+        for index, step in enumerate(job["steps"]):
+            if not isinstance(step, dict):
+                continue
+            uses = step.get("uses")
+            action = uses.split("@", 1)[0].strip() if isinstance(uses, str) else None
+            out.append(
+                WorkflowStep(
+                    job=str(job_name),
+                    index=index,
+                    line=line_of(step),
+                    data=step,
+                    uses=action,
+                    env={**job_env, **_env_of(step)},
+                    enabled=job_on and not _literally_false(step.get("if")),
+                )
+            )
+    return out
+
+
+def expand(value: str, env: dict[str, str], *, shell: bool = False) -> str:
+    """`${{ env.X }}` (and `$X`/`${X}` in shell) replaced from `env`, recursively; anything else known
+    only at run time (`${{ github.sha }}`, a step output, an unknown variable) becomes UNRESOLVED."""
+
+    def expression(m: re.Match[str], depth: int) -> str:
+        inner = m.group(1)
+        em = re.fullmatch(r"env\.([A-Za-z_][A-Za-z0-9_]*)", inner)
+        if em and em.group(1) in env and depth < 5:
+            return _expand(env[em.group(1)], depth + 1)
+        lit = re.fullmatch(r"'([^']*)'", inner)
+        return lit.group(1) if lit else UNRESOLVED
+
+    def variable(m: re.Match[str], depth: int) -> str:
+        name = m.group(1) or m.group(2)
+        if name in env and depth < 5:
+            return _expand(env[name], depth + 1)
+        return UNRESOLVED
+
+    def _expand(text: str, depth: int) -> str:
+        text = _EXPR_RX.sub(lambda m: expression(m, depth), text)
+        if shell:
+            text = _SHELL_VAR_RX.sub(lambda m: variable(m, depth), text)
+        return text
+
+    return _expand(value, 0)
