@@ -27,6 +27,7 @@ RULE_KEYS = frozenset(
 )  # fmt: skip
 EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files"})
 DEFAULT_HOOK = "constitutional-compliance"
+NOT_PACKS = frozenset({"data"})
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,10 @@ def bundled_root() -> Path:
 
 def bundled_packs() -> list[str]:
     root = bundled_root()
-    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if not root.is_dir():
+        return []
+    # rules/data/ holds tables the plugins read (import names, stdlib history), not rule packs
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in NOT_PACKS)
 
 
 def pack_files(pack: str) -> list[Path]:

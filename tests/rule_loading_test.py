@@ -469,3 +469,9 @@ def test_rule_errors_in_the_hook_exit_2(repo: Repo, run_hook: Callable[..., Hook
         "safety/a.yaml:10: TS001: unknown key 'mesage' (did you mean 'message'?)",
         "constitutional-compliance: fix the configuration above (exit 2)",
     ]
+
+
+def test_the_data_directory_is_not_a_pack(bundled: Callable[[str, str], None]) -> None:
+    bundled("base/a.yaml", HEADER + GOOD_RULE)
+    bundled("data/import-names.yaml", "import_names: {}\n")
+    assert bundled_packs() == ["base"]
