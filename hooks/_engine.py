@@ -185,7 +185,8 @@ def check_source(
     findings: list[Finding] = []
     needs_tree = tree_rules or (source.is_python and any(r.kind == "plugin" for r in file_rules))
     if needs_tree and source.tree is None:
-        findings.append(_syntax_finding(source))
+        if not any(_reports_syntax(r) for r in file_rules):
+            findings.append(_syntax_finding(source))
     elif tree_rules:
         index = any(r.kind == "plugin" for r in file_rules)
         raw.extend(_walk(source.tree, tree_rules, source, index=index))
@@ -194,6 +195,10 @@ def check_source(
     if allow:
         raw = [(rule, m) for rule, m in raw if not _allowed(rule, m, allow)]
     return _finish(source, raw, findings, coverage, today, rules)
+
+
+def _reports_syntax(rule: Rule) -> bool:
+    return getattr(rule.checker, "reports_syntax_errors", False) is True
 
 
 def _syntax_finding(source: SourceFile) -> Finding:
@@ -310,7 +315,11 @@ def _finish(
     # order files were checked in), nor tree rules and plugins when the file does not parse
     ran = {r.id for r in rules}
     if source.is_python and source.tree is None:
-        ran = {r.id for r in rules if not (hasattr(r.checker, "node_types") or r.kind == "plugin")}
+        ran = {
+            r.id
+            for r in rules
+            if _reports_syntax(r) or not (hasattr(r.checker, "node_types") or r.kind == "plugin")
+        }
     for sup in sups:
         for rule_id in sup.ids:
             if rule_id not in ran:

@@ -331,3 +331,26 @@ def test_named_file_outside_the_repo_keeps_its_path(
     outside = tmp_path / "outside.py"
     outside.write_text("eval(z)\n", encoding="utf-8")
     assert run_hook(str(outside), "--no-results").out[0] == f"{outside.as_posix()}:1:1: RX001 eval"
+
+
+@pytest.fixture
+def syntax_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("hooks._plugins.syntaxer")
+
+    def broken(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+        if source.tree is None:
+            yield Match(1, 1, {"n": "unparsable"})
+
+    broken.reports_syntax_errors = True  # type: ignore[attr-defined]
+    module.broken = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "hooks._plugins.syntaxer", module)
+
+
+@pytest.mark.usefixtures("syntax_plugin")
+def test_a_plugin_that_reports_syntax_errors_sees_unparsable_files_instead_of_as005(scan: Scan) -> None:
+    plugin = {"id": "PL002", "check": "plugin", "function": "syntaxer:broken", "message": "{n}"}
+    code = "def (:\n# ava-safety: ignore[PL002] checked elsewhere\n"
+    assert scan({"a.py": code}, plugin) == [
+        "a.py:1:1: PL002 unparsable",
+        "a.py:2:1: AS002 suppression of PL002 matches no finding; remove it",
+    ]

@@ -26,6 +26,9 @@ class PluginChecker:
         if not callable(func):
             raise CheckError("function", f"plugin module {module_name!r} has no function {func_name!r}")
         self.func: PluginFunction = func
+        # a plugin that checks syntax itself (syntax-imports) must see the files that do not parse;
+        # the engine then leaves reporting them to it instead of its AS005 warning
+        self.reports_syntax_errors = bool(getattr(func, "reports_syntax_errors", False))
         options = fields.get("options", {})
         if not isinstance(options, Mapping):
             raise CheckError("options", "'options' must be a mapping")
@@ -35,7 +38,7 @@ class PluginChecker:
         return True
 
     def check_file(self, source: SourceFile) -> Iterable[Match]:
-        if source.is_python and source.tree is None:
+        if source.is_python and source.tree is None and not self.reports_syntax_errors:
             return ()
         return self.func(source, self.options)
 
