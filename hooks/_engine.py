@@ -296,13 +296,20 @@ def _finish(
         for target in sup.targets:
             by_line.setdefault(target, []).append(sup)
     seen: set[tuple[str, int, int]] = set()
-    for rule, m in raw:
+    said: set[tuple[str, int]] = set()
+    for rule, m in sorted(raw, key=lambda item: item[0].id):
         key = (rule.id, m.line, m.col)
         if key in seen:
             continue
         seen.add(key)
         if _suppressed(rule.id, m.line, by_line, today):
             continue
+        if (rule.name, m.line) in said:
+            # two packs' rules with one name (generic and ava-olo both have `bare-except`): both
+            # count against their principles, the line is printed once
+            coverage[rule.id].violating.add(source.path)
+            continue
+        said.add((rule.name, m.line))
         values = {"path": source.path, "line_text": source.line_text(m.line).strip(), **m.values}
         findings.append(
             Finding(

@@ -232,7 +232,17 @@ def _load_file(
         if min_score is not None and (not _is_number(min_score) or not 0 <= min_score <= 100):
             errors.add(shown, line, f"principle '{name}': 'min_score' must be between 0 and 100")
             min_score = None
-        principles.setdefault(name, Principle(name, float(weight), min_score, pack))
+        known = principles.get(name)
+        if known is None:
+            principles[name] = Principle(name, float(weight), min_score, pack)
+        elif known.weight != float(weight) or known.min_score != min_score:
+            # two packs share a principle: its score must not depend on which pack loads first
+            errors.add(
+                shown,
+                line,
+                f"principle '{name}' is also declared by pack '{known.pack}' with "
+                f"weight {known.weight:g}, min_score {known.min_score}; declare it the same way",
+            )
     raw_rules = doc.get("rules", [])
     if not isinstance(raw_rules, LineList):
         errors.add(shown, doc.line_of("rules"), "'rules' must be a list of rules")

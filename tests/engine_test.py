@@ -354,3 +354,14 @@ def test_a_plugin_that_reports_syntax_errors_sees_unparsable_files_instead_of_as
         "a.py:1:1: PL002 unparsable",
         "a.py:2:1: AS002 suppression of PL002 matches no finding; remove it",
     ]
+
+
+def test_rules_sharing_a_name_print_one_line_but_both_count(
+    tmp_path: Path, make_rules: Callable[..., list[Rule]]
+) -> None:
+    (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
+    spec = {"check": "python", "pattern": "eval($X)", "name": "no-eval"}
+    rules = make_rules({"id": "PY001", **spec}, {"id": "PY002", **spec})
+    result = _engine.run(tmp_path, ["a.py"], rules, jobs=1)
+    assert [f.rule for f in result.findings] == ["PY001"]
+    assert result.coverage["PY002"].violating == {"a.py"}

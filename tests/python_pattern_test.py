@@ -367,3 +367,14 @@ def test_invalid_patterns_are_config_errors(
     assert len(info.value.problems) == 1
     assert message in info.value.problems[0].message
     assert info.value.problems[0].message.startswith("PY001: ")
+
+
+def test_metavariable_regex_backtracks_to_a_later_argument(scan: Scan) -> None:
+    rule = py("print(..., $A, ...)", "prints {A}", metavariable_regex={"$A": "phone"})
+    code = 'print("to", farmer.name, farmer.phone)\nprint("to", farmer.name)\n'
+    assert scan({"app.py": code}, rule) == ["app.py:1:1: PY001 prints farmer.phone"]
+
+
+def test_regex_string_pattern_with_backslash_needs_no_raw_string(scan: Scan) -> None:
+    rule = py('call("=~/^\\d+$/")')
+    assert scan({"app.py": 'call("123")\ncall("abc")\n'}, rule) == ["app.py:1:1: PY001 hit"]

@@ -475,3 +475,18 @@ def test_the_data_directory_is_not_a_pack(bundled: Callable[[str, str], None]) -
     bundled("base/a.yaml", HEADER + GOOD_RULE)
     bundled("data/import-names.yaml", "import_names: {}\n")
     assert bundled_packs() == ["base"]
+
+
+def test_a_principle_two_packs_declare_differently_is_an_error(tmp_path: Path) -> None:
+    one = "pack: one\nversion: 1\nprinciples:\n  SAFETY: {weight: 2}\nrules: []\n"
+    two = "pack: two\nversion: 1\nprinciples:\n  SAFETY: {weight: 3}\nrules: []\n"
+    assert errors(tmp_path, {"a.yaml": one, "b.yaml": two}) == [
+        "b.yaml:4: principle 'SAFETY' is also declared by pack 'one' with weight 2, min_score None; "
+        "declare it the same way"
+    ]
+
+
+def test_a_principle_two_packs_declare_alike_is_shared(tmp_path: Path) -> None:
+    one = "pack: one\nversion: 1\nprinciples:\n  SAFETY: {weight: 2}\nrules: []\n"
+    ruleset = load(tmp_path, {"a.yaml": one, "b.yaml": one.replace("one", "two")})
+    assert ruleset.principles["SAFETY"].weight == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,12 +68,16 @@ class Pattern:
         source = _DEF_ANY_ARGS_RX.sub(lambda m: f"{m.group(1)}(*{ANY_ARGS})", text)
         source = _MV_RX.sub(lambda m: MV_PREFIX + m.group(1), source)
         try:
-            module = ast.parse(_dedent(source))
+            with warnings.catch_warnings():  # "=~/\d+/" in a pattern is a regex, not an escape
+                warnings.simplefilter("ignore")
+                module = ast.parse(_dedent(source))
         except SyntaxError as exc:
             # `f(..., key=True, ...)`: Python forbids a positional `...` after a keyword, but allows
             # `*...`, which the matcher reads as the same "any further arguments"
             try:
-                module = ast.parse(_dedent(_LATER_ELLIPSIS_ARG_RX.sub(r",\1*...", source)))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    module = ast.parse(_dedent(_LATER_ELLIPSIS_ARG_RX.sub(r",\1*...", source)))
             except SyntaxError:
                 raise PatternError(f"pattern is not valid Python: {exc.msg} in {text.strip()!r}") from None
         body: list[ast.stmt] = module.body
@@ -133,10 +138,23 @@ def _literals(module: ast.AST) -> frozenset[str]:
     return frozenset(w for w in words if w)
 
 
+# metavariable-regex constraints of the rule being matched, checked as soon as a variable is bound,
+# so `f(..., $A, ...)` backtracks to the next argument instead of failing on the first one
+_ACTIVE: tuple[dict[str, re.Pattern[str]], SourceFile | None] = ({}, None)
+
+
 def _bind(name: str, value: Any, env: Env) -> Env | None:
     key = name[len(MV_PREFIX) :]
     if key in env:
         return env if _same(env[key], value) else None
+    regexes, source = _ACTIVE
+    rx = regexes.get(key)
+    if rx is not None:
+        text = str(value) if not isinstance(value, ast.AST) else (
+            source.segment(value) if source is not None else ast.unparse(value)
+        )
+        if not rx.search(text):
+            return None
     env[key] = value
     return env
 
@@ -310,6 +328,7 @@ class PythonChecker:
             if pat.sequence is not None:
                 raise CheckError("pattern-inside", "inside-patterns must be a single statement or expression")
         self.regexes = _metavariable_regexes(fields.get("metavariable-regex"))
+        self._regex_map = dict(self.regexes)
         self.sequences = [p for p in self.positives if p.sequence is not None]
         self.by_type: dict[type[ast.AST], list[Pattern]] = {}
         for pat in self.positives:
@@ -329,6 +348,14 @@ class PythonChecker:
         return any(all(w in text for w in words) for words in self._literal_sets)
 
     def match_node(self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile) -> Match | None:
+        global _ACTIVE
+        _ACTIVE = (self._regex_map, source)
+        try:
+            return self._match_node(node, ancestors, source)
+        finally:
+            _ACTIVE = ({}, None)
+
+    def _match_node(self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile) -> Match | None:
         for pat in self.by_type.get(type(node), ()):
             for candidate in _alternatives(node):
                 env = pat.match(candidate, {})
