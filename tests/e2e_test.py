@@ -89,7 +89,7 @@ def test_git_commit_is_blocked_until_the_violation_is_fixed(
         ["git", "commit", "-m", "add key"], cwd=repo, env=env, capture_output=True, text=True, timeout=600
     )
     assert blocked.returncode != 0, blocked.stdout
-    assert "keys.py:1:" in blocked.stdout
+    assert "keys.py:1:" in blocked.stdout + blocked.stderr  # git shows hook output on stderr
     (repo / "keys.py").write_text(
         'import os\n\nKEY_PATH = os.environ.get("KEY_PATH", "")\n', encoding="utf-8"
     )
