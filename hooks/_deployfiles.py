@@ -431,3 +431,214 @@ def expand(value: str, env: dict[str, str], *, shell: bool = False) -> str:
         return text
 
     return _expand(value, 0)
+
+
+# --- environment variables a deployment sets ------------------------------------------------------
+
+_BRACED_RX = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+-][^}]*)?\}")
+_BARE_RX = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+_RESOLVE_RX = re.compile(r"\{\{\s*resolve:(?:secretsmanager|ssm-secure|ssm):")
+_ENV_NAME_RX = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One variable a deployment file sets, or passes through, for the service it deploys."""
+
+    name: str
+    line: int  # line of the name
+    value: str | None  # the literal value; None when the file gives none (secret, pass-through, bare ARG)
+    section: str  # where it is set: "run.env", "run.secrets", "ENV", "environment", "secrets", ...
+    value_line: int = 0  # line of the value (0: same as `line`)
+    runtime: bool = True  # the running service sees it (False: build stage only, as ARG and build.env)
+    reference: bool = False  # the value comes from a secret store or the environment, not the file
+
+    @property
+    def where(self) -> int:
+        return self.value_line or self.line
+
+
+def is_reference(value: str, *, bare: bool = True) -> bool:
+    """A value filled in elsewhere: `${VAR}` (a template rendered by CI, compose, Docker), `$VAR` where
+    the platform interpolates (`bare`: Dockerfile, compose), a CloudFormation dynamic reference.
+    `$$` is an escaped dollar, not a reference."""
+    value = value.replace("$$", "")
+    if _BRACED_RX.search(value) or _RESOLVE_RX.search(value):
+        return True
+    return bare and _BARE_RX.search(value) is not None
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _name_value_list(
+    items: Any, section: str, value_key: str, *, runtime: bool, secret: bool
+) -> list[EnvEntry]:
+    """`[{name: X, value: Y}]` (App Runner, ECS) as entries; items without a usable name are skipped."""
+    if not isinstance(items, list):
+        return []
+    lines = getattr(items, "item_lines", [])
+    out = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        line = line_of(item, "name", lines[index] if index < len(lines) else line_of(items))
+        value = _scalar(item.get(value_key))
+        out.append(
+            EnvEntry(
+                item["name"], line, None if secret else value, section,
+                value_line=line_of(item, value_key, line) if value_key in item else 0,
+                runtime=runtime, reference=secret or (value is not None and is_reference(value, bare=False)),
+            )
+        )  # fmt: skip
+    return out
+
+
+def apprunner_env(doc: Any) -> list[EnvEntry]:
+    """apprunner.yaml: `run.env` (plain values), `run.secrets` (Secrets Manager / SSM references),
+    `run.network.env` (the variable App Runner puts the port in) and `build.env` (build stage only)."""
+    run = get_path(doc, "run")
+    out = _name_value_list(get_path(run, "env"), "run.env", "value", runtime=True, secret=False)
+    out += _name_value_list(get_path(run, "secrets"), "run.secrets", "value-from", runtime=True, secret=True)
+    for network in (get_path(run, "network"), get_path(doc, "network")):
+        port_var = get_path(network, "env")
+        if isinstance(port_var, str) and port_var:
+            out.append(EnvEntry(port_var, line_of(network, "env"), None, "run.network.env", reference=True))
+    out += _name_value_list(get_path(doc, "build", "env"), "build.env", "value", runtime=False, secret=False)
+    return out
+
+
+def taskdef_env(doc: Any) -> list[EnvEntry]:
+    """An ECS task definition (as registered, or as `describe-task-definition` prints it):
+    `containerDefinitions[].environment` and `.secrets` of every container."""
+    if isinstance(doc, dict) and isinstance(doc.get("taskDefinition"), dict):
+        doc = doc["taskDefinition"]
+    containers = get_path(doc, "containerDefinitions")
+    if not isinstance(containers, list):
+        return []
+    out: list[EnvEntry] = []
+    for container in containers:
+        if not isinstance(container, dict):
+            continue
+        name = container.get("name")
+        prefix = f"containerDefinitions[{name}]" if isinstance(name, str) else "containerDefinitions[]"
+        out += _name_value_list(container.get("environment"), f"{prefix}.environment", "value",
+                                runtime=True, secret=False)  # fmt: skip
+        out += _name_value_list(container.get("secrets"), f"{prefix}.secrets", "valueFrom",
+                                runtime=True, secret=True)  # fmt: skip
+    return out
+
+
+def compose_env(doc: Any) -> list[EnvEntry]:
+    """docker-compose `services.*.environment`, as a list (`- KEY=value`, `- KEY`) or a mapping.
+
+    A bare `KEY` passes the value through from the shell that runs compose; `${VAR}` interpolates it:
+    both are references, not plaintext."""
+    services = get_path(doc, "services")
+    if not isinstance(services, dict):
+        return []
+    out: list[EnvEntry] = []
+    for service in services.values():
+        env = get_path(service, "environment")
+        if isinstance(env, dict):
+            for key, raw in env.items():
+                value = _scalar(raw)
+                ref = value is None or is_reference(value)
+                out.append(EnvEntry(str(key), line_of(env, str(key)), value, "environment", reference=ref))
+        elif isinstance(env, list):
+            lines = getattr(env, "item_lines", [])
+            for index, item in enumerate(env):
+                if not isinstance(item, str) or not item.strip():
+                    continue
+                key, eq, value = item.partition("=")
+                line = lines[index] if index < len(lines) else line_of(env)
+                ref = not eq or is_reference(value)
+                out.append(EnvEntry(key.strip(), line, value if eq else None, "environment", reference=ref))
+    return out
+
+
+def compose_env_files(doc: Any) -> list[tuple[str, int]]:
+    """The `env_file:` paths of every compose service (string, list, or list of {path: ...}), with lines."""
+    services = get_path(doc, "services")
+    if not isinstance(services, dict):
+        return []
+    out: list[tuple[str, int]] = []
+    for service in services.values():
+        files = get_path(service, "env_file")
+        line = line_of(service, "env_file")
+        if isinstance(files, str):
+            out.append((files, line))
+        elif isinstance(files, list):
+            lines = getattr(files, "item_lines", [])
+            for index, item in enumerate(files):
+                at = lines[index] if index < len(lines) else line
+                path = item.get("path") if isinstance(item, dict) else item
+                if isinstance(path, str):
+                    out.append((path, at))
+    return out
+
+
+def dockerfile_env_entries(instructions: list[Instruction]) -> list[EnvEntry]:
+    """ENV and ARG of a Dockerfile. ENV reaches the running container only from the final stage and
+    the stages it is built FROM; ARG never does (runtime=False)."""
+    names: dict[str, int] = {}
+    parents: dict[int, int] = {}
+    for instr in instructions:
+        if instr.keyword != "FROM":
+            continue
+        words = instr.args.split()
+        words = [w for w in words if not w.startswith("--")]
+        if words and words[0].lower() in names:
+            parents[instr.stage] = names[words[0].lower()]
+        if len(words) >= 3 and words[1].lower() == "as":
+            names[words[2].lower()] = instr.stage
+    final = max((i.stage for i in instructions), default=0)
+    live = {final}
+    while final in parents:
+        final = parents[final]
+        live.add(final)
+    out: list[EnvEntry] = []
+    for instr in instructions:
+        for name, value in dockerfile_env(instr):
+            if not _ENV_NAME_RX.match(name):
+                continue
+            runtime = instr.keyword == "ENV" and instr.stage in live
+            ref = value is not None and is_reference(value)
+            out.append(EnvEntry(name, instr.line, value, instr.keyword, runtime=runtime, reference=ref))
+    return out
+
+
+def dotenv_entries(text: str) -> list[EnvEntry]:
+    return [EnvEntry(name, line, value, "dotenv") for line, name, value in parse_dotenv(text)]
+
+
+def env_references(text: str) -> set[str]:
+    """Names a shell-like text expands: `$NAME`, `${NAME}`, `${NAME:-default}`."""
+    return {m.group(1) or m.group(2) for m in _ENV_REF_RX.finditer(text)}
+
+
+_ENV_REF_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def sniff_kind(path: str, text: str) -> str | None:
+    """The kind of a deployment file named in configuration, by its name or else by its content."""
+    kind = classify(path)
+    if kind is not None:
+        return kind
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        return "taskdef" if "containerDefinitions" in text else None
+    if re.search(r"^run:\s*$", text, re.M):
+        return "apprunner"
+    if re.search(r"^services:\s*$", text, re.M):
+        return "compose"
+    if re.search(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=", text, re.M):
+        return "dotenv"
+    return None
