@@ -61,7 +61,7 @@ def _translate(glob: str) -> str:
 def _compile(globs: tuple[str, ...]) -> re.Pattern[str] | None:
     if not globs:
         return None
-    return re.compile("|".join(f"(?:{_translate(g)})" for g in globs) + r"\Z", re.S)
+    return re.compile("(?:" + "|".join(f"(?:{_translate(g)})" for g in globs) + r")\Z", re.S)
 
 
 def check_glob(glob: str) -> None:

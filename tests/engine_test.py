@@ -283,6 +283,8 @@ def test_yaml_keeps_lines_of_keys_and_items() -> None:
         pytest.param(["__pycache__/"], "pkg/__pycache__/m.pyc", True, id="directory"),
         pytest.param(["a\\b"], "a\\b", True, id="backslash-literal"),
         pytest.param([], "a.py", False, id="no-globs"),
+        pytest.param([".env", ".env.*"], ".envrc", False, id="every-glob-of-a-list-is-anchored"),
+        pytest.param(["*.py", "*.txt"], "x.pyc", False, id="first-glob-is-not-a-prefix"),
     ],
 )
 def test_globs(globs: list[str], path: str, expected: bool) -> None:
