@@ -12,6 +12,7 @@ from ._rules import Rule
 
 HOOKS: dict[str, str] = {
     "constitutional-compliance": "hooks.constitutional_compliance",
+    "syntax-imports": "hooks.syntax_imports",
 }
 
 STARTER_CONFIG = """\

@@ -22,6 +22,7 @@ CANDIDATE_PATHS = (
     "requirements.txt",
 )
 
+UNTRACKED = "untracked:"
 ALL = load_rules(hook=None, packs=bundled_packs())
 
 
@@ -50,11 +51,17 @@ def test_rule_example(rule: Rule, example: Example, tmp_path: Path) -> None:
         # an example that does not parse would pass trivially (the engine skips the file: AS005)
         compile(example.code, path, "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
     files = {path: example.code, **example.files}
+    tracked = set()
     for name, text in files.items():
+        # `untracked:<path>`: written to disk but not in the git index (a file never `git add`ed)
+        untracked = name.startswith(UNTRACKED)
+        name = name.removeprefix(UNTRACKED)
+        if not untracked:
+            tracked.add(name)
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    result = _engine.run(tmp_path, [path], [rule], repo_files=frozenset(files), jobs=1)
+    result = _engine.run(tmp_path, [path], [rule], repo_files=frozenset(tracked), jobs=1)
     hits = [f for f in result.findings if f.rule == rule.id]
     if not example.expect_fail:
         assert hits == [], f"{rule.id} must not fire on its pass example:\n{example.code}"

@@ -1,0 +1,662 @@
+"""Declared dependencies of a repository, and which distribution an import name comes from.
+
+Declared: requirements*.txt (with `-r` includes), pyproject (PEP 621 dependencies and extras, PEP 735
+dependency groups, Poetry, PDM, uv, Hatch environments, build-system), setup.cfg, setup.py (literal
+lists only), Pipfile, and `pip install` lines of Dockerfiles. Each requirement is production or
+development: dev groups, dev-named requirement files, build requirements and Pipfile dev-packages
+are development; a file a Dockerfile installs is production whatever its name.
+
+Import name → distribution, in this order: the project's own virtualenv when one is on disk
+(`*.dist-info/top_level.txt` and `RECORD`, nothing imported), the bundled table
+(`rules/data/import-names.yaml`), then name normalisation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ._source import RunContext
+
+NAME_RX = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
+EGG_RX = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+DEV_WORDS = frozenset(
+    {
+        "dev", "develop", "development", "test", "tests", "testing", "lint", "linting", "doc", "docs",
+        "typing", "types", "mypy", "ci", "local", "tox", "bench", "benchmark", "benchmarks", "style",
+        "format", "check", "checks", "coverage", "cov", "qa", "debug", "tools", "tooling", "build",
+    }
+)  # fmt: skip
+PIP_INSTALL_RX = re.compile(r"\bpip3?(?:\.\d+)?\s+install\b(?P<args>[^&|;]*)")
+PIP_VALUE_OPTIONS = frozenset(
+    {
+        "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix",
+        "--root", "--platform", "--python-version", "--trusted-host", "--only-binary", "--no-binary",
+    }
+)  # fmt: skip
+VENV_DIRS = (".venv", "venv", "env", ".env", "virtualenv", ".virtualenv")
+RECORD_DEPTH = 3
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalised distribution name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    name: str  # normalised
+    extras: frozenset[str]
+    origin: str  # file (and line) it came from
+    dev: bool
+
+
+@dataclass
+class Declared:
+    """Everything the repository declares it needs, production and development."""
+
+    requirements: list[Requirement] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # files that declare dependencies
+    project_names: set[str] = field(default_factory=set)  # the repo's own distributions
+
+    def __post_init__(self) -> None:
+        self._prod: dict[str, list[Requirement]] | None = None
+
+    def add(self, name: str, extras: Iterable[str], origin: str, *, dev: bool) -> None:
+        self.requirements.append(
+            Requirement(normalize(name), frozenset(normalize(e) for e in extras), origin, dev)
+        )
+        self._prod = None
+
+    def prod(self) -> dict[str, list[Requirement]]:
+        if self._prod is None:
+            self._prod = {}
+            for req in self.requirements:
+                if not req.dev:
+                    self._prod.setdefault(req.name, []).append(req)
+        return self._prod
+
+    def names(self, *, dev: bool) -> set[str]:
+        return {r.name for r in self.requirements if r.dev == dev}
+
+    def extras_of(self, name: str) -> set[str]:
+        return {e for r in self.requirements if r.name == name and not r.dev for e in r.extras}
+
+    def origin_of(self, name: str, *, dev: bool) -> str | None:
+        for req in self.requirements:
+            if req.name == name and req.dev == dev:
+                return req.origin
+        return None
+
+
+# --- reading the repository --------------------------------------------------------------------
+
+
+def load_toml(context: RunContext, path: str) -> dict[str, Any]:
+    """A tracked TOML file, parsed once per run; {} when absent or broken."""
+
+    def read() -> dict[str, Any]:
+        try:
+            import tomllib
+        except ImportError:  # pragma: no cover - Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            data = (context.root / path).read_text(encoding="utf-8")
+            return tomllib.loads(data)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return {}
+
+    result: dict[str, Any] = context.cached(f"toml:{path}", read)
+    return result
+
+
+def declared(context: RunContext) -> Declared:
+    """The repository's declared dependencies, read once per run."""
+    result: Declared = context.cached("deps:declared", lambda: read_declared(context))
+    return result
+
+
+def read_declared(context: RunContext) -> Declared:
+    files = context.repo_files
+    out = Declared()
+    docker_reqs: set[str] = set()
+    for path in sorted(files):
+        name = path.rsplit("/", 1)[-1]
+        if name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".dockerfile"):
+            docker_reqs |= _read_dockerfile(context, path, out)
+    req_files = sorted(p for p in files if is_requirements_file(p))
+    prod_files = {p for p in req_files if not is_dev_name(p)} | docker_reqs
+    included: dict[str, set[str]] = {}
+    for path in req_files:
+        included[path] = set()
+    # a file that a production file includes (-r) is production too
+    pending = sorted(prod_files)
+    seen: set[str] = set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for inc in _includes(context, path):
+            if inc not in seen:
+                prod_files.add(inc)
+                pending.append(inc)
+    for path in sorted(set(req_files) | prod_files):
+        if path in files:
+            _read_requirements(context, path, out, dev=path not in prod_files)
+    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "pyproject.toml"):
+        _read_pyproject(context, path, out)
+    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "setup.cfg"):
+        _read_setup_cfg(context, path, out)
+    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "setup.py"):
+        _read_setup_py(context, path, out)
+    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "Pipfile"):
+        _read_pipfile(context, path, out)
+    return out
+
+
+def is_requirements_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    parent = path.rsplit("/", 2)[-2] if "/" in path else ""
+    if name.endswith((".txt", ".in")) and "requirements" in name.lower():
+        return True
+    return parent.lower() == "requirements" and name.endswith((".txt", ".in"))
+
+
+def is_dev_name(path: str) -> bool:
+    """requirements-dev.txt, requirements/test.txt, dev-requirements.in ... (not base/prod)."""
+    words = set(re.split(r"[-_./]+", path.lower()))
+    return bool(words & DEV_WORDS)
+
+
+def _read_text(context: RunContext, path: str) -> str | None:
+    try:
+        return (context.root / path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    number, buffer, start = 0, "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0] if not raw.lstrip().startswith("#") else ""
+        if not buffer:
+            start = number
+        if line.rstrip().endswith("\\"):
+            buffer += line.rstrip()[:-1] + " "
+            continue
+        yield start, buffer + line
+        buffer = ""
+    if buffer:
+        yield start, buffer
+
+
+def _includes(context: RunContext, path: str) -> list[str]:
+    text = _read_text(context, path)
+    if text is None:
+        return []
+    out = []
+    for _, line in _logical_lines(text):
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("-r", "--requirement", "-c", "--constraint"):
+            if parts[0] in ("-r", "--requirement"):
+                out.append(_join(path, parts[1]))
+        elif parts and parts[0].startswith(("--requirement=", "-r")) and len(parts[0]) > 2:
+            out.append(_join(path, parts[0].split("=", 1)[-1].removeprefix("-r")))
+    return out
+
+
+def _join(base: str, relative: str) -> str:
+    parent = PurePosixPath(base).parent
+    parts: list[str] = []
+    for part in (parent / relative).parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _read_requirements(context: RunContext, path: str, out: Declared, *, dev: bool) -> None:
+    text = _read_text(context, path)
+    if text is None:
+        return
+    out.sources.append(path)
+    for number, line in _logical_lines(text):
+        _add_requirement_line(line, f"{path}:{number}", out, dev=dev)
+
+
+def _add_requirement_line(line: str, origin: str, out: Declared, *, dev: bool) -> None:
+    stripped = line.strip()
+    if not stripped:
+        return
+    if stripped.startswith("-"):
+        egg = EGG_RX.search(stripped)
+        if stripped.startswith(("-e", "--editable")) and egg:
+            out.add(egg.group(1), (), origin, dev=dev)
+        return
+    egg = EGG_RX.search(stripped)
+    if "://" in stripped.split("@", 1)[0] or stripped.startswith(("git+", "hg+", "svn+", "bzr+")):
+        if egg:
+            out.add(egg.group(1), (), origin, dev=dev)
+        return
+    if stripped.startswith((".", "/")):
+        return  # a local path: the project itself or a vendored package
+    add_requirement(stripped, origin, out, dev=dev)
+
+
+def add_requirement(spec: str, origin: str, out: Declared, *, dev: bool) -> None:
+    m = NAME_RX.match(spec)
+    if m is None:
+        return
+    extras = [e.strip() for e in (m.group(2) or "").split(",") if e.strip()]
+    out.add(m.group(1), extras, origin, dev=dev)
+
+
+def _read_pyproject(context: RunContext, path: str, out: Declared) -> None:
+    doc = load_toml(context, path)
+    if not doc:
+        return
+    found = False
+    project = doc.get("project")
+    if isinstance(project, dict):
+        if isinstance(project.get("name"), str):
+            out.project_names.add(normalize(project["name"]))
+        for spec in _str_items(project.get("dependencies")):
+            add_requirement(spec, f"{path} [project] dependencies", out, dev=False)
+            found = True
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, dict):
+            for group, specs in optional.items():
+                for spec in _str_items(specs):
+                    add_requirement(spec, f"{path} [project.optional-dependencies] {group}", out,
+                                    dev=is_dev_group(str(group)))  # fmt: skip
+                    found = True
+    groups = doc.get("dependency-groups")
+    if isinstance(groups, dict):
+        for group, specs in groups.items():
+            for spec in _str_items(specs):
+                add_requirement(spec, f"{path} [dependency-groups] {group}", out, dev=True)
+                found = True
+    tool = _table(doc.get("tool"))
+    poetry = _table(tool.get("poetry"))
+    if isinstance(poetry.get("name"), str):
+        out.project_names.add(normalize(poetry["name"]))
+    for section, dev in ((poetry.get("dependencies"), False), (poetry.get("dev-dependencies"), True)):
+        found |= _poetry_table(section, path, out, dev=dev)
+    poetry_groups = poetry.get("group")
+    if isinstance(poetry_groups, dict):
+        for group, spec in poetry_groups.items():
+            if isinstance(spec, dict):
+                found |= _poetry_table(spec.get("dependencies"), path, out, dev=group != "main")
+    for dev_list in (
+        _dig(tool, "uv", "dev-dependencies"),
+        *(_dict_values(_dig(tool, "pdm", "dev-dependencies"))),
+        *(e.get("dependencies") for e in _dict_values(_dig(tool, "hatch", "envs")) if isinstance(e, dict)),
+        *(
+            e.get("extra-dependencies")
+            for e in _dict_values(_dig(tool, "hatch", "envs"))
+            if isinstance(e, dict)
+        ),
+    ):
+        for spec in _str_items(dev_list):
+            add_requirement(spec, f"{path} [tool] dev dependencies", out, dev=True)
+    for spec in _str_items(_dig(doc, "build-system", "requires")):
+        add_requirement(spec, f"{path} [build-system] requires", out, dev=True)
+    if found:
+        out.sources.append(path)
+
+
+def is_dev_group(group: str) -> bool:
+    return bool(set(re.split(r"[-_.]+", group.lower())) & DEV_WORDS)
+
+
+def _poetry_table(section: Any, path: str, out: Declared, *, dev: bool) -> bool:
+    if not isinstance(section, dict):
+        return False
+    found = False
+    for name, spec in section.items():
+        if str(name).lower() == "python":
+            continue
+        extras = spec.get("extras", []) if isinstance(spec, dict) else []
+        out.add(str(name), [e for e in extras if isinstance(e, str)], f"{path} [tool.poetry]", dev=dev)
+        found = True
+    return found
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str_items(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _dict_values(value: Any) -> list[Any]:
+    return list(value.values()) if isinstance(value, dict) else []
+
+
+def _dig(doc: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+def _read_setup_cfg(context: RunContext, path: str, out: Declared) -> None:
+    import configparser
+
+    text = _read_text(context, path)
+    if text is None:
+        return
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return
+    if parser.has_option("metadata", "name"):
+        out.project_names.add(normalize(parser.get("metadata", "name")))
+    found = False
+    for key, dev in (("install_requires", False), ("tests_require", True), ("setup_requires", True)):
+        if parser.has_option("options", key):
+            for line in parser.get("options", key).splitlines():
+                if line.strip():
+                    add_requirement(line.strip(), f"{path} [options] {key}", out, dev=dev)
+                    found = True
+    if parser.has_section("options.extras_require"):
+        for group, value in parser.items("options.extras_require"):
+            for line in value.splitlines():
+                if line.strip():
+                    add_requirement(line.strip(), f"{path} extras {group}", out, dev=is_dev_group(group))
+                    found = True
+    if found:
+        out.sources.append(path)
+
+
+def _read_setup_py(context: RunContext, path: str, out: Declared) -> None:
+    """`setup(install_requires=[...])` with literal lists (or module-level names bound to them)."""
+    import ast
+
+    text = _read_text(context, path)
+    if text is None or "setup" not in text:
+        return
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return
+    names: dict[str, ast.expr] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            names[stmt.targets[0].id] = stmt.value
+
+    def strings(node: ast.expr | None) -> list[str]:
+        if isinstance(node, ast.Name):
+            node = names.get(node.id)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return []
+
+    found = False
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup"
+        ):
+            continue
+        for kw in node.keywords:
+            if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                out.project_names.add(normalize(kw.value.value))
+            elif kw.arg in ("install_requires", "tests_require", "setup_requires"):
+                for spec in strings(kw.value):
+                    add_requirement(spec, f"{path} {kw.arg}", out, dev=kw.arg != "install_requires")
+                    found = True
+            elif kw.arg == "extras_require":
+                value = names.get(kw.value.id) if isinstance(kw.value, ast.Name) else kw.value
+                if isinstance(value, ast.Dict):
+                    for key, val in zip(value.keys, value.values, strict=False):
+                        group = key.value if isinstance(key, ast.Constant) else ""
+                        for spec in strings(val):
+                            add_requirement(spec, f"{path} extras_require", out, dev=is_dev_group(str(group)))
+                            found = True
+    if found:
+        out.sources.append(path)
+
+
+def _read_pipfile(context: RunContext, path: str, out: Declared) -> None:
+    doc = load_toml(context, path)
+    found = False
+    for section, dev in (("packages", False), ("dev-packages", True)):
+        table = doc.get(section)
+        if isinstance(table, dict):
+            for name, spec in table.items():
+                extras = spec.get("extras", []) if isinstance(spec, dict) else []
+                out.add(str(name), [e for e in extras if isinstance(e, str)], f"{path} [{section}]", dev=dev)
+                found = True
+    if found:
+        out.sources.append(path)
+
+
+def _read_dockerfile(context: RunContext, path: str, out: Declared) -> set[str]:
+    """`RUN pip install x y -r requirements/prod.txt`: what the image installs is production."""
+    text = _read_text(context, path)
+    if text is None:
+        return set()
+    files: set[str] = set()
+    found = False
+    for number, line in _logical_lines(text):
+        if not re.match(r"^\s*RUN\b", line, re.I):
+            continue
+        for m in PIP_INSTALL_RX.finditer(line):
+            tokens = m.group("args").split()
+            skip_next = False
+            for i, token in enumerate(tokens):
+                if skip_next:
+                    skip_next = False
+                    continue
+                if token in ("-r", "--requirement", "-c", "--constraint"):
+                    if token in ("-r", "--requirement") and i + 1 < len(tokens):
+                        named = _docker_path(context, path, tokens[i + 1])
+                        if named is not None:
+                            files.add(named)
+                    skip_next = True
+                    continue
+                if token in PIP_VALUE_OPTIONS:
+                    skip_next = True
+                    continue
+                if token.startswith("-") or token.startswith((".", "/", "$")) or "://" in token:
+                    continue
+                add_requirement(token.strip("\"'"), f"{path}:{number}", out, dev=False)
+                found = True
+    if found:
+        out.sources.append(path)
+    return files
+
+
+def _docker_path(context: RunContext, dockerfile: str, name: str) -> str | None:
+    """A requirements file named in a Dockerfile (`/app/requirements/prod.txt`) as a tracked path."""
+    parts = name.strip("\"'").lstrip("/").split("/")
+    base = str(PurePosixPath(dockerfile).parent)
+    for i in range(len(parts)):
+        candidate = "/".join(parts[i:])
+        full = candidate if base == "." else f"{base}/{candidate}"
+        if full in context.repo_files:
+            return full
+    return None
+
+
+# --- import name → distribution ----------------------------------------------------------------
+
+
+@dataclass
+class DistIndex:
+    """What provides an import name: the project's virtualenv, the bundled table, normalisation."""
+
+    venv: dict[str, set[str]] = field(default_factory=dict)  # dotted prefix -> distributions
+    venv_requires: dict[str, set[str]] = field(default_factory=dict)  # dist -> dists it requires
+    venv_extras: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    venv_path: str | None = None
+    table: dict[str, list[str]] = field(default_factory=dict)  # dotted prefix -> distributions
+    requires: dict[str, set[str]] = field(default_factory=dict)
+    extras: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def candidates(self, module: str) -> list[str]:
+        """Normalised distribution names that may provide `module` (dotted), most likely first."""
+        out: list[str] = []
+        parts = module.split(".")
+        for source in (self.venv, self.table):
+            for depth in range(len(parts), 0, -1):
+                found = source.get(".".join(parts[:depth]))
+                if found:
+                    out.extend(normalize(d) for d in sorted(found))
+                    break
+        for depth in range(len(parts), 0, -1):
+            out.append(normalize("-".join(parts[:depth])))
+        return list(dict.fromkeys(out))
+
+    def provides(self, dist: str, module: str) -> bool:
+        """Whether a declared distribution plausibly provides `module` by its name alone."""
+        top = normalize(module.split(".")[0])
+        for guess in import_guesses(dist):
+            if guess == top:
+                return True
+        return False
+
+    def requirements_of(self, dist: str) -> set[str]:
+        return self.venv_requires.get(dist, set()) | self.requires.get(dist, set())
+
+    def extra_requirements(self, dist: str, extra: str) -> set[str]:
+        return self.venv_extras.get((dist, extra), set()) | self.extras.get((dist, extra), set())
+
+
+def import_guesses(dist: str) -> set[str]:
+    """Import names a distribution's name suggests: python-dateutil → dateutil, PyJWT → jwt."""
+    name = normalize(dist)
+    out = {name}
+    for prefix in ("python-", "py-", "py", "django-", "flask-"):
+        if name.startswith(prefix) and len(name) > len(prefix) + 1:
+            out.add(name[len(prefix) :])
+    for suffix in ("-python", "-py", "-binary", "-sdk", "-client"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            out.add(name[: -len(suffix)])
+    out |= {n.replace("-", "") for n in list(out)}
+    return out
+
+
+def dist_index(context: RunContext) -> DistIndex:
+    result: DistIndex = context.cached("deps:dist-index", lambda: build_dist_index(context.root))
+    return result
+
+
+def build_dist_index(root: Path) -> DistIndex:
+    index = DistIndex()
+    data = bundled_table()
+    for module, dists in (data.get("import_names") or {}).items():
+        index.table[str(module)] = [str(d) for d in (dists if isinstance(dists, list) else [dists])]
+    for dist, reqs in (data.get("requires") or {}).items():
+        index.requires[normalize(str(dist))] = {normalize(str(r)) for r in reqs or ()}
+    for spec, reqs in (data.get("extras") or {}).items():
+        m = NAME_RX.match(str(spec))
+        if m and m.group(2):
+            index.extras[(normalize(m.group(1)), normalize(m.group(2)))] = {normalize(str(r)) for r in reqs}
+    site = find_site_packages(root)
+    if site is not None:
+        index.venv_path = str(site)
+        _read_site_packages(site, index)
+    return index
+
+
+def bundled_table() -> dict[str, Any]:
+    return load_data("import-names.yaml")
+
+
+def load_data(name: str) -> dict[str, Any]:
+    """A table under rules/data/ (shipped in the wheel as hooks/rules/data/)."""
+    import yaml
+
+    from ._rules import bundled_root
+
+    path = bundled_root() / "data" / name
+    with path.open(encoding="utf-8") as handle:
+        doc = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return doc if isinstance(doc, dict) else {}
+
+
+def find_site_packages(root: Path) -> Path | None:
+    for name in VENV_DIRS:
+        venv = root / name
+        if not (venv / "pyvenv.cfg").is_file():
+            continue
+        found = sorted(venv.glob("lib/python3*/site-packages")) + sorted(venv.glob("Lib/site-packages"))
+        if found:
+            return found[-1]
+    return None
+
+
+def _read_site_packages(site: Path, index: DistIndex) -> None:
+    try:
+        entries = list(site.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.endswith((".dist-info", ".egg-info")) or not entry.is_dir():
+            continue
+        dist = normalize(entry.name.split("-", 1)[0])
+        metadata = _read_file(entry / ("METADATA" if entry.name.endswith(".dist-info") else "PKG-INFO"))
+        for line in metadata.splitlines():
+            if line.startswith("Name:"):
+                dist = normalize(line[5:].strip())
+            elif line.startswith("Requires-Dist:"):
+                m = NAME_RX.match(line[14:])
+                if m is None:
+                    continue
+                extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", line)
+                required = normalize(m.group(1))
+                if extra:
+                    index.venv_extras.setdefault((dist, normalize(extra.group(1))), set()).add(required)
+                else:
+                    index.venv_requires.setdefault(dist, set()).add(required)
+            elif not line.strip():
+                break
+        modules: set[str] = set()
+        for name in _read_file(entry / "top_level.txt").split():
+            modules.add(name.replace("/", "."))
+        for line in _read_file(entry / "RECORD").splitlines():
+            path = line.split(",", 1)[0]
+            if not path or path.startswith(("..", "/")) or ".dist-info/" in path or "__pycache__" in path:
+                continue
+            parts = path.split("/")
+            leaf = parts[-1]
+            if leaf.endswith((".py", ".pyi")) or ".so" in leaf or leaf.endswith(".pyd"):
+                parts[-1] = leaf.split(".", 1)[0]
+                if parts[-1] == "__init__":
+                    parts.pop()
+                for depth in range(1, min(len(parts), RECORD_DEPTH) + 1):
+                    modules.add(".".join(parts[:depth]))
+        for module in modules:
+            if module:
+                index.venv.setdefault(module, set()).add(dist)
+
+
+def _read_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+__all__ = [
+    "Declared",
+    "DistIndex",
+    "Requirement",
+    "declared",
+    "dist_index",
+    "import_guesses",
+    "is_dev_name",
+    "load_data",
+    "load_toml",
+    "normalize",
+]

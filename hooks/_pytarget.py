@@ -1,0 +1,215 @@
+"""Which Python the deployment runs: the target version that syntax and stdlib checks are made for.
+
+Read, first found wins: `.ava-safety.yaml` `python`, `.python-version`, `apprunner.yaml`
+(`runtime-version`, else `runtime: python311`), the Dockerfile's last `FROM python:X.Y`,
+`requires-python` in pyproject (its lowest allowed version), then `runtime.txt`, `.tool-versions`
+and Pipfile `[requires]`. Nothing found: the Python the hook runs on.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from ._source import RunContext
+
+Version = tuple[int, int]
+VERSION_RX = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
+APPRUNNER_RUNTIME_RX = re.compile(r"^python3(\d{1,2})$")
+FROM_RX = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)", re.I)
+ARG_RX = re.compile(r"^\s*ARG\s+(?P<name>\w+)\s*=\s*(?P<value>\S+)", re.I)
+SPEC_RX = re.compile(r"(?P<op>>=|~=|==|\^|~|>)\s*(?P<major>\d+)(?:\.(?P<minor>\d+|\*))?")
+MIN_MINOR, MAX_MINOR = 0, 40
+
+
+@dataclass(frozen=True)
+class Target:
+    version: Version
+    origin: str  # where it was read, for messages
+    declared: bool = True
+
+    @property
+    def text(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"
+
+
+def running() -> Version:
+    return (sys.version_info[0], sys.version_info[1])
+
+
+def version_text(version: Version) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def parse_version(text: str) -> Version | None:
+    """`3.11`, `3.11.4`, `python-3.11.4`, `pypy3.10`, `cpython-3.12` → (3, minor)."""
+    m = VERSION_RX.search(text)
+    if m is None:
+        return None
+    minor = int(m.group(1))
+    return (3, minor) if MIN_MINOR <= minor <= MAX_MINOR else None
+
+
+def for_context(context: RunContext) -> Target:
+    """The target of this run, computed once."""
+    result: Target = context.cached("pytarget", lambda: detect(context))
+    return result
+
+
+def detect(context: RunContext) -> Target:
+    root, files = context.root, context.repo_files
+    config = context.config
+    configured = getattr(config, "python", None)
+    if configured:
+        version = parse_version(configured)
+        if version is not None:
+            return Target(version, getattr(config, "display", ".ava-safety.yaml") + " python")
+    readers = (
+        (".python-version", _from_python_version),
+        ("apprunner.yaml", _from_apprunner),
+        ("Dockerfile", _from_dockerfile),
+        ("pyproject.toml", _from_pyproject),
+        ("runtime.txt", _from_first_line),
+        (".tool-versions", _from_tool_versions),
+        ("Pipfile", _from_pipfile),
+    )
+    for name, reader in readers:
+        path = _find(files, name)
+        if path is None:
+            continue
+        try:
+            text = (root / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found = reader(text, context, path)
+        if found is not None:
+            return Target(found[0], found[1])
+    return Target(running(), f"the hook's Python {version_text(running())} (no target declared)", False)
+
+
+def _find(files: frozenset[str], name: str) -> str | None:
+    """The file at the root, else the shallowest tracked file of that name (a service in a subdir)."""
+    if name in files:
+        return name
+    if name == "apprunner.yaml" and "apprunner.yml" in files:
+        return "apprunner.yml"
+    found = sorted((p for p in files if p.rsplit("/", 1)[-1] == name), key=lambda p: (p.count("/"), p))
+    return found[0] if found else None
+
+
+Found = tuple[Version, str] | None
+
+
+def _from_first_line(text: str, context: RunContext, path: str) -> Found:
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            version = parse_version(line)
+            return (version, path) if version else None
+    return None
+
+
+def _from_python_version(text: str, context: RunContext, path: str) -> Found:
+    return _from_first_line(text, context, path)
+
+
+def _from_tool_versions(text: str, context: RunContext, path: str) -> Found:
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "python":
+            version = parse_version(parts[1])
+            if version:
+                return version, f"{path} python"
+    return None
+
+
+def _from_apprunner(text: str, context: RunContext, path: str) -> Found:
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    run = doc.get("run")
+    if isinstance(run, dict) and run.get("runtime-version") is not None:
+        version = parse_version(str(run["runtime-version"]))
+        if version:
+            return version, f"{path} runtime-version"
+    runtime = str(doc.get("runtime", ""))
+    m = APPRUNNER_RUNTIME_RX.match(runtime)
+    if m:
+        return (3, int(m.group(1))), f"{path} runtime"
+    return None
+
+
+def _from_dockerfile(text: str, context: RunContext, path: str) -> Found:
+    args: dict[str, str] = {}
+    found: Found = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        a = ARG_RX.match(line)
+        if a:
+            args[a.group("name")] = a.group("value").strip("\"'")
+            continue
+        m = FROM_RX.match(line)
+        if m is None:
+            continue
+        image = re.sub(r"\$\{?(\w+)\}?", lambda v: args.get(v.group(1), ""), m.group("image"))
+        name, _, tag = image.rpartition("/")[2].partition(":")
+        if name != "python":
+            continue
+        version = parse_version(tag)
+        if version:
+            found = version, f"{path}:{number}"
+    return found
+
+
+def _from_pyproject(text: str, context: RunContext, path: str) -> Found:
+    from ._deps import load_toml
+
+    doc = load_toml(context, path)
+    project = doc.get("project")
+    spec = project.get("requires-python") if isinstance(project, dict) else None
+    where = f"{path} requires-python"
+    if not isinstance(spec, str):
+        poetry = _dig(doc, "tool", "poetry", "dependencies", "python")
+        spec, where = (poetry, f"{path} tool.poetry python") if isinstance(poetry, str) else (None, where)
+    if spec is None:
+        return None
+    version = lowest_allowed(spec)
+    return (version, where) if version else None
+
+
+def lowest_allowed(spec: str) -> Version | None:
+    """The lowest Python a specifier admits: `>=3.9,<4` → 3.9, `^3.10` → 3.10, `==3.11.*` → 3.11."""
+    lows: list[Version] = []
+    for m in SPEC_RX.finditer(spec):
+        if m.group("major") != "3" or m.group("minor") in (None, "*"):
+            continue
+        minor = int(m.group("minor"))
+        if not MIN_MINOR <= minor <= MAX_MINOR:
+            continue
+        lows.append((3, minor))
+    return min(lows) if lows else None
+
+
+def _from_pipfile(text: str, context: RunContext, path: str) -> Found:
+    from ._deps import load_toml
+
+    value = _dig(load_toml(context, path), "requires", "python_version")
+    version = parse_version(str(value)) if value is not None else None
+    return (version, f"{path} python_version") if version else None
+
+
+def _dig(doc: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+__all__ = ["Target", "Version", "detect", "for_context", "lowest_allowed", "parse_version", "running"]
