@@ -426,3 +426,55 @@ def test_only_python_files_reach_the_plugin() -> None:
     assert plugin.check_newer_target(source, {}) == []
     assert isinstance(ast.parse("x = 1"), ast.Module)
     assert os.sep
+
+
+# --- the real pre-commit ---------------------------------------------------------------------------
+
+
+def test_pre_commit_runs_the_hook_on_python_files(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import GIT_ENV, git, make_repo
+
+    repo = make_repo(
+        tmp_path / "svc",
+        {
+            "requirements.txt": "fastapi\n",
+            "app/__init__.py": "",
+            "app/main.py": (
+                "import requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\nprint(requests)\n"
+            ),
+            "README.md": "import nothing here\n",
+        },
+    )
+    path, rev = hook_repo
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: syntax-imports\n",
+        encoding="utf-8",
+    )
+    git(repo, "add", "-A")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
+
+    def pre_commit() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files"],
+            cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+
+    blocked = pre_commit()
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "syntax and imports" in blocked.stdout
+    assert (
+        "app/main.py:1:8: SI011 requests is imported but requests is not a declared dependency "
+        "(requirements.txt)" in blocked.stdout
+    )
+    (repo / "requirements.txt").write_text("fastapi\nrequests\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    passed = pre_commit()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    # the hook writes nothing into the work tree (results live under .git/ava-safety/)
+    assert git(repo, "diff", "--name-only") == ""
+    assert git(repo, "ls-files", "--others", "--exclude-standard") == ""
