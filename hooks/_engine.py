@@ -211,6 +211,8 @@ def _syntax_finding(source: SourceFile) -> Finding:
         return _meta(source, line, max(exc.offset or 1, 1), "AS005", error=exc.msg)
     except ValueError as exc:
         return _meta(source, 1, 1, "AS005", error=str(exc))
+    except RecursionError:  # CPython cannot compile it either
+        return _meta(source, 1, 1, "AS005", error="too deeply nested to compile")
     return _meta(source, 1, 1, "AS005", error="unknown error")  # pragma: no cover
 
 

@@ -100,7 +100,7 @@ class SourceFile:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return ast.parse(self.text, filename=self.path)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError):  # RecursionError: too deeply nested to compile
             return None
 
     def line_text(self, line: int) -> str:
