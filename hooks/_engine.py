@@ -298,7 +298,7 @@ def _finish(
         for target in sup.targets:
             by_line.setdefault(target, []).append(sup)
     seen: set[tuple[str, int, int]] = set()
-    said: set[tuple[str, int]] = set()
+    said: dict[tuple[str, int], str] = {}  # (rule name, line) -> the rule id that printed it
     for rule, m in sorted(raw, key=lambda item: item[0].id):
         key = (rule.id, m.line, m.col)
         if key in seen:
@@ -306,12 +306,12 @@ def _finish(
         seen.add(key)
         if _suppressed(rule.id, m.line, by_line, today):
             continue
-        if (rule.name, m.line) in said:
+        if said.setdefault((rule.name, m.line), rule.id) != rule.id:
             # two packs' rules with one name (generic and ava-olo both have `bare-except`): both
-            # count against their principles, the line is printed once
+            # count against their principles, the line is printed once (one rule's several hits
+            # on a line all print)
             coverage[rule.id].violating.add(source.path)
             continue
-        said.add((rule.name, m.line))
         values = {"path": source.path, "line_text": source.line_text(m.line).strip(), **m.values}
         findings.append(
             Finding(

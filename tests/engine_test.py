@@ -367,3 +367,10 @@ def test_rules_sharing_a_name_print_one_line_but_both_count(
     result = _engine.run(tmp_path, ["a.py"], rules, jobs=1)
     assert [f.rule for f in result.findings] == ["PY001"]
     assert result.coverage["PY002"].violating == {"a.py"}
+
+
+def test_one_rule_reports_every_hit_on_a_line(tmp_path: Path, make_rules: Callable[..., list[Rule]]) -> None:
+    (tmp_path / "a.py").write_text("eval(x); eval(y)\n", encoding="utf-8")
+    rules = make_rules({"id": "PY001", "check": "python", "pattern": "eval($X)"})
+    result = _engine.run(tmp_path, ["a.py"], rules, jobs=1)
+    assert [(f.rule, f.line, f.col) for f in result.findings] == [("PY001", 1, 1), ("PY001", 1, 10)]
