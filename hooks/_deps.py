@@ -539,7 +539,7 @@ def import_guesses(dist: str) -> set[str]:
     for prefix in ("python-", "py-", "py", "django-", "flask-"):
         if name.startswith(prefix) and len(name) > len(prefix) + 1:
             out.add(name[len(prefix) :])
-    for suffix in ("-python", "-py", "-binary", "-sdk", "-client"):
+    for suffix in ("-python", "-py", "-binary", "-sdk", "-client", "-slim", "-headless"):
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             out.add(name[: -len(suffix)])
     out |= {n.replace("-", "") for n in list(out)}

@@ -26,6 +26,29 @@ from .._source import RunContext, SourceFile
 
 Version = tuple[int, int]
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+NAME_ERRORS = frozenset({"NameError", "Exception", "BaseException"})
+NOQA_RX = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
+FLAKE8_CODES = {
+    "UnusedImport": "F401", "ImportShadowedByLoopVar": "F402", "ImportStarUsed": "F403",
+    "LateFutureImport": "F404", "ImportStarUsage": "F405", "ImportStarNotPermitted": "F406",
+    "FutureFeatureNotDefined": "F407", "PercentFormatInvalidFormat": "F501",
+    "PercentFormatExpectedMapping": "F502", "PercentFormatExpectedSequence": "F503",
+    "PercentFormatExtraNamedArguments": "F504", "PercentFormatMissingArgument": "F505",
+    "PercentFormatMixedPositionalAndNamed": "F506", "PercentFormatPositionalCountMismatch": "F507",
+    "PercentFormatStarRequiresSequence": "F508", "PercentFormatUnsupportedFormatCharacter": "F509",
+    "StringDotFormatInvalidFormat": "F521", "StringDotFormatExtraNamedArguments": "F522",
+    "StringDotFormatExtraPositionalArguments": "F523", "StringDotFormatMissingArgument": "F524",
+    "StringDotFormatMixingAutomatic": "F525", "FStringMissingPlaceholders": "F541",
+    "MultiValueRepeatedKeyLiteral": "F601", "MultiValueRepeatedKeyVariable": "F602",
+    "TwoStarredExpressions": "F622", "AssertTuple": "F631", "IsLiteral": "F632",
+    "InvalidPrintSyntax": "F633",
+    "IfTuple": "F634", "BreakOutsideLoop": "F701", "ContinueOutsideLoop": "F702",
+    "YieldOutsideFunction": "F704",
+    "ReturnOutsideFunction": "F706", "DefaultExceptNotLast": "F707", "DoctestSyntaxError": "F721",
+    "ForwardAnnotationSyntaxError": "F722", "RedefinedWhileUnused": "F811", "UndefinedName": "F821",
+    "UndefinedExport": "F822", "UndefinedLocal": "F823", "DuplicateArgument": "F831",
+    "UnusedVariable": "F841", "UnusedAnnotation": "F842", "RaiseNotImplemented": "F901",
+}  # fmt: skip
 VERSION_GUARDS = frozenset({"version_info", "hexversion", "platform", "python_version", "implementation"})
 VERSION_NAME_RX = re.compile(r"^(PY|PYTHON|IS_PY|PYPY|IS_PYPY|WIN|IS_WIN|MACOS|LINUX)[_0-9A-Z]*$")
 GENERATED_RX = re.compile(r"(_pb2|_pb2_grpc|_pb2_grpcio)$")
@@ -138,8 +161,7 @@ def check_pyflakes(source: SourceFile, options: Mapping[str, Any]) -> list[Match
     claimed = set(_flat(options.get("claimed", ())))
     others = bool(options.get("others", False))
     out = []
-    for msg in _flakes(source):
-        kind = type(msg).__name__
+    for msg, kind in _flakes(source):
         if kind in wanted or (others and kind not in claimed):
             text = msg.message % msg.message_args
             out.append(Match(msg.lineno, source.char_col(msg.lineno, msg.col), {"message": text}))
@@ -157,16 +179,65 @@ def _flat(items: Any) -> Iterator[str]:
             yield str(item)
 
 
-def _flakes(source: SourceFile) -> list[Any]:
+def _flakes(source: SourceFile) -> list[tuple[Any, str]]:
+    """pyflakes' messages with the category each rule filters on (usually the class name)."""
     found = _FLAKES.get(source)
     if found is None:
         from pyflakes.checker import Checker
 
         builtins = _builtins_up_to(_target(source).version)
         checker = Checker(source.tree, filename=source.path, builtins=builtins)
-        found = sorted(checker.messages, key=lambda m: (m.lineno, m.col))
+        found = []
+        probed = _probed_names(source)
+        strings = {(n.lineno, n.col_offset) for n in source.nodes(ast.Constant) if isinstance(n.value, str)}  # type: ignore[attr-defined]
+        for msg in sorted(checker.messages, key=lambda m: (m.lineno, m.col)):
+            kind = type(msg).__name__
+            if _noqa(source, msg.lineno, kind):
+                continue
+            if kind == "UndefinedName":
+                if msg.message_args[0] in probed:
+                    continue  # `try: get_ipython except NameError:` — the code expects it may be missing
+                if (msg.lineno, msg.col) in strings:
+                    kind = "UndefinedNameInString"  # a string annotation: fails only if evaluated
+            found.append((msg, kind))
         _FLAKES[source] = found
     return found
+
+
+def _noqa(source: SourceFile, line: int, kind: str) -> bool:
+    """flake8's `# noqa` / `# noqa: F401` on the line: the team already accepted this pyflakes finding."""
+    text = source.line_text(line)
+    if "noqa" not in text.lower():
+        return False
+    m = NOQA_RX.search(text)
+    if m is None:
+        return False
+    codes = m.group("codes")
+    if not codes:
+        return True
+    return FLAKE8_CODES.get(kind, "F") in {c.upper() for c in re.split(r"[,\s]+", codes) if c}
+
+
+def _probed_names(source: SourceFile) -> set[str]:
+    """Names used inside a try whose handlers catch NameError: expected to be missing sometimes."""
+    names: set[str] = set()
+    for node in source.nodes(ast.Try):
+        if any(_catches(h, NAME_ERRORS) for h in node.handlers):  # type: ignore[attr-defined]
+            for st in node.body:  # type: ignore[attr-defined]
+                names.update(n.id for n in ast.walk(st) if isinstance(n, ast.Name))
+    return names
+
+
+def _guarded_spans(source: SourceFile) -> list[tuple[int, int]]:
+    """Line spans that run only on some Pythons (a version check) or expect a NameError."""
+    spans = []
+    for node in source.nodes(ast.If):
+        if _guard_kind(node.test) == "version":  # type: ignore[attr-defined]
+            spans.append((node.lineno, node.end_lineno or node.lineno))  # type: ignore[attr-defined]
+    for node in source.nodes(ast.Try):
+        if any(_catches(h, NAME_ERRORS) for h in node.handlers) and node.body:  # type: ignore[attr-defined]
+            spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))  # type: ignore[attr-defined]
+    return spans
 
 
 @lru_cache(maxsize=1)
@@ -191,11 +262,14 @@ def _builtins_after_target(source: SourceFile) -> list[Match]:
     late = {name: _v(since) for name, since in table.items() if _v(since) > target}
     if not late or not any(name in source.text for name in late):
         return []
-    bound = _bound_names(source)
+    bound = _bound_names(source) | _probed_names(source)
+    spans = _guarded_spans(source)
     out = []
     for node in source.nodes(ast.Name):
         name = node.id  # type: ignore[attr-defined]
         if name in late and name not in bound and isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+            if any(a <= node.lineno <= b for a, b in spans):  # type: ignore[attr-defined]
+                continue
             since = _pytarget.version_text(late[name])
             text = f"undefined name {name!r} in Python {_target(source).text} (a builtin from {since})"
             out.append(Match(node.lineno, source.char_col(node.lineno, node.col_offset), {"message": text}))  # type: ignore[attr-defined]
@@ -224,41 +298,72 @@ def iter_imports(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom
     """Every import statement with whether it is guarded (try/except ImportError, TYPE_CHECKING,
     a version or platform check), so that its failure is expected and handled."""
 
-    def visit(stmts: Iterable[ast.stmt], guarded: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+    def visit(
+        stmts: Iterable[ast.stmt], guarded: bool, conds: tuple[str, ...] = ()
+    ) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
         for st in stmts:
             if isinstance(st, (ast.Import, ast.ImportFrom)):
-                yield st, guarded
+                yield st, guarded or _named_in(st, conds)
             elif isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
                 handlers = st.handlers  # type: ignore[attr-defined]
-                yield from visit(st.body, guarded or any(_catches_import_error(h) for h in handlers))  # type: ignore[attr-defined]
+                catches = any(_catches(h, IMPORT_ERRORS) for h in handlers)
+                yield from visit(st.body, guarded or catches, conds)  # type: ignore[attr-defined]
                 for handler in handlers:
-                    yield from visit(handler.body, guarded)
-                yield from visit(st.orelse, guarded)  # type: ignore[attr-defined]
-                yield from visit(st.finalbody, guarded)  # type: ignore[attr-defined]
+                    yield from visit(handler.body, guarded, conds)
+                # `else:` runs only when the body worked: after a probe for the module or a name it brings
+                probe = catches or any(_catches(h, NAME_ERRORS) for h in handlers)
+                yield from visit(st.orelse, guarded or probe, conds)  # type: ignore[attr-defined]
+                yield from visit(st.finalbody, guarded, conds)  # type: ignore[attr-defined]
             elif isinstance(st, ast.If):
                 kind = _guard_kind(st.test)
-                yield from visit(st.body, guarded or kind in ("type-checking", "version"))
-                yield from visit(st.orelse, guarded or kind in ("not-type-checking", "version"))
+                inner = (*conds, _words(st.test))
+                yield from visit(st.body, guarded or kind in ("type-checking", "version"), inner)
+                yield from visit(st.orelse, guarded or kind in ("not-type-checking", "version"), conds)
             elif isinstance(st, (ast.With, ast.AsyncWith)):
                 suppress = any(_is_suppress_import_error(item.context_expr) for item in st.items)
-                yield from visit(st.body, guarded or suppress)
+                yield from visit(st.body, guarded or suppress, conds)
             elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                yield from visit(st.body, guarded)
+                yield from visit(st.body, guarded, conds)
             elif isinstance(st, (ast.For, ast.AsyncFor, ast.While)):
-                yield from visit(st.body, guarded)
-                yield from visit(st.orelse, guarded)
+                yield from visit(st.body, guarded, conds)
+                yield from visit(st.orelse, guarded, conds)
             elif type(st).__name__ == "Match":
                 for case in st.cases:  # type: ignore[attr-defined]
-                    yield from visit(case.body, guarded)
+                    yield from visit(case.body, guarded, conds)
 
     yield from visit(tree.body, False)
 
 
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+def _catches(handler: ast.ExceptHandler, errors: frozenset[str]) -> bool:
     if handler.type is None:
         return True
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(_last_name(k) in IMPORT_ERRORS for k in kinds)
+    return any(_last_name(k) in errors for k in kinds)
+
+
+def _words(test: ast.expr) -> str:
+    """The identifiers and strings of a condition, lower-cased (`if is_running_trio():`)."""
+    words = []
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name):
+            words.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.append(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            words.append(node.value)
+    return " ".join(words).lower()
+
+
+def _named_in(node: ast.Import | ast.ImportFrom, conds: tuple[str, ...]) -> bool:
+    """An import under a condition that names the module (`if backend == "trio": import trio`)
+    runs only when that library is in use."""
+    if not conds:
+        return False
+    if isinstance(node, ast.ImportFrom):
+        tops = [(node.module or "").split(".")[0]]
+    else:
+        tops = [a.name.split(".")[0] for a in node.names]
+    return all(len(top) >= 3 and any(top.lower() in cond for cond in conds) for top in tops)
 
 
 def _last_name(node: ast.expr) -> str:
@@ -402,14 +507,22 @@ def stdlib_problem(module: str, target: Version) -> tuple[str, str] | None:
 
 
 def _roots(path: str) -> list[str]:
-    """Where a module of this file may be imported from: the repo root, src/, and the file's own
-    directories (scripts and services kept in a subdirectory)."""
+    """Where a module of this file may be imported from: the repo root, src/, the file's own
+    directory (a script's sys.path[0]), then its other ancestors (a service kept in a subdirectory
+    and run from there), each with its src/."""
     parts = path.split("/")[:-1]
     ancestors = ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
     roots = ["", "src"]
     for directory in ancestors:
         roots += [directory, f"{directory}/src"]
     return list(dict.fromkeys(roots))
+
+
+def _strong_roots(path: str) -> set[str]:
+    """Roots an import surely resolves against: a module found only under another ancestor may be a
+    same-named directory of examples (examples/celery/) rather than the package imported."""
+    own = path.rsplit("/", 1)[0] if "/" in path else ""
+    return {"", "src", own, f"{own}/src" if own else "src"}
 
 
 def _join(root: str, module_path: str) -> str:
@@ -502,6 +615,16 @@ def _not_tracked(
     return ImportIssue("missing", line, col, {"module": written, "file": f"{path}.py"})
 
 
+def _exact_case_on_disk(source: SourceFile, path: str) -> bool:
+    """Case-insensitive file systems find `Helpers.py` for `helpers`: compare the real names."""
+    parent = (source.context.root / path).parent
+    name = path.rsplit("/", 1)[-1]
+    try:
+        return any(p.name in (name, f"{name}.py") for p in parent.iterdir())
+    except OSError:
+        return False
+
+
 def _disk_name(source: SourceFile, path: str) -> str:
     base = source.context.root / path
     return f"{path}.py" if base.with_name(base.name + ".py").is_file() else f"{path}/"
@@ -518,17 +641,11 @@ def _check_names(
         if index.module(path):
             continue
         line, col = _pos(source, alias)
-        if _on_disk(source.context, path):
-            yield ImportIssue(
-                "untracked", line, col, {"module": f"{written}.{alias.name}".replace("..", "."),
-                                         "file": _disk_name(source, path)}
-            )  # fmt: skip
-        else:
-            variant = index.case_variant(path)
-            if variant is not None:
-                yield ImportIssue(
-                    "case", line, col, {"module": alias.name, "tracked": variant, "wanted": path}
-                )
+        # only a module on disk: a name whose case differs from a submodule may be an attribute
+        # defined in the package (`from fastapi import Security` beside fastapi/security/)
+        if _on_disk(source.context, path) and _exact_case_on_disk(source, path):
+            module = f"{written}.{alias.name}".replace("..", ".")
+            yield ImportIssue("untracked", line, col, {"module": module, "file": _disk_name(source, path)})
 
 
 def _absolute(
@@ -538,6 +655,8 @@ def _absolute(
     top = parts[0]
     line, col = _pos(source, node)
     roots = [r for r in _roots(source.path) if index.module(_join(r, top))]
+    if roots and top in stdlib_modules() and all(f"{_join(r, top)}.py" in index.files for r in roots):
+        return  # a module shadowing the stdlib one (os.py): `os.path` is set up at import time
     if roots:
         issues = [_check_chain(source, index, _join(r, top), parts[1:], module, line, col) for r in roots]
         if any(i is None for i in issues):
@@ -545,19 +664,23 @@ def _absolute(
                 ok_root = roots[issues.index(None)]
                 yield from _check_names(source, index, _join(ok_root, "/".join(parts)), node, module)
             return
-        first = next(i for i in issues if i is not None)
-        if first.kind != "ok":
-            yield first
-        return
+        strong = _strong_roots(source.path)
+        first = next((i for r, i in zip(roots, issues, strict=True) if r in strong and i is not None), None)
+        if first is not None:
+            if first.kind != "ok":
+                yield first
+            return
+        # only a same-named directory further up: not the module this import means
     if top in stdlib_modules():
         yield from _stdlib(source, node, module, names, line, col)
         return
-    for root in _roots(source.path):
-        if _on_disk(source.context, _join(root, top)):
-            path = _join(root, top)
+    near = [r for r in _roots(source.path) if r in _strong_roots(source.path)]
+    for root in near:
+        path = _join(root, top)
+        if not index.module(path) and _on_disk(source.context, path) and _exact_case_on_disk(source, path):
             yield ImportIssue("untracked", line, col, {"module": top, "file": _disk_name(source, path)})
             return
-    for root in _roots(source.path):
+    for root in near:
         variant = index.case_variant(_join(root, top))
         if variant is not None:
             yield ImportIssue(
@@ -611,6 +734,7 @@ class DepView:
     transitive: set[str]
     project: set[str]
     sources: list[str]
+    dev_closure: set[str] = field(default_factory=set)  # dev dependencies and what they install
 
 
 def dep_view(context: RunContext) -> DepView:
@@ -637,7 +761,19 @@ def _build_dep_view(context: RunContext) -> DepView:
             break
         transitive |= nxt
         frontier = nxt
-    return DepView(prod, dev, transitive, declared.project_names, declared.sources)
+    dev_closure = set(dev)
+    frontier = set(dev)
+    for _ in range(4):
+        nxt = set()
+        for name in frontier:
+            nxt |= index.requirements_of(name)
+        nxt -= dev_closure
+        if not nxt:
+            break
+        dev_closure |= nxt
+        frontier = nxt
+    sources = sorted(declared.sources, key=lambda p: (p.count("/"), p))
+    return DepView(prod, dev, transitive, declared.project_names, sources, dev_closure)
 
 
 def _matches(index: _deps.DistIndex, module: str, names: set[str]) -> str | None:
@@ -677,7 +813,8 @@ def _third_party(source: SourceFile, module: str, line: int, col: int) -> Iterat
     if parent is not None:
         yield ImportIssue("third-party", line, col, {**values, "dist": parent}, "transitive", "ok")
         return
-    yield ImportIssue("third-party", line, col, values, "undeclared", "undeclared")
+    dev_status = "ok" if _matches(index, module, view.dev_closure) else "undeclared"
+    yield ImportIssue("third-party", line, col, values, "undeclared", dev_status)
 
 
 # --- the rules over the analysis -------------------------------------------------------------------
