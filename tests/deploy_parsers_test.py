@@ -52,7 +52,7 @@ def test_splits_shell_into_commands_with_their_lines() -> None:
         "docker build \\\n  -t app:1 . && docker push app:1\n"
         "# a comment\n"
         "echo 'a && b' | tee out; uvicorn main:app --port 8000 # run\n"
-        "echo \"unbalanced\n"
+        'echo "unbalanced\n'
     )
     assert shell_commands(script) == [
         (0, ["docker", "build", "-t", "app:1", "."]),
@@ -108,9 +108,7 @@ def test_reads_workflow_steps_with_merged_env_and_literal_false_conditions() -> 
     assert push.env["ECR_REPOSITORY"] == "api"
     assert push.env["IMAGE_TAG"] == "${{ github.sha }}"
     assert push.env["DEBUG"] == "true"
-    assert expand(push.data["run"], push.env, shell=True) == (
-        f"docker push {UNRESOLVED}/api:{UNRESOLVED}"
-    )
+    assert expand(push.data["run"], push.env, shell=True) == (f"docker push {UNRESOLVED}/api:{UNRESOLVED}")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1270 @@
+"""A repository's deployment as one model, built once per run for deploy-config's cross-file checks.
+
+Which deployment files there are and which service each belongs to, the ports and names each file
+states, the files and modules each command names. Everything is read from the working tree at
+`context.root` (what pre-commit leaves there is what is being committed) with the strict parsers of
+`hooks._deployfiles`; each file is parsed once and shared by every rule through `context.cached`.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ._config import CONFIG_NAME, Config, ServiceConfig, load_config
+from ._deployfiles import (
+    UNRESOLVED,
+    DeployFileError,
+    ImageRef,
+    Instruction,
+    WorkflowStep,
+    classify,
+    dockerfile_env,
+    expand,
+    get_path,
+    line_of,
+    load_json,
+    parse_dockerfile,
+    parse_image,
+    shell_commands,
+    workflow_steps,
+    workflow_triggers,
+)
+from ._errors import ConfigErrors
+from ._glob import PathMatcher
+from ._source import RunContext
+from ._yaml import LineDict, LineList, YamlError, load_text
+
+DEPLOY_KINDS = frozenset({"apprunner", "dockerfile", "taskdef", "compose", "workflow", "procfile"})
+APPRUNNER_DEFAULT_PORT = 8080  # App Runner's port when apprunner.yaml gives no network.port
+SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "flask", "streamlit", "celery", "granian"})
+WRAPPERS = frozenset(
+    {"exec", "nohup", "time", "env", "dumb-init", "tini", "gosu", "su-exec", "opentelemetry-instrument",
+     "ddtrace-run", "newrelic-admin", "doppler", "chamber"}
+)  # fmt: skip
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+PYTHON_RX = re.compile(r"^python(?:[23](?:\.\d+)?)?$")
+APP_RX = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_][\w.]*(?:\(.*\))?$")  # module:attr, module:factory()
+ENV_ASSIGN_RX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+LOCAL_URL_RX = re.compile(r"\b(https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?")
+ECR_RX = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
+ECS_DEPLOY_ACTIONS = frozenset({"aws-actions/amazon-ecs-deploy-task-definition"})
+ECS_RENDER_ACTIONS = frozenset({"aws-actions/amazon-ecs-render-task-definition"})
+APPRUNNER_ACTIONS = frozenset({"awslabs/amazon-app-runner-deploy"})
+AUTOMATIC_TRIGGERS_EXCLUDED = frozenset({"workflow_dispatch", "workflow_call", "repository_dispatch"})
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """One file, parsed once: YAML/JSON data (with lines), Dockerfile instructions or Procfile lines."""
+
+    path: str
+    kind: str | None  # a hooks._deployfiles.classify kind, "config", "rules" or None
+    text: str
+    data: Any = None
+    error: DeployFileError | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    def line_text(self, line: int) -> str:
+        lines = self.lines
+        return lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
+
+    def col_of(self, line: int, needle: str) -> int:
+        """1-based column of `needle` on `line`, or of the line's first non-blank character."""
+        text = self.line_text(line)
+        index = text.find(needle) if needle else -1
+        if index < 0:
+            index = len(text) - len(text.lstrip())
+        return index + 1
+
+
+def document(context: RunContext, path: str, text: str | None = None) -> Document | None:
+    """The parsed file at `path` (None when it cannot be read), from the run's cache."""
+    key = f"deploy-config:doc:{path}"
+    if key in context.memo:
+        doc: Document | None = context.memo[key]
+        return doc
+    if text is None:
+        try:
+            raw = (context.root / path).read_bytes()
+        except OSError:
+            context.memo[key] = None
+            return None
+        text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
+    doc = _parse(path, text, _kind_of(context, path))
+    context.memo[key] = doc
+    return doc
+
+
+def _kind_of(context: RunContext, path: str) -> str | None:
+    kind = classify(path)
+    if kind is not None:
+        return kind
+    if path == config_display(context):
+        return "config"
+    if path in rule_file_paths(context):
+        return "rules"
+    return None
+
+
+def _parse(path: str, text: str, kind: str | None) -> Document:
+    doc = Document(path, kind, text)
+    try:
+        if kind == "dockerfile":
+            doc.data = parse_dockerfile(text)
+        elif kind == "procfile":
+            doc.data = parse_procfile(text)
+        elif kind == "taskdef" or (kind in (None, "rules") and path.endswith(".json")):
+            doc.data = load_json(text, path)
+        elif kind is not None or path.endswith((".yaml", ".yml")):
+            doc.data = strict_yaml(text, path)
+    except DeployFileError as exc:
+        doc.error = exc
+    return doc
+
+
+def strict_yaml(text: str, path: str) -> Any:
+    """Strict YAML with line numbers; errors carry the column of the offending key where known."""
+    try:
+        return load_text(text, path)
+    except YamlError as exc:
+        lines = text.split("\n")
+        line_text = lines[exc.line - 1] if 1 <= exc.line <= len(lines) else ""
+        col = len(line_text) - len(line_text.lstrip()) + 1
+        dup = re.search(r"duplicate key '(.*?)'", exc.message)
+        if dup and dup.group(1) in line_text:
+            col = line_text.find(dup.group(1)) + 1
+        raise DeployFileError(exc.line, col, exc.message) from None
+
+
+def parse_procfile(text: str) -> list[tuple[int, str, str]]:
+    """(line, process type, command) for each `type: command` line of a Procfile."""
+    out = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = re.match(r"^([A-Za-z0-9_-]+)\s*:\s*(.+?)\s*$", line)
+        if m and not line.lstrip().startswith("#"):
+            out.append((number, m.group(1), m.group(2)))
+    return out
+
+
+# --- configuration and the repository ------------------------------------------------------------
+
+
+def config_of(context: RunContext) -> Config:
+    """The run's config; when the engine runs without one (rule examples), .ava-safety.yaml at the root."""
+    if isinstance(context.config, Config):
+        return context.config
+
+    def load() -> Config:
+        try:
+            return load_config(context.root)
+        except ConfigErrors:
+            return Config(root=context.root)
+
+    config: Config = context.cached("deploy-config:config", load)
+    return config
+
+
+def config_display(context: RunContext) -> str:
+    config = config_of(context)
+    return config.display if config.path is not None else CONFIG_NAME
+
+
+def rule_file_paths(context: RunContext) -> frozenset[str]:
+    """The repo's own rule files (`rules:` in .ava-safety.yaml), repo-relative."""
+
+    def compute() -> frozenset[str]:
+        config = config_of(context)
+        try:
+            files = config.rule_files()
+        except ConfigErrors:
+            return frozenset()
+        root = context.root.resolve()
+        out = set()
+        for path in files:
+            try:
+                out.add(path.resolve().relative_to(root).as_posix())
+            except ValueError:
+                continue
+        return frozenset(out)
+
+    paths: frozenset[str] = context.cached("deploy-config:rule-files", compute)
+    return paths
+
+
+@dataclass
+class Tracked:
+    """The tracked paths, indexed for the questions deploy-config asks of them."""
+
+    files: frozenset[str]
+    dirs: frozenset[str]
+    by_name: dict[str, list[str]]
+
+    def has(self, rel: str) -> bool:
+        """A tracked file at `rel`, or a tracked directory (one with tracked files) there."""
+        rel = rel.strip("/")
+        return rel in self.files or rel in self.dirs or rel in ("", ".")
+
+    def has_suffix(self, rel: str) -> bool:
+        """A tracked file whose path ends with `rel` (a module found under src/ or a copied dir)."""
+        rel = rel.strip("/")
+        name = rel.rsplit("/", 1)[-1]
+        return any(p == rel or p.endswith("/" + rel) for p in self.by_name.get(name, ()))
+
+
+def tracked(context: RunContext) -> Tracked:
+    def compute() -> Tracked:
+        files = frozenset(context.repo_files)
+        dirs: set[str] = set()
+        by_name: dict[str, list[str]] = {}
+        for path in files:
+            parts = path.split("/")
+            for i in range(1, len(parts)):
+                dirs.add("/".join(parts[:i]))
+            by_name.setdefault(parts[-1], []).append(path)
+        return Tracked(files, frozenset(dirs), by_name)
+
+    index: Tracked = context.cached("deploy-config:tracked", compute)
+    return index
+
+
+def deploy_paths(context: RunContext) -> list[str]:
+    """Tracked deployment files (and the file being checked, which may be newly added)."""
+
+    def compute() -> list[str]:
+        return sorted(p for p in context.repo_files if classify(p) in DEPLOY_KINDS)
+
+    paths: list[str] = context.cached("deploy-config:deploy-paths", compute)
+    return paths
+
+
+def dirname(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+def join(base: str, rel: str) -> str:
+    joined = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
+    return "" if joined == "." else joined
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A file or module a command names."""
+
+    kind: str  # "script" | "module" | "file"
+    value: str  # a relative or absolute path, or a dotted module name
+    word: str  # the word as written (to place the finding)
+    base: str = ""  # a directory the command changes to (--app-dir, --chdir)
+    what: str = ""  # how the command names it, for messages
+
+
+@dataclass(frozen=True)
+class CmdPort:
+    port: int
+    word: str
+    label: str
+
+
+def analyse(words: list[str], depth: int = 0) -> tuple[list[Ref], list[CmdPort]]:
+    """The files, modules and ports one simple command names."""
+    refs: list[Ref] = []
+    ports: list[CmdPort] = []
+    i = 0
+    while i < len(words):  # VAR=value prefixes and wrappers (exec, tini --, gosu user, doppler run --)
+        name = posixpath.basename(words[i])
+        if ENV_ASSIGN_RX.match(words[i]):
+            i += 1
+            continue
+        if name not in WRAPPERS:
+            break
+        i += 1
+        if name in ("doppler", "chamber"):
+            i = words.index("--", i) + 1 if "--" in words[i:] else len(words)
+        elif name in ("gosu", "su-exec"):
+            i += 1
+        elif name == "newrelic-admin" and words[i : i + 1] == ["run-program"]:
+            i += 1
+        while i < len(words) and (words[i].startswith("-") or ENV_ASSIGN_RX.match(words[i])):
+            i += 1
+    if i >= len(words):
+        return refs, ports
+    prog = posixpath.basename(words[i])
+    args = words[i + 1 :]
+    if prog in SHELLS:
+        if len(args) >= 2 and args[0] == "-c" and depth < 3:
+            for _, inner in shell_commands(args[1]):
+                more_refs, more_ports = analyse(inner, depth + 1)
+                refs += more_refs
+                ports += more_ports
+        else:
+            script = next((a for a in args if not a.startswith("-")), None)
+            if script is not None:
+                refs.append(Ref("script", script, script, what=f"{prog} script"))
+    elif PYTHON_RX.match(prog):
+        _python(args, refs, ports, depth)
+    elif prog in ("pip", "pip3") or (prog == "uv" and args[:1] == ["pip"]):
+        _pip(args, refs)
+    elif prog in SERVERS:
+        _server(prog, args, refs, ports)
+    elif "/" in words[i] or words[i].endswith((".sh", ".py")):
+        refs.append(Ref("script", words[i], words[i], what="script"))
+    return refs, ports
+
+
+def _python(args: list[str], refs: list[Ref], ports: list[CmdPort], depth: int) -> None:
+    j = 0
+    while j < len(args):
+        arg = args[j]
+        if arg == "-m" and j + 1 < len(args):
+            module, rest = args[j + 1], args[j + 2 :]
+            if module in SERVERS:
+                _server(module, rest, refs, ports)
+            elif module in ("pip", "pip3"):
+                _pip(rest, refs)
+            else:
+                refs.append(Ref("module", module, module, what="python -m module"))
+            return
+        if arg == "-c":
+            return
+        if arg in ("-W", "-X"):
+            j += 2
+            continue
+        if arg.startswith("-"):
+            j += 1
+            continue
+        refs.append(Ref("script", arg, arg, what="python script"))
+        rest = args[j + 1 :]
+        if arg.endswith("manage.py") and rest[:1] == ["runserver"] and len(rest) > 1:
+            port = _port_of(rest[1])
+            if port is not None:
+                ports.append(CmdPort(port, rest[1], "manage.py runserver"))
+        return
+
+
+def _pip(args: list[str], refs: list[Ref]) -> None:
+    for j, arg in enumerate(args):
+        for flag in ("-r", "--requirement", "-c", "--constraint"):
+            if arg == flag and j + 1 < len(args):
+                value = args[j + 1]
+                refs.append(Ref("file", value, value, what=f"pip {flag} file"))
+            elif arg.startswith(flag + "=") and flag.startswith("--"):
+                value = arg.split("=", 1)[1]
+                refs.append(Ref("file", value, arg, what=f"pip {flag} file"))
+
+
+_PORT_OPTIONS = {
+    "uvicorn": ("--port",),
+    "granian": ("--port",),
+    "daphne": ("--port", "-p"),
+    "flask": ("--port", "-p"),
+    "streamlit": ("--server.port",),
+}
+_BIND_OPTIONS = {"gunicorn": ("--bind", "-b"), "hypercorn": ("--bind", "-b")}
+
+
+def _server(prog: str, args: list[str], refs: list[Ref], ports: list[CmdPort]) -> None:
+    base = ""
+    app_seen = False
+    j = 0
+    while j < len(args):
+        arg = args[j]
+        option, eq, inline = arg.partition("=")
+        value = inline if eq else (args[j + 1] if j + 1 < len(args) else "")
+        step = 1 if eq else 2
+        if option in _PORT_OPTIONS.get(prog, ()):
+            if value.isdigit():
+                ports.append(CmdPort(int(value), value, f"{prog} {option}"))
+            j += step
+        elif option in _BIND_OPTIONS.get(prog, ()):
+            port = _port_of(value)
+            if port is not None:
+                ports.append(CmdPort(port, value, f"{prog} {option}"))
+            j += step
+        elif option in ("--app-dir", "--chdir"):
+            base = value
+            j += step
+        elif prog == "gunicorn" and option in ("-c", "--config"):
+            if value and not value.startswith("python:"):
+                refs.append(Ref("file", value, value, what="gunicorn config file"))
+            j += step
+        elif prog in ("celery", "flask") and option in ("-A", "--app"):
+            module = value.split(":", 1)[0]
+            if module.endswith(".py"):
+                refs.append(Ref("script", module, value, what=f"{prog} {option} file"))
+            elif module and re.fullmatch(r"[A-Za-z_][\w.]*", module):
+                refs.append(Ref("module", module, value, what=f"{prog} {option} module"))
+            j += step
+        elif prog == "streamlit" and arg == "run" and j + 1 < len(args):
+            refs.append(Ref("script", args[j + 1], args[j + 1], what="streamlit script"))
+            j += 2
+        else:
+            m = APP_RX.match(arg)
+            if m and not app_seen and prog in ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian"):
+                refs.append(Ref("module", m.group(1), arg, what=f"{prog} application module"))
+                app_seen = True
+            j += 1
+    if base:
+        refs[:] = [Ref(r.kind, r.value, r.word, base, r.what) if r.kind == "module" else r for r in refs]
+
+
+def _port_of(bind: str) -> int | None:
+    """8000 from `0.0.0.0:8000`, `:8000`, `[::]:8000` or `8000`; None for sockets and variables."""
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    tail = bind.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def command_words(value: Any) -> list[tuple[int, list[str]]]:
+    """Simple commands of a command given as a string (shell) or a list (exec form)."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [(0, list(value))]
+    if isinstance(value, str):
+        return shell_commands(value)
+    return []
+
+
+# --- Dockerfiles ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    base: str | None  # the FROM image with build args resolved; None when it cannot be resolved
+    base_text: str  # as written
+    line: int
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+@dataclass
+class DockerfileModel:
+    path: str
+    stages: list[Stage]
+    workdir: str  # the final stage's WORKDIR ("" when none)
+    bases: list[str]  # repo directories whose files the final stage has at its WORKDIR
+
+    @property
+    def final(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def chain(self, stage: Stage | None) -> list[Stage]:
+        """The stage and the earlier stages it builds FROM."""
+        out: list[Stage] = []
+        by_name = {s.name: s for s in self.stages if s.name}
+        while stage is not None and stage not in out:
+            out.append(stage)
+            stage = by_name.get(stage.base or "") if stage.base else None
+        return out
+
+    def last(self, keyword: str) -> Instruction | None:
+        final = self.final
+        found = [i for i in final.instructions if i.keyword == keyword] if final else []
+        return found[-1] if found else None
+
+
+_VAR_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def substitute(text: str, args: dict[str, str | None]) -> str | None:
+    """Build-arg references replaced by their defaults; None when one has no value."""
+    missing = False
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal missing
+        name = m.group(1) or m.group(3)
+        value = args.get(name)
+        if value is None and m.group(2) is not None:
+            value = m.group(2)
+        if value is None:
+            missing = True
+            return ""
+        return value
+
+    out = _VAR_RX.sub(repl, text)
+    return None if missing else out
+
+
+def dockerfile_model(context: RunContext, path: str) -> DockerfileModel | None:
+    def compute() -> DockerfileModel | None:
+        doc = document(context, path)
+        if doc is None or not isinstance(doc.data, list):
+            return None
+        return _dockerfile_model(path, doc.data)
+
+    model: DockerfileModel | None = context.cached(f"deploy-config:dockerfile:{path}", compute)
+    return model
+
+
+def _dockerfile_model(path: str, instructions: list[Instruction]) -> DockerfileModel:
+    args: dict[str, str | None] = {}
+    stages: list[Stage] = []
+    for instr in instructions:
+        if instr.keyword == "ARG" and not stages:
+            name, eq, value = instr.args.partition("=")
+            args[name.strip()] = value.strip().strip("\"'") if eq else None
+        elif instr.keyword == "FROM":
+            words = [w for w in instr.args.split() if not w.startswith("--")]
+            image = words[0] if words else ""
+            alias = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+            stages.append(Stage(len(stages), alias, substitute(image, args), image, instr.line))
+        elif stages:
+            stages[-1].instructions.append(instr)
+    workdir = ""
+    bases = [dirname(path), ""]
+    final = stages[-1] if stages else None
+    for instr in final.instructions if final else []:
+        if instr.keyword == "WORKDIR":
+            workdir = posixpath.join(workdir or "/", instr.args.strip().strip("\"'"))
+        elif instr.keyword in ("COPY", "ADD"):
+            sources, dest = copy_operands(instr)
+            if len(sources) == 1 and dest.rstrip("/") in ("", ".", workdir.rstrip("/")):
+                source = sources[0].rstrip("/")
+                if source not in ("", ".") and not any(c in source for c in "*?[$"):
+                    for root in (dirname(path), ""):
+                        bases.append(join(root, source))
+    return DockerfileModel(path, stages, workdir, list(dict.fromkeys(bases)))
+
+
+def copy_operands(instr: Instruction) -> tuple[list[str], str]:
+    """(sources, destination) of a COPY/ADD; no sources for `--from=` copies, heredocs and URLs."""
+    if instr.exec_form is not None:
+        words = list(instr.exec_form)
+    else:
+        words = instr.args.split()
+    flags = [w for w in words if w.startswith("--")]
+    operands = [w for w in words if not w.startswith("--")]
+    if (
+        any(f.startswith("--from") for f in flags)
+        or len(operands) < 2
+        or instr.args.lstrip().startswith("<<")
+    ):
+        return [], operands[-1] if operands else ""
+    sources = [s for s in operands[:-1] if "://" not in s and not s.startswith("git@")]
+    return sources, operands[-1]
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+def image_of(text: str) -> ImageRef | None:
+    """An image reference; a name that starts with a run-time value has an unknown (UNRESOLVED) registry."""
+    if not text or text.startswith(("<", "{{")):
+        return None
+    image = parse_image(text)
+    if image is not None and UNRESOLVED in text.split("/", 1)[0]:
+        return replace(image, registry=UNRESOLVED)
+    return image
+
+
+def is_ecr(image: ImageRef) -> bool:
+    return bool(ECR_RX.match(image.registry))
+
+
+# --- workflows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a value is written: the finding goes here."""
+
+    path: str
+    line: int
+    col: int
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # service, cluster, container, repository, family
+    value: str
+    site: Site
+    label: str
+
+
+@dataclass
+class DeployTarget:
+    """One workflow step that deploys: the service it names and what it deploys with it."""
+
+    platform: str  # "ecs" | "apprunner"
+    site: Site  # the step
+    service: Claim | None
+    cluster: Claim | None
+    taskdef: str | None  # the task definition file the job renders or deploys
+    taskdef_site: Site | None
+    containers: list[Claim]  # container-name of render steps for that task definition
+    repositories: list[Claim]  # ECR repositories the job pushes
+    job: str
+    automatic: bool  # the workflow runs without a person starting it
+    enabled: bool
+
+
+@dataclass
+class PushedImage:
+    image: ImageRef
+    site: Site
+    how: str  # "docker push", "render image", ...
+    deployed: bool  # the reference a deployment uses directly (not only a pushed tag)
+
+
+@dataclass
+class WorkflowModel:
+    path: str
+    steps: list[WorkflowStep]
+    automatic: bool
+    targets: list[DeployTarget]
+    images: list[PushedImage]
+    ports: list[tuple[int, Site, str]]
+    files: list[tuple[Ref, Site]]  # files the workflow names (task definitions, Dockerfiles)
+
+    @property
+    def deploys(self) -> bool:
+        return bool(self.targets) or bool(self.images)
+
+
+def workflow_model(context: RunContext, path: str) -> WorkflowModel | None:
+    def compute() -> WorkflowModel | None:
+        doc = document(context, path)
+        if doc is None or not isinstance(doc.data, dict):
+            return None
+        return _workflow_model(doc)
+
+    model: WorkflowModel | None = context.cached(f"deploy-config:workflow:{path}", compute)
+    return model
+
+
+def _value_site(doc: Document, data: Any, step: WorkflowStep, key: str) -> tuple[str, Site] | None:
+    """The value of `with: key` (or any mapping key) resolved through env, and the line it is written on."""
+    raw = data.get(key) if isinstance(data, dict) else None
+    if raw is None or isinstance(raw, (dict, list)):
+        return None
+    raw = str(raw)
+    value = expand(raw, step.env)
+    line = line_of(data, key)
+    m = re.fullmatch(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", raw.strip())
+    if m:
+        found = _env_line(doc, step, m.group(1))
+        if found is not None:
+            line = found
+    return value, Site(doc.path, line, doc.col_of(line, value if UNRESOLVED not in value else raw))
+
+
+def _env_line(doc: Document, step: WorkflowStep, name: str) -> int | None:
+    """The line where `name` is set for this step: step env, then job env, then workflow env."""
+    job = get_path(doc.data, "jobs", step.job)
+    for node in (step.data, job, doc.data):
+        env = node.get("env") if isinstance(node, dict) else None
+        if isinstance(env, LineDict) and name in env:
+            return env.line_of(name)
+    return None
+
+
+def _run_lines(doc: Document, step: WorkflowStep) -> list[tuple[int, list[str]]]:
+    """The simple commands of a `run:` step with the file line of each."""
+    run = step.data.get("run") if isinstance(step.data, dict) else None
+    if not isinstance(run, str):
+        return []
+    key_line = line_of(step.data, "run")
+    after = doc.line_text(key_line).split("run:", 1)[-1].strip()
+    first = key_line + 1 if after[:1] in ("|", ">", "") else key_line
+    return [(first + offset, words) for offset, words in shell_commands(run)]
+
+
+def _workflow_model(doc: Document) -> WorkflowModel:
+    triggers = workflow_triggers(doc.data)
+    automatic = bool(triggers - AUTOMATIC_TRIGGERS_EXCLUDED)
+    steps = workflow_steps(doc.data)
+    model = WorkflowModel(doc.path, steps, automatic, [], [], [], [])
+    renders: dict[str, list[tuple[str | None, Site, Claim | None]]] = {}  # job -> (taskdef, site, container)
+    pushes: dict[str, list[Claim]] = {}
+    for step in steps:
+        site = Site(doc.path, step.line, doc.col_of(step.line, ""))
+        with_ = step.data.get("with") if isinstance(step.data.get("with"), dict) else LineDict()
+        if step.uses in ECS_RENDER_ACTIONS:
+            taskdef = _value_site(doc, with_, step, "task-definition")
+            container = _value_site(doc, with_, step, "container-name")
+            image = _value_site(doc, with_, step, "image")
+            if taskdef and UNRESOLVED not in taskdef[0]:
+                model.files.append((Ref("file", taskdef[0], taskdef[0], what="task definition"), taskdef[1]))
+            claim = None
+            if container and UNRESOLVED not in container[0]:
+                claim = Claim("container", container[0], container[1], "container-name")
+            renders.setdefault(step.job, []).append(
+                (taskdef[0] if taskdef and UNRESOLVED not in taskdef[0] else None, site, claim)
+            )
+            if image:
+                ref = image_of(image[0])
+                if ref is not None:
+                    model.images.append(PushedImage(ref, image[1], "render-task-definition image", True))
+        elif step.uses in ECS_DEPLOY_ACTIONS:
+            model.targets.append(_ecs_action_target(doc, step, with_, site, automatic))
+        elif step.uses in APPRUNNER_ACTIONS:
+            service = _value_site(doc, with_, step, "service")
+            image = _value_site(doc, with_, step, "image")
+            port = _value_site(doc, with_, step, "port")
+            if image:
+                ref = image_of(image[0])
+                if ref is not None:
+                    model.images.append(PushedImage(ref, image[1], "amazon-app-runner-deploy image", True))
+            if port and port[0].isdigit():
+                model.ports.append((int(port[0]), port[1], "port input of amazon-app-runner-deploy"))
+            model.targets.append(
+                DeployTarget(
+                    "apprunner", site, _claim("service", service, "service"), None, None, None, [], [],
+                    step.job, automatic, step.enabled,
+                )
+            )  # fmt: skip
+        elif step.uses == "docker/build-push-action":
+            _build_push_action(doc, step, with_, model)
+        for line, words in _run_lines(doc, step):
+            _run_command(doc, step, line, words, model, pushes, automatic)
+    for target in model.targets:
+        for rendered, render_site, claim in renders.get(target.job, []):
+            if claim is not None and (target.taskdef is None or rendered in (None, target.taskdef)):
+                target.containers.append(claim)
+            if target.taskdef is None and rendered is not None:
+                target.taskdef = rendered
+                target.taskdef_site = render_site
+        target.repositories.extend(pushes.get(target.job, []))
+    for rendered, render_site, claim in (r for rs in renders.values() for r in rs):
+        if (
+            claim is not None
+            and rendered is not None
+            and not any(claim in t.containers for t in model.targets)
+        ):
+            model.targets.append(
+                DeployTarget(
+                    "render", render_site, None, None, rendered, render_site, [claim], [], "", automatic, True
+                )
+            )
+    return model
+
+
+def _claim(kind: str, found: tuple[str, Site] | None, label: str) -> Claim | None:
+    if found is None or UNRESOLVED in found[0] or not found[0]:
+        return None
+    return Claim(kind, found[0], found[1], label)
+
+
+def _ecs_action_target(
+    doc: Document, step: WorkflowStep, with_: Any, site: Site, automatic: bool
+) -> DeployTarget:
+    service = _value_site(doc, with_, step, "service")
+    cluster = _value_site(doc, with_, step, "cluster")
+    taskdef = _value_site(doc, with_, step, "task-definition")
+    path = taskdef[0] if taskdef and UNRESOLVED not in taskdef[0] else None
+    return DeployTarget(
+        "ecs", site, _claim("service", service, "service"), _claim("cluster", cluster, "cluster"),
+        path, taskdef[1] if path and taskdef else None, [], [], step.job, automatic, step.enabled,
+    )  # fmt: skip
+
+
+def _build_push_action(doc: Document, step: WorkflowStep, with_: Any, model: WorkflowModel) -> None:
+    push = with_.get("push")
+    if not (push is True or (isinstance(push, str) and expand(push, step.env).strip() == "true")):
+        return
+    found = _value_site(doc, with_, step, "tags")
+    if found is None:
+        return
+    line = line_of(with_, "tags")
+    for tag in (t.strip() for t in re.split(r"[,\n]", found[0]) if t.strip()):
+        ref = image_of(tag)
+        if ref is not None:
+            at = _find_line(doc, line, tag.split(UNRESOLVED)[0] or tag)
+            model.images.append(
+                PushedImage(ref, Site(doc.path, at, doc.col_of(at, tag)), "build-push-action", False)
+            )
+
+
+def _find_line(doc: Document, start: int, needle: str, window: int = 30) -> int:
+    """The first line from `start` on (within `window`) that contains `needle`, else `start`."""
+    for line in range(start, start + window):
+        if needle and needle in doc.line_text(line):
+            return line
+    return start
+
+
+def _literal_site(doc: Document, step: WorkflowStep, value: str, fallback: Site) -> Site:
+    """Where `value` is written: on the fallback line, or where the step's env sets a variable to it."""
+    if value in doc.line_text(fallback.line):
+        return Site(doc.path, fallback.line, doc.col_of(fallback.line, value))
+    job = get_path(doc.data, "jobs", step.job)
+    for node in (step.data, job, doc.data):
+        env = node.get("env") if isinstance(node, dict) else None
+        if isinstance(env, LineDict):
+            for name, raw in env.items():
+                if str(raw) == value:
+                    line = env.line_of(name)
+                    return Site(doc.path, line, doc.col_of(line, value))
+    return fallback
+
+
+def _run_command(
+    doc: Document,
+    step: WorkflowStep,
+    line: int,
+    words: list[str],
+    model: WorkflowModel,
+    pushes: dict[str, list[Claim]],
+    automatic: bool,
+) -> None:
+    expanded = [expand(w, step.env, shell=True) for w in words]
+    if words[:1] == ["docker"] and len(words) > 2:
+        command = words[1] if words[1] != "buildx" else words[2]
+        if command == "push" and "-a" not in words and "--all-tags" not in words:
+            target = next((j for j in range(2, len(words)) if not words[j].startswith("-")), None)
+            if target is not None:
+                _pushed(doc, line, words[target], expanded[target], "docker push", model, pushes, step)
+        elif command == "build":
+            pushing = "--push" in words
+            for j, word in enumerate(words):
+                if word in ("-f", "--file") and j + 1 < len(words) and UNRESOLVED not in expanded[j + 1]:
+                    site = Site(doc.path, line, doc.col_of(line, words[j + 1]))
+                    model.files.append((Ref("file", expanded[j + 1], words[j + 1], what="Dockerfile"), site))
+                if pushing and word in ("-t", "--tag") and j + 1 < len(words):
+                    _pushed(
+                        doc, line, words[j + 1], expanded[j + 1], "docker build --push", model, pushes, step
+                    )
+    elif words[:2] == ["aws", "ecs"] and len(words) > 2 and words[2] in ("update-service", "create-service"):
+        service = _cli_option(
+            words, expanded, "--service" if words[2] == "update-service" else "--service-name"
+        )
+        cluster = _cli_option(words, expanded, "--cluster")
+        site = Site(doc.path, line, doc.col_of(line, "aws"))
+
+        def claim(kind: str, found: tuple[int, str] | None) -> Claim | None:
+            if found is None or UNRESOLVED in found[1]:
+                return None
+            written = Site(doc.path, line, doc.col_of(line, words[found[0]]))
+            return Claim(kind, found[1], _literal_site(doc, step, found[1], written), f"--{kind}")
+
+        model.targets.append(
+            DeployTarget(
+                "ecs", site, claim("service", service), claim("cluster", cluster), None, None, [], [],
+                step.job, automatic, step.enabled,
+            )
+        )  # fmt: skip
+    elif (
+        words[:2] == ["aws", "apprunner"]
+        and len(words) > 2
+        and words[2] in ("start-deployment", "update-service")
+    ):
+        arn = _cli_option(words, expanded, "--service-arn")
+        named = None
+        if arn is not None:
+            m = re.search(r":service/([^/]+)/", arn[1])
+            if m and UNRESOLVED not in m.group(1):
+                written = _literal_site(
+                    doc, step, m.group(1), Site(doc.path, line, doc.col_of(line, m.group(1)))
+                )
+                named = Claim("service", m.group(1), written, "--service-arn")
+        site = Site(doc.path, line, doc.col_of(line, "aws"))
+        model.targets.append(
+            DeployTarget(
+                "apprunner", site, named, None, None, None, [], [], step.job, automatic, step.enabled
+            )
+        )
+
+
+def _cli_option(words: list[str], expanded: list[str], option: str) -> tuple[int, str] | None:
+    for j, word in enumerate(words):
+        if word == option and j + 1 < len(words):
+            return j + 1, expanded[j + 1]
+        if word.startswith(option + "="):
+            return j, expanded[j].split("=", 1)[1]
+    return None
+
+
+def _pushed(
+    doc: Document,
+    line: int,
+    word: str,
+    value: str,
+    how: str,
+    model: WorkflowModel,
+    pushes: dict[str, list[Claim]],
+    step: WorkflowStep,
+) -> None:
+    ref = image_of(value)
+    if ref is None:
+        return
+    site = Site(doc.path, line, doc.col_of(line, word))
+    model.images.append(PushedImage(ref, site, how, False))
+    if (is_ecr(ref) or UNRESOLVED in ref.registry) and UNRESOLVED not in ref.repository:
+        written = _literal_site(doc, step, ref.repository, site)
+        pushes.setdefault(step.job, []).append(Claim("repository", ref.repository, written, how))
+
+
+# --- task definitions ----------------------------------------------------------------------------
+
+
+def containers(data: Any) -> list[LineDict]:
+    defs = data.get("containerDefinitions") if isinstance(data, dict) else None
+    return [c for c in defs if isinstance(c, LineDict)] if isinstance(defs, list) else []
+
+
+def main_container(data: Any, wanted: str | None = None) -> LineDict | None:
+    """The container that serves: the configured one, else the only one with ports, else the first."""
+    found = containers(data)
+    if wanted is not None:
+        for c in found:
+            if c.get("name") == wanted:
+                return c
+    with_ports = [c for c in found if c.get("portMappings")]
+    if len(with_ports) == 1:
+        return with_ports[0]
+    essential = [c for c in with_ports if c.get("essential", True) is not False]
+    if essential:
+        return essential[0]
+    return found[0] if len(found) == 1 else None
+
+
+def health_command(container: Any) -> tuple[str, int] | None:
+    """The health check command of a container definition as one string, and its line."""
+    command = get_path(container, "healthCheck", "command")
+    if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
+        return None
+    words = command[1:] if command[:1] in (["CMD"], ["CMD-SHELL"]) else command
+    return " ".join(words), line_of(container.get("healthCheck"), "command")
+
+
+# --- services and their files --------------------------------------------------------------------
+
+
+@dataclass
+class Groups:
+    """Which deployment files belong together (one service); keyed by service name or directory."""
+
+    members: dict[str, list[str]]
+    of: dict[str, list[str]]  # path -> group keys
+    service: dict[str, ServiceConfig]  # group key -> configured service, when grouped by config
+
+
+def groups(context: RunContext) -> Groups:
+    groups_: Groups = context.cached("deploy-config:groups", lambda: _groups(context))
+    return groups_
+
+
+def _groups(context: RunContext) -> Groups:
+    config = config_of(context)
+    paths = deploy_paths(context)
+    members: dict[str, list[str]] = {}
+    services: dict[str, ServiceConfig] = {}
+    if config.services:
+        claimed: set[str] = set()
+        for svc in config.services:
+            if svc.files:
+                matcher = PathMatcher(svc.files)
+                mine = [p for p in paths if matcher(p)]
+                members[svc.name] = mine
+                services[svc.name] = svc
+                claimed.update(mine)
+        if len(config.services) == 1 and not config.services[0].files:
+            members[config.services[0].name] = list(paths)
+            services[config.services[0].name] = config.services[0]
+        elif len(config.services) == 1:
+            pass
+        else:
+            unclaimed = [p for p in paths if p not in claimed]
+            _by_directory(context, unclaimed, members)
+    else:
+        _by_directory(context, paths, members)
+    of: dict[str, list[str]] = {}
+    for key, files in members.items():
+        for path in files:
+            of.setdefault(path, []).append(key)
+    return Groups(members, of, services)
+
+
+def _by_directory(context: RunContext, paths: list[str], members: dict[str, list[str]]) -> None:
+    """Without services in the config: one group per directory holding a Dockerfile, apprunner.yaml or
+    Procfile; other files join the nearest such directory above them, or the only one, or the one
+    whose files they name."""
+    anchors = sorted({dirname(p) for p in paths if classify(p) in ("dockerfile", "apprunner", "procfile")})
+    if not anchors:
+        if paths:
+            members.setdefault("dir:", []).extend(paths)
+        return
+    loose: list[str] = []
+    for path in paths:
+        ups = [a for a in anchors if a == "" or path.startswith(a + "/")]
+        if ups:
+            members.setdefault(f"dir:{max(ups, key=len)}", []).append(path)
+        else:
+            loose.append(path)
+    for path in loose:
+        if len(anchors) == 1:
+            members.setdefault(f"dir:{anchors[0]}", []).append(path)
+            continue
+        wf = workflow_model(context, path) if classify(path) == "workflow" else None
+        named = [ref.value for ref, _ in wf.files] if wf else []
+        for anchor in anchors:
+            if any(n == anchor or n.startswith(anchor + "/") for n in named):
+                members.setdefault(f"dir:{anchor}", []).append(path)
+
+
+# --- ports ---------------------------------------------------------------------------------------
+
+RANK_LISTEN, RANK_PLATFORM, RANK_IMAGE, RANK_HEALTH = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class PortFact:
+    site: Site
+    ports: frozenset[int]
+    label: str
+    rank: int
+
+    def shown(self) -> str:
+        return "/".join(str(p) for p in sorted(self.ports))
+
+
+def port_facts(context: RunContext) -> dict[str, list[PortFact]]:
+    """Port facts of each group."""
+    facts: dict[str, list[PortFact]] = context.cached("deploy-config:ports", lambda: _port_facts(context))
+    return facts
+
+
+def _port_facts(context: RunContext) -> dict[str, list[PortFact]]:
+    grouped = groups(context)
+    out: dict[str, list[PortFact]] = {}
+    for key, paths in grouped.members.items():
+        svc = grouped.service.get(key)
+        facts: list[PortFact] = []
+        entries: list[str] = []
+        for path in paths:
+            facts.extend(file_port_facts(context, path, svc, entries))
+        for entry in dict.fromkeys(entries):
+            facts.extend(_python_port_facts(context, entry))
+        out[key] = facts
+    return out
+
+
+def file_port_facts(
+    context: RunContext, path: str, svc: ServiceConfig | None, entries: list[str]
+) -> list[PortFact]:
+    """The ports one deployment file states; Python entry points it runs are added to `entries`."""
+    doc = document(context, path)
+    if doc is None or doc.error is not None:
+        return []
+    kind = doc.kind
+    facts: list[PortFact] = []
+    if kind == "dockerfile":
+        model = dockerfile_model(context, path)
+        if model is None or model.final is None:
+            return []
+        exposed: set[int] = set()
+        first: Instruction | None = None
+        for instr in model.final.instructions:
+            if instr.keyword == "EXPOSE":
+                for word in instr.args.split():
+                    number = word.split("/", 1)[0]
+                    if number.isdigit():
+                        exposed.add(int(number))
+                        first = first or instr
+            elif instr.keyword == "ENV":
+                for name, value in dockerfile_env(instr):
+                    if name == "PORT" and value and value.isdigit():
+                        site = Site(path, instr.line, doc.col_of(instr.line, value))
+                        facts.append(PortFact(site, frozenset({int(value)}), "ENV PORT", RANK_IMAGE))
+        if first is not None:
+            number = next(w.split("/")[0] for w in first.args.split() if w.split("/")[0].isdigit())
+            site = Site(path, first.line, doc.col_of(first.line, number))
+            facts.append(PortFact(site, frozenset(exposed), "EXPOSE", RANK_IMAGE))
+        for keyword in ("ENTRYPOINT", "CMD"):
+            last = model.last(keyword)
+            if last is not None:
+                command: Any = list(last.exec_form) if last.exec_form is not None else last.args
+                facts.extend(_command_ports(doc, last.line, command, path, model.bases, entries, context))
+        check = model.last("HEALTHCHECK")
+        if check is not None:
+            facts.extend(_health_ports(doc, check.line, check.args))
+    elif kind == "apprunner" and isinstance(doc.data, dict):
+        run = doc.data.get("run")
+        if isinstance(run, LineDict):
+            port = get_path(run, "network", "port")
+            if isinstance(port, (int, str)) and str(port).isdigit():
+                line = line_of(run.get("network"), "port")
+                site = Site(path, line, doc.col_of(line, str(port)))
+                facts.append(PortFact(site, frozenset({int(port)}), "network.port", RANK_PLATFORM))
+            elif port is None:
+                site = Site(path, line_of(doc.data, "run"), 1)
+                label = "App Runner's default port (no network.port)"
+                facts.append(PortFact(site, frozenset({APPRUNNER_DEFAULT_PORT}), label, RANK_PLATFORM))
+            if "command" in run:
+                line = run.line_of("command")
+                facts.extend(
+                    _command_ports(doc, line, run["command"], path, [dirname(path)], entries, context)
+                )
+    elif kind == "taskdef" and isinstance(doc.data, dict):
+        container = main_container(doc.data, svc.container if svc else None)
+        if container is not None:
+            mappings = container.get("portMappings")
+            ports = {
+                m["containerPort"]
+                for m in (mappings if isinstance(mappings, list) else [])
+                if isinstance(m, dict)
+                and isinstance(m.get("containerPort"), int)
+                and not isinstance(m.get("containerPort"), bool)
+            }
+            if ports and isinstance(mappings, LineList):
+                first_map = mappings[0] if isinstance(mappings[0], LineDict) else None
+                line = first_map.line_of("containerPort") if first_map is not None else mappings.line
+                site = Site(path, line, doc.col_of(line, str(min(ports))))
+                label = f"containerPort of {container.get('name', '?')}"
+                facts.append(PortFact(site, frozenset(ports), label, RANK_PLATFORM))
+            health = health_command(container)
+            if health is not None:
+                facts.extend(_health_ports(doc, health[1], health[0]))
+    elif kind == "workflow":
+        wf = workflow_model(context, path)
+        for port, site, label in wf.ports if wf else []:
+            facts.append(PortFact(site, frozenset({port}), label, RANK_PLATFORM))
+    elif kind == "procfile" and isinstance(doc.data, list):
+        for line, process, command in doc.data:
+            if process == "web":
+                facts.extend(_command_ports(doc, line, command, path, [dirname(path)], entries, context))
+    return facts
+
+
+def _command_ports(
+    doc: Document,
+    line: int,
+    command: Any,
+    path: str,
+    bases: list[str],
+    entries: list[str],
+    context: RunContext,
+) -> list[PortFact]:
+    facts = []
+    for offset, words in command_words(command):
+        refs, ports = analyse(words)
+        at = line + offset
+        for port in ports:
+            site = Site(path, at, doc.col_of(at, port.word))
+            facts.append(PortFact(site, frozenset({port.port}), port.label, RANK_LISTEN))
+        for ref in refs:
+            if ref.what in ("python script", "python -m module"):
+                entries.extend(resolve(context, ref, bases))
+    return facts
+
+
+def _health_ports(doc: Document, line: int, command: str) -> list[PortFact]:
+    facts = []
+    for m in LOCAL_URL_RX.finditer(command):
+        port = int(m.group(2)) if m.group(2) else (443 if m.group(1) == "https" else 80)
+        label = "health check URL" if m.group(2) else f"health check URL (no port: {m.group(1)} uses {port})"
+        at = _find_line(doc, line, m.group(0), window=5)
+        facts.append(
+            PortFact(Site(doc.path, at, doc.col_of(at, m.group(0))), frozenset({port}), label, RANK_HEALTH)
+        )
+    return facts
+
+
+def _python_port_facts(context: RunContext, path: str) -> list[PortFact]:
+    doc = document(context, path)
+    if doc is None or "uvicorn" not in doc.text:
+        return []
+    try:
+        tree = ast.parse(doc.text)
+    except (SyntaxError, ValueError):
+        return []
+    facts = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _is_uvicorn_run(node.func)):
+            continue
+        for kw in node.keywords:
+            if kw.arg == "port" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, int):
+                line = kw.value.lineno
+                site = Site(path, line, doc.col_of(line, str(kw.value.value)))
+                facts.append(
+                    PortFact(site, frozenset({kw.value.value}), "uvicorn.run(port=...)", RANK_LISTEN)
+                )
+    return facts
+
+
+def _is_uvicorn_run(func: ast.expr) -> bool:
+    if isinstance(func, ast.Attribute) and func.attr == "run":
+        return isinstance(func.value, ast.Name) and func.value.id == "uvicorn"
+    return False
+
+
+# --- resolving what commands name ----------------------------------------------------------------
+
+
+def module_files(module: str) -> list[str]:
+    rel = module.replace(".", "/")
+    return [f"{rel}.py", f"{rel}/__init__.py", f"{rel}/__main__.py"]
+
+
+def resolve(context: RunContext, ref: Ref, bases: list[str]) -> list[str]:
+    """Tracked repo paths a reference can mean, trying each base directory."""
+    index = tracked(context)
+    candidates = _candidates(ref, bases)
+    return [c for c in candidates if c in index.files]
+
+
+def _candidates(ref: Ref, bases: list[str]) -> list[str]:
+    rels = module_files(ref.value) if ref.kind == "module" else [ref.value]
+    out = []
+    for base in bases:
+        root = join(base, ref.base) if ref.base else base
+        for rel in rels:
+            if rel.startswith("/"):
+                continue
+            out.append(join(root, rel))
+    return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Missing:
+    ref: Ref
+    state: str  # why it counts as missing
+
+
+def missing(context: RunContext, ref: Ref, bases: list[str], *, generated: str = "") -> Missing | None:
+    """Why `ref` would be absent from a clean checkout, or None when it is tracked (or cannot be judged).
+
+    Precision first: a module is judged only when it is first-party (its top package is tracked, or
+    its file exists here); a file that exists nowhere is judged only when no build step (`generated`,
+    the text of RUN lines or build commands) mentions its name.
+    """
+    if any(c in ref.value for c in "$*?[{") or UNRESOLVED in ref.value:
+        return None
+    index = tracked(context)
+    value = ref.value
+    if value.startswith("/"):
+        return None
+    candidates = _candidates(ref, bases)
+    if any(index.has(c) for c in candidates):
+        return None
+    rels = module_files(value) if ref.kind == "module" else [value]
+    if any(index.has_suffix(rel) for rel in rels if rel.strip("./")):
+        return None
+    on_disk = [c for c in candidates if c and (context.root / c).exists()]
+    if on_disk:
+        return Missing(ref, f"{on_disk[0]} exists only in this working tree: git add it")
+    if ref.kind == "module":
+        top = value.split(".", 1)[0]
+        roots = [join(join(b, ref.base) if ref.base else b, top) for b in bases]
+        if not any(index.has(r) and r for r in roots) or "." not in value:
+            return None
+        return Missing(ref, "no such module in the repository")
+    name = posixpath.basename(value.rstrip("/"))
+    if not name or name in generated:
+        return None
+    return Missing(ref, "no such file in the repository")
