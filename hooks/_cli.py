@@ -13,6 +13,7 @@ from ._rules import Rule
 HOOKS: dict[str, str] = {
     "constitutional-compliance": "hooks.constitutional_compliance",
     "syntax-imports": "hooks.syntax_imports",
+    "deploy-config": "hooks.deploy_config",
 }
 
 STARTER_CONFIG = """\
