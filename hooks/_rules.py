@@ -17,7 +17,7 @@ from ._yaml import LineDict, LineList, YamlError, load_file
 ID_RX = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 NAME_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SEVERITIES = ("error", "warning")
-PACK_KEYS = frozenset({"pack", "version", "description", "hook", "principles", "rules"})
+PACK_KEYS = frozenset({"pack", "version", "description", "hook", "principles", "lists", "rules"})
 PRINCIPLE_KEYS = frozenset({"weight", "min_score", "description"})
 RULE_KEYS = frozenset(
     {
@@ -243,6 +243,7 @@ def _load_file(
                 f"principle '{name}' is also declared by pack '{known.pack}' with "
                 f"weight {known.weight:g}, min_score {known.min_score}; declare it the same way",
             )
+    lists = _lists(doc, shown, errors)
     raw_rules = doc.get("rules", [])
     if not isinstance(raw_rules, LineList):
         errors.add(shown, doc.line_of("rules"), "'rules' must be a list of rules")
@@ -256,7 +257,7 @@ def _load_file(
         if isinstance(rule_id, str) and raw.get("disabled") is True and set(raw) <= {"id", "disabled"}:
             disabled.add(rule_id)
             continue
-        rule = _build_rule(raw, shown, pack, errors)
+        rule = _build_rule(raw, shown, pack, errors, lists)
         if rule is None:
             continue
         if raw.get("disabled") is True:  # a full rule written out and switched off
@@ -278,7 +279,24 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _build_rule(raw: LineDict, shown: str, pack: str, errors: _Collector) -> Rule | None:
+def _lists(doc: LineDict, shown: str, errors: _Collector) -> dict[str, list[Any]]:
+    """The file's named lists (`lists: {palette: [...]}`), which its rules' list fields may name."""
+    raw = doc.get("lists", LineDict())
+    if not isinstance(raw, LineDict):
+        errors.add(shown, doc.line_of("lists"), "'lists' must map names to lists of values")
+        return {}
+    out: dict[str, list[Any]] = {}
+    for name, items in raw.items():
+        if not isinstance(items, list) or not all(isinstance(i, (str, int, float)) for i in items):
+            errors.add(shown, raw.line_of(name), f"list '{name}' must be a list of plain values")
+            continue
+        out[name] = list(items)
+    return out
+
+
+def _build_rule(
+    raw: LineDict, shown: str, pack: str, errors: _Collector, lists: Mapping[str, list[Any]] | None = None
+) -> Rule | None:
     kinds = load_kinds()
     rule_id = raw.get("id")
     label = rule_id if isinstance(rule_id, str) else "rule"
@@ -342,8 +360,16 @@ def _build_rule(raw: LineDict, shown: str, pack: str, errors: _Collector) -> Rul
         for key in sorted(missing):
             err(None, f"check kind '{kind_name}' needs '{key}'")
         if not missing:
+            fields = {k: raw[k] for k in kind.fields if k in raw}
+            named = {k: fields[k] for k in kind.list_fields & set(fields) if isinstance(fields[k], str)}
+            unknown_lists = [k for k, name in named.items() if name not in (lists or {})]
+            for key in unknown_lists:
+                known = ", ".join(sorted(lists or {})) or "none"
+                err(key, f"'{key}': no list '{named[key]}' in this file's 'lists' (lists: {known})")
+            for key in set(named) - set(unknown_lists):
+                fields[key] = list((lists or {})[named[key]])
             try:
-                checker = kind.compile({k: raw[k] for k in kind.fields if k in raw})
+                checker = None if unknown_lists else kind.compile(fields)
             except CheckError as exc:
                 err(exc.key, exc.message)
     examples = _examples(raw, err)

@@ -184,7 +184,8 @@ def test_rule_file_for_another_hook_is_skipped(tmp_path: Path) -> None:
         pytest.param(
             GOOD_RULE.replace("    check: python", "    check: grep"),
             [
-                "a.yaml:11: TS001: 'check' must be one of files, imports, plugin, python, regex",
+                "a.yaml:11: TS001: 'check' must be one of contrast, css, files, html, imports, plugin, "
+                "python, regex",
                 "a.yaml:12: TS001: unknown key 'pattern' (known keys: blocking, check, description, "
                 "disabled, "
                 "examples, exclude, files, id, message, name, principle, retired, severity, weight)",
@@ -341,7 +342,8 @@ def test_all_errors_of_all_files_are_reported_at_once(tmp_path: Path) -> None:
         "safety/a.yaml:8: TS001: 'severity' must be 'error' or 'warning'",
         "safety/b.yaml:6: TS002: 'name' must be a slug like 'private-key-in-code'",
         "safety/b.yaml:7: TS002: unknown key 'nmae' (did you mean 'name'?)",
-        "safety/c.yaml:4: TS003: 'check' must be one of files, imports, plugin, python, regex",
+        "safety/c.yaml:4: TS003: 'check' must be one of contrast, css, files, html, imports, plugin, "
+        "python, regex",
         "safety/c.yaml:4: TS003: 'examples' with both 'pass' and 'fail' lists is required",
         "safety/c.yaml:4: TS003: 'message' must be a non-empty string",
         "safety/c.yaml:4: TS003: 'name' must be a slug like 'private-key-in-code'",

@@ -50,6 +50,8 @@ class CheckKind:
     compile: Callable[[Mapping[str, Any]], Any]
     default_files: tuple[str, ...] = ()
     needs_tree: bool = False
+    # fields whose value may name a list in the pack header (`lists:`), e.g. `allowed-colours: palette`
+    list_fields: frozenset[str] = frozenset()
 
 
 KINDS: dict[str, CheckKind] = {}
@@ -61,7 +63,7 @@ def register(kind: CheckKind) -> CheckKind:
 
 
 def load_kinds() -> dict[str, CheckKind]:
-    from . import files, imports, plugin, python, regex  # noqa: F401  (registration)
+    from . import contrast, css, files, html, imports, plugin, python, regex  # noqa: F401  (registration)
 
     return KINDS
 
