@@ -12,6 +12,7 @@ from ._rules import Rule
 
 HOOKS: dict[str, str] = {
     "constitutional-compliance": "hooks.constitutional_compliance",
+    "design-rules": "hooks.design_rules",
     "syntax-imports": "hooks.syntax_imports",
     "deploy-config": "hooks.deploy_config",
 }

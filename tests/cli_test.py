@@ -134,7 +134,7 @@ def test_version(capsys: Capsys) -> None:
 def test_usage(argv: list[str], code: int, capsys: Capsys) -> None:
     assert _cli.main(argv) == code
     assert capsys.readouterr().out.splitlines() == [
-        "usage: ava-safety {constitutional-compliance,syntax-imports,deploy-config,init,rules} [args]",
+        "usage: ava-safety {" + ",".join([*_cli.HOOKS, "init", "rules"]) + "} [args]",
         "       ava-safety --version",
     ]
 
@@ -143,7 +143,7 @@ def test_unknown_command_is_exit_2(capsys: Capsys) -> None:
     assert _cli.main(["deploy-everything"]) == 2
     assert capsys.readouterr().err == (
         "ava-safety: unknown command 'deploy-everything' "
-        "(choose from constitutional-compliance, syntax-imports, deploy-config, init, rules)\n"
+        f"(choose from {', '.join([*_cli.HOOKS, 'init', 'rules'])})\n"
     )
 
 
