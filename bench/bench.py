@@ -4,6 +4,7 @@
     python bench/bench.py --quick         # 1 run per tool: a smoke test
     python bench/bench.py --json out.json # the figures as JSON too
     python bench/bench.py --profile       # also cProfile the hook (one process) on the corpus
+    python bench/bench.py --design        # design-rules on >= 200 HTML/CSS files from PyPI packages
 
 Corpus: every `*.py` of the running interpreter's standard library (`test/` included unless
 `--no-tests`, `site-packages` never), copied into a temporary git repo and committed; nothing is
@@ -398,6 +399,181 @@ def profile_hook(repo: Path, base: Path, env: dict[str, str], top: int) -> str:
     return text.getvalue()
 
 
+# --- design-rules on real templates and stylesheets (--design) ---------------------------------------
+# The HTML and CSS that ship inside popular PyPI packages (Django's admin and error pages, Sphinx and
+# its themes, Jupyter) are a corpus of real templates: Django and Jinja syntax, inheritance, inline
+# styles, minified and hand-written CSS, custom properties. The packages are installed with --no-deps
+# into the scratch venv (outside the repo); only their *.html/*.htm/*.css are copied into a temp repo.
+
+DESIGN_HOOK = "design-rules"
+DESIGN_HOOK_MODULE = "hooks.design_rules"
+DESIGN_PACKAGES = {  # distribution -> import directory in site-packages
+    "django": "django",
+    "sphinx": "sphinx",
+    "sphinx-rtd-theme": "sphinx_rtd_theme",
+    "furo": "furo",
+    "pydata-sphinx-theme": "pydata_sphinx_theme",
+    "notebook": "notebook",
+    "jupyterlab": "jupyterlab",
+}
+DESIGN_SUFFIXES = (".html", ".htm", ".css")
+DESIGN_MIN_FILES = 200
+DESIGN_PARSE_FLOOR = """\
+import sys, time, html.parser, tinycss2
+from pathlib import Path
+root = Path(sys.argv[1])
+started = time.perf_counter()
+for name in sys.argv[2:]:
+    text = (root / name).read_text("utf-8", "replace")
+    if name.endswith(".css"):
+        tinycss2.parse_stylesheet(text)
+    else:
+        html.parser.HTMLParser().feed(text)
+print(f"{time.perf_counter() - started:.3f}")
+"""
+
+
+def ensure_design_corpus(venv: Path) -> Path:
+    """The corpus packages in the scratch venv (installed once, without their dependencies)."""
+    py = venv_python(venv)
+    if not py.exists():
+        print(f"creating the scratch venv at {venv} (once; reused afterwards)", flush=True)
+        run([sys.executable, "-m", "venv", str(venv)])
+    site = Path(
+        run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+    )
+    missing = [dist for dist, folder in DESIGN_PACKAGES.items() if not (site / folder).is_dir()]
+    if missing:
+        print(f"installing the design corpus into {venv}: {' '.join(missing)} (--no-deps)", flush=True)
+        run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", *missing])
+    return site
+
+
+def design_files(site: Path) -> list[str]:
+    files: list[str] = []
+    for folder in DESIGN_PACKAGES.values():
+        for path in sorted((site / folder).rglob("*")):
+            if path.suffix.lower() in DESIGN_SUFFIXES and path.is_file() and "__pycache__" not in path.parts:
+                files.append(path.relative_to(site).as_posix())
+    files.sort()
+    if len(files) < DESIGN_MIN_FILES:
+        raise BenchError(f"the design corpus has {len(files)} files, fewer than {DESIGN_MIN_FILES}")
+    return files
+
+
+def design_command(jobs: int | None) -> list[str]:
+    script = Path(sys.executable).parent / DESIGN_HOOK
+    cmd = [str(script)] if script.is_file() and os.access(script, os.X_OK) else [
+        sys.executable, "-m", DESIGN_HOOK_MODULE
+    ]  # fmt: skip
+    return cmd + ([] if jobs is None else ["--jobs", str(jobs)])
+
+
+def design_results(repo: Path, cmd: list[str], expected: int, env: dict[str, str]) -> dict[str, object]:
+    """One untimed run that writes its results: proof it saw every file, and the findings per rule."""
+    results = repo / ".git" / "ava-safety" / "results" / f"{DESIGN_HOOK}.json"
+    results.unlink(missing_ok=True)
+    proc = run([*cmd, "--all-files"], cwd=repo, check=False, env=env)
+    why = crashed(proc)
+    if why:
+        raise BenchError(f"{DESIGN_HOOK} crashed ({why}) on the corpus:\n{_tail(proc.stderr)}")
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BenchError(f"{DESIGN_HOOK} wrote no readable results file ({results}): {exc}") from None
+    if data.get("files") != expected:
+        raise BenchError(f"{DESIGN_HOOK} checked {data.get('files')} files, the corpus has {expected}")
+    by_rule: dict[str, int] = {}
+    for finding in data.get("findings") or []:
+        by_rule[finding["rule"]] = by_rule.get(finding["rule"], 0) + 1
+    return {
+        "files": data["files"],
+        "findings": sum(by_rule.values()),
+        "by_rule": dict(sorted(by_rule.items())),
+    }
+
+
+def bench_design(args: argparse.Namespace, base: Path) -> dict[str, object]:
+    warmup = not args.quick
+    info = machine()
+    print(f"machine: {info['nproc']} cores usable ({info['cpu_count']} online), {info['cpu_model']}")
+    load = load_average()
+    print(f"load:    {_load(load)}")
+    site = ensure_design_corpus(args.venv)
+    files = design_files(site)
+    repo = make_corpus(base, site, files)
+    lines = count_lines(repo, files)
+    per_package = {
+        folder: sum(f.startswith(folder + "/") for f in files) for folder in DESIGN_PACKAGES.values()
+    }
+    html_count = sum(not f.endswith(".css") for f in files)
+    print(
+        f"corpus:  {len(files)} files ({html_count} templates/pages, {len(files) - html_count} stylesheets), "
+        f"{lines} lines, {sum((repo / f).stat().st_size for f in files) // 1024} KiB, committed in {repo}"
+    )
+    print("         " + ", ".join(f"{name} {count}" for name, count in per_package.items()))
+    after = ", after a warm-up run" if warmup else ""
+    print(f"runs:    {args.runs} per measurement, median wall seconds{after}")
+    env = hook_env()
+    timings: list[Timing] = []
+    seen: dict[str, dict[str, object]] = {}
+    for packs in (["generic"], ["generic", "ava-olo"]):
+        write_config(repo, packs)
+        for jobs in (args.jobs, 1) if args.jobs != 1 else (1,):
+            cmd = design_command(jobs)
+            label = f"{DESIGN_HOOK} [{', '.join(packs)}]" + (" --jobs 1" if jobs == 1 else "")
+            if jobs == args.jobs:
+                seen[label] = design_results(repo, cmd, len(files), env)
+            timing = Timing(label, [*cmd, "--all-files", "--no-results"], len(files), lines)
+            measure(timing, repo, args.runs, warmup=warmup, env=env)
+            timing.findings = seen.get(label, {}).get("findings")  # type: ignore[assignment]
+            timings.append(timing)
+    floor = Timing("parse only: html.parser + tinycss2, 1 process", [], len(files), lines)
+    for _ in range(args.runs):
+        proc = run([sys.executable, "-c", DESIGN_PARSE_FLOOR, str(repo), *files])
+        floor.runs.append(float(proc.stdout.strip()))
+    print(f"  {floor.tool:<44} median {floor.median:7.3f} s  runs {_runs(floor.runs)}", flush=True)
+    # a typical commit: pre-commit passes the staged files' names (pass_filenames: true)
+    picked = pick_design_commit(repo, files)
+    named = [*design_command(args.jobs), "--no-results", *picked]
+    commit = Timing(
+        f"{DESIGN_HOOK} [generic, ava-olo], 5 named files", named, len(picked), count_lines(repo, picked)
+    )
+    measure(commit, repo, args.runs, warmup=warmup, env=env)
+    print(f"\nload at the end: {_load(load_average())}")
+    print(f"\n== design-rules on {len(files)} real HTML/CSS files ==")
+    print(table([*timings, floor, commit], floor).replace("x pyflakes", "x parsing"))
+    print("(x parsing: against parsing the same files once, no checks, no process pool;")
+    print(" exit code 1 is expected: the corpus breaks the rules)")
+    for label, data in seen.items():
+        print(
+            f"{label}: {data['findings']} findings "
+            + " ".join(f"{r}:{n}" for r, n in data["by_rule"].items())
+        )
+    ok = commit.median < COMMIT_TARGET_S
+    print(f"\n{verdict(ok)}  5-file commit: {commit.median:.3f} s wall, target < {COMMIT_TARGET_S} s")
+    return {
+        "machine": info,
+        "corpus": {"files": len(files), "lines": lines, "per_package": per_package, "commit_files": picked},
+        "runs": args.runs,
+        "timings": [_as_dict(t, floor) for t in [*timings, floor, commit]],
+        "results": seen,
+        "targets": {"commit_s": {"value": commit.median, "limit": COMMIT_TARGET_S, "pass": ok}},
+    }
+
+
+def pick_design_commit(repo: Path, files: list[str]) -> list[str]:
+    """Five mid-size files as a change would touch them: templates and one stylesheet."""
+
+    def size(f: str) -> int:
+        return (repo / f).stat().st_size
+
+    templates = sorted((f for f in files if not f.endswith(".css")), key=size)
+    sheets = sorted((f for f in files if f.endswith(".css")), key=size)
+    middle = len(templates) // 2
+    return templates[middle - 2 : middle + 2] + sheets[len(sheets) // 2 : len(sheets) // 2 + 1]
+
+
 # --- report -------------------------------------------------------------------------------------
 
 
@@ -449,6 +625,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--profile", action="store_true", help="also cProfile the hook once on the corpus")
     add("--top", type=int, default=15, help="rows of the profile to print (default 15)")
     add("--keep", action="store_true", help="keep the corpus repo (its path is printed)")
+    add("--design", action="store_true", help="design-rules on real HTML/CSS from PyPI packages instead")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 1
@@ -565,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     base = Path(tempfile.mkdtemp(prefix="ava-safety-bench-"))
     try:
-        report = bench(args, base)
+        report = bench_design(args, base) if args.design else bench(args, base)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
