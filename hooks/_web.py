@@ -486,6 +486,17 @@ def _escape(text: str, i: int, base: int, piece: _Piece) -> int:
     return i + 2
 
 
+_MARKUP_RX = re.compile(r"^\s*</?[a-zA-Z!]|</[a-zA-Z][\w-]*\s*>|<[a-zA-Z][\w-]*\s+[\w:@-]+\s*=")
+
+
+def is_markup(literal: str) -> bool:
+    """A string literal that holds HTML, not prose that names a tag ("<html> needs a lang").
+
+    It starts with a tag, or closes one, or has a tag with an attribute.
+    """
+    return HTML_IN_PYTHON_RX.search(literal) is not None and _MARKUP_RX.search(literal) is not None
+
+
 def _docstrings(tree: ast.AST) -> set[int]:
     found: set[int] = set()
     for node in ast.walk(tree):
@@ -517,7 +528,7 @@ def python_document(source: SourceFile, web: WebSource) -> Document | None:
             literal = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
         else:
             literal = str(node.value)  # type: ignore[attr-defined]
-        if not HTML_IN_PYTHON_RX.search(literal):
+        if not is_markup(literal):
             continue
         piece = _decode(source, web, node)
         if piece is not None:

@@ -556,3 +556,20 @@ def test_a_rule_names_a_list_of_its_own_file(tmp_path: Path) -> None:
     )
     (rule,) = load_rules(hook="design-rules", packs=[], extra_files=[path]).rules
     assert rule.checker.allowed == {(107, 125, 70), (255, 255, 255)}
+
+
+@pytest.mark.parametrize(
+    ("literal", "markup"),
+    [
+        pytest.param("<html> needs a lang attribute", True, id="starts-with-a-tag"),
+        pytest.param("'scope' must be 'any' or 'page' (full pages: <html> or <body>)", False, id="prose"),
+        pytest.param("Press the <button> to go on", False, id="prose-one-tag"),
+        pytest.param("Total: <strong>{n}</strong>", True, id="closing-tag"),
+        pytest.param('Click <a href="/x">here</a>', True, id="attribute"),
+        pytest.param("if a <b and c> d: pass", False, id="comparison"),
+    ],
+)
+def test_python_strings_hold_markup_or_prose(literal: str, markup: bool) -> None:
+    from hooks._web import is_markup
+
+    assert is_markup(literal) is markup
