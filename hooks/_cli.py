@@ -15,6 +15,7 @@ HOOKS: dict[str, str] = {
     "design-rules": "hooks.design_rules",
     "syntax-imports": "hooks.syntax_imports",
     "deploy-config": "hooks.deploy_config",
+    "env-vars": "hooks.env_vars",
 }
 
 STARTER_CONFIG = """\

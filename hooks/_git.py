@@ -69,3 +69,23 @@ def push_range_from_env() -> tuple[str, str] | None:
     if from_ref and to_ref:
         return from_ref, to_ref
     return None
+
+
+def grep_tracked(root: Path, pattern: str, pathspec: str = "*.py") -> list[str]:
+    """Tracked files under `pathspec` whose work-tree text matches the extended regex `pattern`.
+
+    One `git grep` reads the files in C, in parallel: a cheap first test over a whole repository.
+    """
+    if shutil.which("git") is None:
+        raise GitError("git is not installed or not on PATH")
+    args = ["git", "grep", "-l", "-z", "-I", "-E", "-e", pattern, "--", pathspec]
+    try:
+        proc = subprocess.run(args, cwd=root, capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git grep did not answer within {TIMEOUT}s") from None
+    if proc.returncode == 1 and not proc.stderr:
+        return []  # nothing matches
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git grep failed: {detail[0] if detail else proc.returncode}")
+    return _z(proc.stdout.decode("utf-8", "surrogateescape"))

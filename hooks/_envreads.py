@@ -1,0 +1,1020 @@
+"""The environment variables a Python file reads, and whether it can run without them.
+
+Shapes found: `os.environ[...]`, `os.environ.get`, `os.getenv`, `"X" in os.environ`, the same through
+`from os import environ, getenv` (any alias) or `env = os.environ`; pydantic `BaseSettings` fields
+(`env_prefix`, `alias`, `validation_alias`, v1 `env=`); python-decouple `config(...)`; django-environ
+`env(...)`, `env.str(...)`, `env.db()`; and module-level wrapper functions that read the variable their
+argument names (`def require(name): return os.environ[name]`), across files.
+
+A read without a default is *required*. A `.get`/`getenv` whose result is only tested (`if
+os.getenv("CI"):`, `os.getenv("A") or "x"`, `== "1"`), a subscript guarded by `try: ... except
+KeyError` or by `if "X" in os.environ`, and a settings field with a default are optional.
+
+Two front ends give the same facts: libcst, for the files a hook run checks, and the stdlib `ast`,
+for the repo-wide index and wherever libcst cannot parse a file CPython accepts. libcst is imported
+only when a file passes the substring prefilter, and positions are computed only for reads a finding
+is about. Nothing here reads the process environment.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+# The cheap test before parsing: most files never mention these words. A line that mentions `environ`
+# must also look like a read (`environ[`, `environ.get`, an import, an alias, `in ...environ`).
+PREFILTER_WORDS = ("getenv", "BaseSettings", "decouple")
+_ENVIRON_LINE_RX = re.compile(
+    r"environ\s*(?:\[|\.get\b)|^\s*(?:from|import)\b.*\benviron\b|=\s*[\w.]*\benviron\s*(?:#|$)"
+    r"|\bin\s+[\w.]*\benviron\b"
+)
+
+ENVIRON = "os.environ"
+GETTERS = frozenset({"os.environ.get", "os.getenv"})
+DECOUPLE_CONFIG = frozenset({"decouple.config"})
+DECOUPLE_FACTORIES = frozenset({"decouple.AutoConfig", "decouple.Config"})
+DJANGO_ENV_FACTORIES = frozenset({"environ.Env", "environ.environ.Env"})
+SETTINGS_BASES = frozenset(
+    {"pydantic.BaseSettings", "pydantic.v1.BaseSettings", "pydantic_settings.BaseSettings",
+     "pydantic_settings.main.BaseSettings"}
+)  # fmt: skip
+PYDANTIC_V1_BASES = frozenset({"pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
+FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field", "pydantic.v1.Field"})
+# django-environ: method -> (index of the `default` positional argument, variable read when none given)
+DJANGO_METHODS: dict[str, tuple[int, str | None]] = {
+    "__call__": (2, None), "get_value": (2, None), "str": (1, None), "bytes": (1, None),
+    "bool": (1, None), "int": (1, None), "float": (1, None), "json": (1, None), "url": (1, None),
+    "path": (1, None), "list": (2, None), "tuple": (2, None), "dict": (2, None),
+    "db_url": (1, "DATABASE_URL"), "db": (1, "DATABASE_URL"), "cache_url": (1, "CACHE_URL"),
+    "cache": (1, "CACHE_URL"), "email_url": (1, "EMAIL_URL"), "email": (1, "EMAIL_URL"),
+    "search_url": (1, "SEARCH_URL"),
+}  # fmt: skip
+CAUGHT_BY = frozenset({"KeyError", "LookupError", "Exception", "BaseException"})
+
+# A neutral expression both front ends produce: ("name", id), ("attr", base, attr), ("str", text),
+# ("none",), ("ellipsis",), ("call", func, args, kwargs), ("seq", items), ("dict", pairs), ("other",)
+Expr = tuple[Any, ...]
+OTHER: Expr = ("other",)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read of one variable. `line`/`col` are 0 until `FileEnv.locate` fills them."""
+
+    name: str
+    required: bool
+    detail: str  # how it is read, for messages: 'os.environ["X"]', 'Settings.db_url', ...
+    line: int = 0
+    col: int = 0
+    alternatives: tuple[str, ...] = ()  # other names that satisfy it (pydantic AliasChoices)
+    case_insensitive: bool = False  # pydantic settings match names in any case
+    loc: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A module-level function that reads the variable its argument names."""
+
+    param: str
+    index: int  # positional index of that parameter
+    required: bool
+
+
+@dataclass
+class FileEnv:
+    reads: list[Read]
+    wrappers: dict[str, Wrapper]  # qualified function name -> wrapper, defined in this file
+    parser: str  # "libcst" or "ast"
+    locator: Callable[[Any], tuple[int, int]] | None = None
+    fallback: Callable[[], FileEnv] | None = None  # the same file through the stdlib ast
+
+    def locate(self, reads: Iterable[Read]) -> list[Read]:
+        """These reads with their 1-based line and character column, computed now and only for them.
+
+        libcst computes positions for the whole file at once, and its code generator can fail where
+        its parser did not (recursion on very deep expressions): then the stdlib ast's reads, paired
+        by name and order, give the positions."""
+        wanted = list(reads)
+        if self.locator is None or all(r.line for r in wanted):
+            return wanted
+        try:
+            return [
+                r if r.line else replace(r, line=p[0], col=p[1])
+                for r in wanted
+                for p in [self.locator(r.loc)]
+            ]
+        except Exception:  # noqa: BLE001 - libcst's code generator, RecursionError
+            if self.fallback is None:
+                raise
+        other = self.fallback().reads
+        pools: dict[tuple[str, str], list[Read]] = {}
+        for read in other:
+            pools.setdefault((read.name, read.detail), []).append(read)
+        seen: dict[tuple[str, str], int] = {}
+        order: dict[int, int] = {}
+        for read in self.reads:
+            key = (read.name, read.detail)
+            order[id(read)] = seen.get(key, 0)
+            seen[key] = order[id(read)] + 1
+        out = []
+        for read in wanted:
+            pool = pools.get((read.name, read.detail), [])
+            k = order.get(id(read), 0)
+            match = pool[k] if k < len(pool) else pool[0] if pool else None
+            out.append(
+                replace(read, line=match.line, col=match.col) if match else replace(read, line=1, col=1)
+            )
+        return out
+
+
+def might_read(text: str, wrapper_names: Iterable[str] = ()) -> bool:
+    """The cheap test before any parsing: can this text read an environment variable?"""
+    if any(word in text for word in PREFILTER_WORDS):
+        return True
+    index = text.find("environ")
+    while index != -1:
+        start = text.rfind("\n", 0, index) + 1
+        end = text.find("\n", index)
+        end = len(text) if end == -1 else end
+        if _ENVIRON_LINE_RX.search(text[start:end]):
+            return True
+        index = text.find("environ", end)
+    names = [n for n in wrapper_names if n in text]
+    return bool(names) and re.search(r"\b(?:" + "|".join(map(re.escape, names)) + r")\s*\(", text) is not None
+
+
+def module_name(path: str) -> str:
+    """`app/config.py` -> `app.config`; `src/app/__init__.py` -> `app` (src layout)."""
+    name = path[:-3] if path.endswith(".py") else path
+    if name.startswith("src/"):
+        name = name[4:]
+    if name.endswith("/__init__") or name == "__init__":
+        name = name[: -len("__init__")].rstrip("/")
+    return name.replace("/", ".")
+
+
+# --- facts: what a front end extracts --------------------------------------------------------------
+
+
+@dataclass
+class _Cand:
+    kind: str  # "sub" (x[key]), "call" (f(...)), "in" ("X" in x)
+    target: Expr  # subscripted value, called function, or container
+    args: list[Expr]
+    kwargs: dict[str, Expr]
+    loc: Any
+    tested: bool  # the value is only tested (if/while/not/and/or/compare/bool())
+    guarded: frozenset[str]  # names an enclosing `if` tests, or "*" inside `try/except KeyError`
+    shadow: frozenset[str]  # parameters of enclosing functions
+    function: str | None  # enclosing module-level function
+    store: bool = False  # assigned or deleted, not read
+    assigned: str | None = None  # `NAME = <this call>`
+
+
+@dataclass
+class _Class:
+    name: str
+    bases: list[Expr]
+    fields: list[tuple[str, str, Expr | None, Any]]  # (name, annotation kind, value, loc)
+    config: dict[str, Expr]
+
+
+@dataclass
+class _Facts:
+    imports: list[tuple[str, str, int]] = field(default_factory=list)  # (local, dotted target, level)
+    assigns: dict[str, list[Expr]] = field(default_factory=dict)
+    functions: dict[str, list[str]] = field(default_factory=dict)  # module-level def -> positional params
+    cands: list[_Cand] = field(default_factory=list)
+    classes: list[_Class] = field(default_factory=list)
+    tested: set[str] = field(default_factory=set)  # names the code tests (if NAME, NAME is None, NAME or x)
+
+
+def _annotation_kind(base: str, items: list[str]) -> str:
+    if base in ("ClassVar", "typing.ClassVar"):
+        return "classvar"
+    if base in ("Optional", "typing.Optional") or (base in ("Union", "typing.Union") and "None" in items):
+        return "optional"
+    return "plain"
+
+
+# --- the stdlib ast front end --------------------------------------------------------------------
+
+
+def _ast_expr(node: ast.AST | None) -> Expr:
+    if isinstance(node, ast.Name):
+        return ("name", node.id)
+    if isinstance(node, ast.Attribute):
+        return ("attr", _ast_expr(node.value), node.attr)
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return ("str", node.value)
+        if node.value is None:
+            return ("none",)
+        if node.value is Ellipsis:
+            return ("ellipsis",)
+        if isinstance(node.value, bool):
+            return ("name", str(node.value))
+        return OTHER
+    if isinstance(node, ast.Call):
+        args: list[Expr] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                args.append(("star",))
+                break
+            args.append(_ast_expr(arg))
+        kwargs = {k.arg: _ast_expr(k.value) for k in node.keywords if k.arg is not None}
+        return ("call", _ast_expr(node.func), args, kwargs)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return ("seq", [_ast_expr(e) for e in node.elts])
+    if isinstance(node, ast.Dict):
+        return (
+            "dict",
+            [
+                (_ast_expr(k), _ast_expr(v))
+                for k, v in zip(node.keys, node.values, strict=True)
+                if k is not None
+            ],
+        )
+    return OTHER
+
+
+def _ast_annotation(node: ast.AST | None, classes: set[str]) -> str:
+    if node is None:
+        return "plain"
+    if isinstance(node, ast.Name) and node.id in classes:
+        return "model"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = (node.left, node.right)
+        if any(isinstance(s, ast.Constant) and s.value is None for s in sides):
+            return "optional"
+    if isinstance(node, ast.Subscript):
+        base = ast.unparse(node.value)
+        inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return _annotation_kind(base, [ast.unparse(e) for e in inner])
+    return "plain"
+
+
+def _ast_strings(node: ast.AST) -> set[str]:
+    """String literals in an expression (not the text parts of f-strings, as libcst sees them)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Constant) and isinstance(current.value, str):
+            found.add(current.value)
+        elif not isinstance(current, ast.JoinedStr):
+            stack.extend(ast.iter_child_nodes(current))
+    return found
+
+
+def _ast_catches(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, (ast.Name, ast.Attribute)) and ast.unparse(t).split(".")[-1] in CAUGHT_BY
+               for t in types)  # fmt: skip
+
+
+class _AstCollector:
+    def __init__(self) -> None:
+        self.facts = _Facts()
+
+    def run(self, tree: ast.Module) -> _Facts:
+        class_names = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+        self._class_names = class_names
+        self._visit(tree, None, frozenset(), frozenset(), None, depth=0)
+        return self.facts
+
+    def _visit(
+        self,
+        node: ast.AST,
+        parent: ast.AST | None,
+        guarded: frozenset[str],
+        shadow: frozenset[str],
+        function: str | None,
+        depth: int,
+    ) -> None:
+        facts = self.facts
+        kind = type(node)
+        if kind is ast.Subscript:
+            n: Any = node
+            facts.cands.append(
+                _Cand("sub", _ast_expr(n.value), [_ast_expr(n.slice)], {}, (n.lineno, n.col_offset),
+                      False, guarded, shadow, function, store=not isinstance(n.ctx, ast.Load))
+            )  # fmt: skip
+        elif kind is ast.Call:
+            n = node
+            call = _ast_expr(n)
+            facts.cands.append(
+                _Cand("call", call[1], call[2], call[3], (n.lineno, n.col_offset), self._tested(node, parent),
+                      guarded, shadow, function, assigned=_ast_target(node, parent))
+            )  # fmt: skip
+        elif kind is ast.Name:
+            if self._tested(node, parent):
+                facts.tested.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Compare:
+            n = node
+            if len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn)):
+                facts.cands.append(
+                    _Cand("in", _ast_expr(n.comparators[0]), [_ast_expr(n.left)], {},
+                          (n.lineno, n.col_offset), True, guarded, shadow, function)
+                )  # fmt: skip
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.asname:
+                    facts.imports.append((alias.asname, alias.name, 0))
+                else:
+                    top = alias.name.split(".")[0]
+                    facts.imports.append((top, top, 0))
+        elif kind is ast.ImportFrom:
+            n = node
+            for alias in n.names:
+                if alias.name != "*":
+                    target = f"{n.module}.{alias.name}" if n.module else alias.name
+                    facts.imports.append((alias.asname or alias.name, target, n.level or 0))
+        elif kind is ast.Assign:
+            n = node
+            for target in n.targets:
+                if isinstance(target, ast.Name):
+                    facts.assigns.setdefault(target.id, []).append(_ast_expr(n.value))
+        elif kind is ast.ClassDef:
+            self._class(node)  # type: ignore[arg-type]
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            n = node
+            params = [a.arg for a in (*n.args.posonlyargs, *n.args.args)]
+            every = {*params, *(a.arg for a in n.args.kwonlyargs)}
+            every |= {a.arg for a in (n.args.vararg, n.args.kwarg) if a is not None}
+            if depth == 0:
+                facts.functions[n.name] = params
+                function = n.name
+            shadow = shadow | every
+            depth += 1
+        elif kind is ast.Lambda:
+            n = node
+            shadow = shadow | {a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)}
+        if kind is ast.ClassDef:
+            depth += 1
+        if kind is ast.If or kind is ast.IfExp:
+            test = node.test  # type: ignore[attr-defined]
+            self._visit(test, node, guarded, shadow, function, depth)
+            inner = guarded | _ast_strings(test)
+            for child in ast.iter_child_nodes(node):
+                if child is not test:
+                    self._visit(child, node, inner, shadow, function, depth)
+            return
+        if kind is ast.Try or kind is getattr(ast, "TryStar", None):
+            t: Any = node
+            inner = guarded | {"*"} if any(_ast_catches(h) for h in t.handlers) else guarded
+            for stmt in t.body:
+                self._visit(stmt, node, inner, shadow, function, depth)
+            for child in (*t.handlers, *t.orelse, *t.finalbody):
+                self._visit(child, node, guarded, shadow, function, depth)
+            return
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, node, guarded, shadow, function, depth)
+
+    @staticmethod
+    def _tested(node: ast.AST, parent: ast.AST | None) -> bool:
+        if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            return parent.test is node
+        if isinstance(parent, (ast.BoolOp, ast.Compare)):
+            return True
+        if isinstance(parent, ast.UnaryOp):
+            return isinstance(parent.op, ast.Not)
+        if isinstance(parent, ast.Call):
+            return isinstance(parent.func, ast.Name) and parent.func.id == "bool" and node in parent.args
+        return False
+
+    def _class(self, node: ast.ClassDef) -> None:
+        fields: list[tuple[str, str, Expr | None, Any]] = []
+        config: dict[str, Expr] = {}
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                name = stmt.target.id
+                value = _ast_expr(stmt.value) if stmt.value is not None else None
+                if name == "model_config":
+                    config.update(_config_of(value))
+                    continue
+                kind = _ast_annotation(stmt.annotation, self._class_names)
+                fields.append((name, kind, value, (stmt.target.lineno, stmt.target.col_offset)))
+            elif (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+            ):
+                if stmt.targets[0].id == "model_config":
+                    config.update(_config_of(_ast_expr(stmt.value)))
+            elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+                for inner in stmt.body:
+                    if isinstance(inner, ast.Assign) and len(inner.targets) == 1:
+                        target = inner.targets[0]
+                        if isinstance(target, ast.Name):
+                            config[target.id] = _ast_expr(inner.value)
+        self.facts.classes.append(_Class(node.name, [_ast_expr(b) for b in node.bases], fields, config))
+
+
+def _ast_target(node: ast.AST, parent: ast.AST | None) -> str | None:
+    """The name a value is assigned to: `NAME = value`, `NAME: T = value`."""
+    if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1:
+        target = parent.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    if isinstance(parent, ast.AnnAssign) and parent.value is node and isinstance(parent.target, ast.Name):
+        return parent.target.id
+    return None
+
+
+def _config_of(value: Expr | None) -> dict[str, Expr]:
+    """`SettingsConfigDict(env_prefix=...)` or `{"env_prefix": ...}` as a mapping."""
+    if value is None:
+        return {}
+    if value[0] == "call":
+        return dict(value[3])
+    if value[0] == "dict":
+        return {k[1]: v for k, v in value[1] if k[0] == "str"}
+    return {}
+
+
+def ast_facts(tree: ast.Module) -> _Facts:
+    return _AstCollector().run(tree)
+
+
+# --- the libcst front end ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _cst_collector() -> Any:
+    """The libcst visitor class, built on first use so `import libcst` is paid only when needed."""
+    import warnings
+
+    with warnings.catch_warnings():  # libcst 1.0's typing_inspect import warns about mypy_extensions
+        warnings.simplefilter("ignore")
+        import libcst as cst
+
+    def expr(node: Any) -> Expr:
+        if isinstance(node, cst.Name):
+            return ("none",) if node.value == "None" else ("name", node.value)
+        if isinstance(node, cst.Attribute):
+            return ("attr", expr(node.value), node.attr.value)
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            return ("str", value) if isinstance(value, str) else OTHER
+        if isinstance(node, cst.Ellipsis):
+            return ("ellipsis",)
+        if isinstance(node, cst.Call):
+            args: list[Expr] = []
+            kwargs: dict[str, Expr] = {}
+            starred = False
+            for arg in node.args:
+                if arg.keyword is not None:
+                    kwargs[arg.keyword.value] = expr(arg.value)
+                elif arg.star == "*" and not starred:
+                    args.append(("star",))
+                    starred = True
+                elif not arg.star and not starred:
+                    args.append(expr(arg.value))
+            return ("call", expr(node.func), args, kwargs)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            return ("seq", [expr(e.value) for e in node.elements if isinstance(e, cst.Element)])
+        if isinstance(node, cst.Dict):
+            return (
+                "dict",
+                [(expr(e.key), expr(e.value)) for e in node.elements if isinstance(e, cst.DictElement)],
+            )
+        return OTHER
+
+    def dotted(node: Any) -> str:
+        if isinstance(node, cst.Name):
+            return node.value
+        if isinstance(node, cst.Attribute):
+            return f"{dotted(node.value)}.{node.attr.value}"
+        return "?"
+
+    def strings(node: Any) -> set[str]:
+        found: set[str] = set()
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, (cst.SimpleString, cst.ConcatenatedString)):
+                value = current.evaluated_value
+                if isinstance(value, str):
+                    found.add(value)
+                if isinstance(current, cst.SimpleString):
+                    continue
+            stack.extend(current.children)
+        return found
+
+    def annotation(node: Any, classes: set[str]) -> str:
+        node = node.annotation
+        if isinstance(node, cst.Name) and node.value in classes:
+            return "model"
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            if any(isinstance(s, cst.Name) and s.value == "None" for s in (node.left, node.right)):
+                return "optional"
+        if isinstance(node, cst.Subscript):
+            items = [dotted(e.slice.value) if isinstance(e.slice, cst.Index) else "?" for e in node.slice]
+            return _annotation_kind(dotted(node.value), items)
+        return "plain"
+
+    def catches(handler: Any) -> bool:
+        if handler.type is None:
+            return True
+        types = (
+            [e.value for e in handler.type.elements]
+            if isinstance(handler.type, cst.Tuple)
+            else [handler.type]
+        )
+        return any(dotted(t).split(".")[-1] in CAUGHT_BY for t in types)
+
+    guard_parents = frozenset({cst.If, cst.IfExp, cst.Try, cst.TryStar})
+    scope_types = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+
+    class Collector(cst.CSTVisitor):  # type: ignore[misc]
+        def __init__(self, module: Any) -> None:
+            super().__init__()
+            self.facts = _Facts()
+            self.stack: list[Any] = []
+            self.guards: list[frozenset[str]] = [frozenset()]
+            self.shadows: list[frozenset[str]] = [frozenset()]
+            self.functions: list[str | None] = [None]
+            self.depth = 0
+            self.handlers: dict[Any, Any] = {
+                cst.Subscript: self.visit_Subscript, cst.Call: self.visit_Call, cst.Name: self.visit_Name,
+                cst.Comparison: self.visit_Comparison, cst.Import: self.visit_Import,
+                cst.ImportFrom: self.visit_ImportFrom, cst.Assign: self.visit_Assign,
+                cst.ClassDef: self.visit_ClassDef,
+            }  # fmt: skip
+            self.class_names = set()
+            for stmt in module.body:
+                if isinstance(stmt, cst.ClassDef):
+                    self.class_names.add(stmt.name.value)
+
+        # Every node passes here, so it does as little as it can: most nodes open no scope and sit
+        # under no `if`/`try`, and inherit their parent's state unchanged. Dispatch is a dict lookup
+        # instead of CSTVisitor's getattr by name, and there are no leave_ methods to look for.
+        def on_visit(self, node: Any) -> bool:
+            stack = self.stack
+            parent: Any = stack[-1] if stack else None
+            stack.append(node)
+            guard = self.guards[-1]
+            parent_type = type(parent)
+            if parent_type in guard_parents:
+                if parent_type is cst.If or parent_type is cst.IfExp:
+                    if node is not parent.test:
+                        guard = guard | strings(parent.test)
+                elif node is parent.body and any(catches(h) for h in parent.handlers):
+                    guard = guard | {"*"}
+            self.guards.append(guard)
+            node_type = type(node)
+            if node_type in scope_types:
+                self._open_scope(node)
+            else:
+                self.shadows.append(self.shadows[-1])
+                self.functions.append(self.functions[-1])
+            handler = self.handlers.get(node_type)
+            if handler is not None:
+                handler(node)
+            return True
+
+        def _open_scope(self, node: Any) -> None:
+            shadow = self.shadows[-1]
+            function = self.functions[-1]
+            if not isinstance(node, cst.ClassDef):
+                params = node.params
+                every = [
+                    p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+                ]
+                for star in (params.star_arg, params.star_kwarg):
+                    if isinstance(star, cst.Param):
+                        every.append(star.name.value)
+                shadow = shadow | set(every)
+                if isinstance(node, cst.FunctionDef) and self.depth == 0:
+                    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+                    self.facts.functions[node.name.value] = positional
+                    function = node.name.value
+            self.shadows.append(shadow)
+            self.functions.append(function)
+            if not isinstance(node, cst.Lambda):
+                self.depth += 1
+
+        def on_leave(self, original_node: Any) -> None:
+            if type(original_node) in (cst.FunctionDef, cst.ClassDef):
+                self.depth -= 1
+            self.stack.pop()
+            self.guards.pop()
+            self.shadows.pop()
+            self.functions.pop()
+
+        def _cand(self, kind: str, target: Expr, args: list[Expr], kwargs: dict[str, Expr], node: Any,
+                  *, tested: bool = False, store: bool = False) -> None:  # fmt: skip
+            self.facts.cands.append(
+                _Cand(kind, target, args, kwargs, node, tested, self.guards[-1], self.shadows[-1],
+                      self.functions[-1], store)
+            )  # fmt: skip
+
+        def _parent(self, up: int = 1) -> Any:
+            return self.stack[-1 - up] if len(self.stack) > up else None
+
+        def visit_Subscript(self, node: Any) -> None:
+            if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+                return
+            self._cand(
+                "sub", expr(node.value), [expr(node.slice[0].slice.value)], {}, node, store=self._store(node)
+            )
+
+        def _store(self, node: Any) -> bool:
+            """An assignment, deletion or loop target (also inside a tuple of targets), as ast's Store/Del."""
+            child, up = node, 1
+            parent = self._parent(up)
+            while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+                child, up = parent, up + 1
+                parent = self._parent(up)
+            if isinstance(
+                parent, (cst.AssignTarget, cst.Del, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)
+            ):
+                return parent.target is child
+            return isinstance(parent, cst.AsName) and parent.name is child
+
+        def visit_Call(self, node: Any) -> None:
+            call = expr(node)
+            self._cand("call", call[1], call[2], call[3], node, tested=self._tested(node))
+            parent = self._parent()
+            target = None
+            if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+                target = parent.targets[0].target
+            elif isinstance(parent, cst.AnnAssign) and parent.value is node:
+                target = parent.target
+            if isinstance(target, cst.Name):
+                self.facts.cands[-1].assigned = target.value
+
+        def visit_Name(self, node: Any) -> None:
+            if self._tested(node):
+                self.facts.tested.add(node.value)
+
+        def _tested(self, node: Any) -> bool:
+            parent = self._parent()
+            if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.Assert)):
+                return parent.test is node
+            if isinstance(parent, (cst.BooleanOperation, cst.Comparison, cst.ComparisonTarget)):
+                return True
+            if isinstance(parent, cst.UnaryOperation):
+                return isinstance(parent.operator, cst.Not)
+            if isinstance(parent, cst.Arg) and not parent.keyword:
+                call = self._parent(2)
+                return (
+                    isinstance(call, cst.Call)
+                    and isinstance(call.func, cst.Name)
+                    and call.func.value == "bool"
+                )
+            return False
+
+        def visit_Comparison(self, node: Any) -> None:
+            if len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)):
+                target = expr(node.comparisons[0].comparator)
+                self._cand("in", target, [expr(node.left)], {}, node, tested=True)
+
+        def visit_Import(self, node: Any) -> None:
+            for alias in node.names:
+                name = dotted(alias.name)
+                if alias.asname is not None:
+                    self.facts.imports.append((alias.asname.name.value, name, 0))
+                else:
+                    top = name.split(".")[0]
+                    self.facts.imports.append((top, top, 0))
+
+        def visit_ImportFrom(self, node: Any) -> None:
+            if isinstance(node.names, cst.ImportStar):
+                return
+            module = dotted(node.module) if node.module is not None else ""
+            for alias in node.names:
+                name = dotted(alias.name)
+                local = alias.asname.name.value if alias.asname is not None else name
+                self.facts.imports.append((local, f"{module}.{name}" if module else name, len(node.relative)))
+
+        def visit_Assign(self, node: Any) -> None:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.facts.assigns.setdefault(target.target.value, []).append(expr(node.value))
+
+        def visit_ClassDef(self, node: Any) -> None:
+            fields: list[tuple[str, str, Expr | None, Any]] = []
+            config: dict[str, Expr] = {}
+            body = node.body.body
+            for stmt in body:
+                small = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+                if isinstance(node.body, cst.SimpleStatementSuite):
+                    small = [stmt]
+                for item in small:
+                    if isinstance(item, cst.AnnAssign) and isinstance(item.target, cst.Name):
+                        name = item.target.value
+                        value = expr(item.value) if item.value is not None else None
+                        if name == "model_config":
+                            config.update(_config_of(value))
+                            continue
+                        kind = annotation(item.annotation, self.class_names)
+                        fields.append((name, kind, value, item.target))
+                    elif isinstance(item, cst.Assign) and len(item.targets) == 1:
+                        target = item.targets[0].target
+                        if isinstance(target, cst.Name) and target.value == "model_config":
+                            config.update(_config_of(expr(item.value)))
+                    elif isinstance(item, cst.ClassDef) and item.name.value == "Config":
+                        for inner in item.body.body:
+                            for assign in inner.body if isinstance(inner, cst.SimpleStatementLine) else []:
+                                if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+                                    target = assign.targets[0].target
+                                    if isinstance(target, cst.Name):
+                                        config[target.value] = expr(assign.value)
+            bases = [expr(arg.value) for arg in node.bases if not arg.keyword and not arg.star]
+            self.facts.classes.append(_Class(node.name.value, bases, fields, config))
+
+    return cst, Collector
+
+
+def cst_facts(text: str) -> tuple[_Facts, Callable[[Any], tuple[int, int]]]:
+    """Facts from libcst, and a locator that computes positions on first use. Raises on any failure."""
+    cst, collector_class = _cst_collector()
+    module = cst.parse_module(text)
+    collector = collector_class(module)
+    module.visit(collector)
+    positions: dict[Any, Any] = {}
+
+    def locate(node: Any) -> tuple[int, int]:
+        if not positions:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            positions.update(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+        start = positions[node].start
+        return start.line, start.column + 1
+
+    return collector.facts, locate
+
+
+# --- resolving facts into reads ------------------------------------------------------------------
+
+
+class _Resolver:
+    def __init__(self, facts: _Facts, module: str, is_package: bool, wrappers: Mapping[str, Wrapper]) -> None:
+        self.facts = facts
+        self.module = module
+        self.wrappers = wrappers
+        package = module if is_package else module.rpartition(".")[0]
+        self.bindings: dict[str, str] = {}
+        for local, target, level in facts.imports:
+            if level:
+                base = package
+                for _ in range(level - 1):
+                    base = base.rpartition(".")[0]
+                target = f"{base}.{target}" if base else target
+            self.bindings[local] = target
+        for name in facts.functions:
+            self.bindings.setdefault(name, f"{module}.{name}" if module else name)
+        self.instances: dict[str, tuple[str, set[str]]] = {}  # name -> (factory, schema names with defaults)
+        for _ in range(2):  # `env = os.environ` then `get = env.get`: two rounds settle the chains
+            for name, values in facts.assigns.items():
+                for value in values:
+                    self._bind(name, value)
+
+    def _bind(self, name: str, value: Expr) -> None:
+        if value[0] == "call":
+            factory = self.qualify(value[1])
+            if factory in DJANGO_ENV_FACTORIES:
+                defaults = {k for k, v in value[3].items() if v[0] == "seq" and len(v[1]) >= 2}
+                self.instances[name] = ("django", defaults)
+            elif factory in DECOUPLE_FACTORIES:
+                self.instances[name] = ("decouple", set())
+            return
+        target = self.qualify(value)
+        if target is not None and name not in self.bindings and (target == ENVIRON or target in GETTERS):
+            self.bindings[name] = target
+
+    def qualify(self, expr: Expr, shadow: frozenset[str] = frozenset()) -> str | None:
+        if expr[0] == "name":
+            if expr[1] in shadow:
+                return None
+            return self.bindings.get(expr[1])
+        if expr[0] == "attr":
+            base = self.qualify(expr[1], shadow)
+            return f"{base}.{expr[2]}" if base is not None else None
+        return None
+
+    # -- one candidate at a time ------------------------------------------------------------------
+
+    def reads(self) -> tuple[list[Read], dict[str, Wrapper]]:
+        found = [(cand, self._cand(cand)) for cand in self.facts.cands if not cand.store]
+        defined: dict[str, Wrapper] = {}
+        for cand, hit in found:  # this file's wrappers first: its own calls to them are reads too
+            if hit is None or hit[0][0] != "name" or cand.function is None or hit[0][1] not in cand.shadow:
+                continue
+            params = self.facts.functions.get(cand.function, [])
+            if hit[0][1] in params:
+                qualified = f"{self.module}.{cand.function}" if self.module else cand.function
+                defined[qualified] = Wrapper(
+                    hit[0][1], params.index(hit[0][1]), not self._optional(cand, hit)
+                )
+        if defined:
+            self.wrappers = {**self.wrappers, **defined}
+            found = [(cand, self._cand(cand)) for cand in self.facts.cands if not cand.store]
+        reads: list[Read] = []
+        for cand, hit in found:
+            if hit is None or hit[0][0] != "str" or not hit[0][1]:
+                continue
+            name = hit[0][1]
+            required = not self._optional(cand, hit) and name not in cand.guarded
+            reads.append(Read(name, required, hit[2].replace("{}", repr_key(name)), loc=cand.loc))
+        reads.extend(self._settings())
+        return reads, defined
+
+    def _optional(self, cand: _Cand, hit: tuple[Expr, bool, str]) -> bool:
+        """A default; a KeyError caught around a subscript; or a getter that returns None (os.getenv,
+        .get) whose value is only tested, itself or through the name it is assigned to
+        (`DSN = os.getenv("DSN")` then `if DSN:`). decouple and django-environ raise instead."""
+        if hit[1] or (cand.kind == "sub" and "*" in cand.guarded):
+            return True
+        if cand.kind != "call" or not self._returns_none(cand):
+            return False
+        return cand.tested or (cand.assigned is not None and cand.assigned in self.facts.tested)
+
+    def _returns_none(self, cand: _Cand) -> bool:
+        target = self.qualify(cand.target, cand.shadow)
+        return target in GETTERS
+
+    def _cand(self, cand: _Cand) -> tuple[Expr, bool, str] | None:
+        """(key expression, has a default, detail) when the candidate reads the environment."""
+        if cand.kind == "sub":
+            if self.qualify(cand.target, cand.shadow) == ENVIRON:
+                return cand.args[0], False, "os.environ[{}]"
+            return None
+        if cand.kind == "in":
+            if self.qualify(cand.target, cand.shadow) == ENVIRON:
+                return cand.args[0], True, "{} in os.environ"
+            return None
+        func = cand.target
+        target = self.qualify(func, cand.shadow)
+        if target in GETTERS:
+            return _arg(cand, 0, "key"), _has(cand, 1, "default"), f"{target}({{}})"
+        if target in DECOUPLE_CONFIG:
+            return _arg(cand, 0, "option"), _has(cand, 1, "default"), "config({})"
+        if target is not None and target in self.wrappers:
+            wrapper = self.wrappers[target]
+            short = target.rpartition(".")[2]
+            return _arg(cand, wrapper.index, wrapper.param), not wrapper.required, f"{short}({{}})"
+        # instances: `env = environ.Env(...)`, `config = AutoConfig(...)`
+        if func[0] == "name" and func[1] not in cand.shadow and func[1] in self.instances:
+            kind, defaults = self.instances[func[1]]
+            if kind == "decouple":
+                return _arg(cand, 0, "option"), _has(cand, 1, "default"), f"{func[1]}({{}})"
+            key = _arg(cand, 0, "var")
+            schema = key[0] == "str" and key[1] in defaults
+            return key, schema or _has(cand, 2, "default"), f"{func[1]}({{}})"
+        if func[0] == "attr" and func[1][0] == "name" and func[1][1] in self.instances:
+            instance = func[1][1]
+            kind, defaults = self.instances[instance]
+            if kind != "django" or func[1][1] in cand.shadow or func[2] not in DJANGO_METHODS:
+                return None
+            index, implicit = DJANGO_METHODS[func[2]]
+            key = _arg(cand, 0, "var")
+            if key == OTHER and implicit is not None and not cand.args and "var" not in cand.kwargs:
+                key = ("str", implicit)
+            schema = key[0] == "str" and key[1] in defaults
+            return key, schema or _has(cand, index, "default"), f"{instance}.{func[2]}({{}})"
+        return None
+
+    def _settings(self) -> list[Read]:
+        out: list[Read] = []
+        settings: dict[str, tuple[str, bool, bool]] = {}  # class -> (prefix, v1, case sensitive)
+        for cls in self.facts.classes:
+            inherited = None
+            for base in cls.bases:
+                target = self.qualify(base)
+                if target in SETTINGS_BASES:
+                    inherited = ("", target in PYDANTIC_V1_BASES, False)
+                elif base[0] == "name" and base[1] in settings:
+                    inherited = settings[base[1]]
+                if inherited is not None:
+                    break
+            if inherited is None:
+                continue
+            prefix, v1, case_sensitive = inherited
+            own_prefix = cls.config.get("env_prefix")
+            if own_prefix is not None and own_prefix[0] == "str":
+                prefix = own_prefix[1]
+            sensitive = cls.config.get("case_sensitive")
+            if sensitive is not None:
+                case_sensitive = sensitive == ("name", "True")
+            settings[cls.name] = (prefix, v1, case_sensitive)
+            for name, kind, value, loc in cls.fields:
+                if name.startswith("_") or kind in ("classvar", "model"):
+                    continue
+                read = self._field(cls.name, name, kind, value, loc, prefix, v1, case_sensitive)
+                if read is not None:
+                    out.append(read)
+        return out
+
+    def _field(
+        self,
+        cls: str,
+        name: str,
+        kind: str,
+        value: Expr | None,
+        loc: Any,
+        prefix: str,
+        v1: bool,
+        sensitive: bool,
+    ) -> Read | None:
+        default = value is not None
+        names: list[str] = []
+        if value is not None and value[0] == "call" and self.qualify(value[1]) in FIELD_FUNCTIONS:
+            args, kwargs = value[2], value[3]
+            first = args[0] if args else kwargs.get("default")
+            default = (first is not None and first[0] != "ellipsis") or "default_factory" in kwargs
+            for key in ("validation_alias", "alias", "env"):
+                alias = kwargs.get(key)
+                if alias is None:
+                    continue
+                if alias[0] == "str":
+                    names = [alias[1]]
+                elif alias[0] == "seq":
+                    names = [a[1] for a in alias[1] if a[0] == "str"]
+                elif alias[0] == "call":  # AliasChoices("A", "B")
+                    names = [a[1] for a in alias[2] if a[0] == "str"]
+                if names:
+                    break
+        if not names:
+            names = [prefix + name]
+        if not sensitive:
+            names = [n.upper() for n in names]
+        required = not default and not (v1 and kind == "optional")
+        return Read(names[0], required, f"{cls}.{name}", alternatives=tuple(names[1:]),
+                    case_insensitive=not sensitive, loc=loc)  # fmt: skip
+
+
+def repr_key(name: str) -> str:
+    return '"' + name + '"'
+
+
+def _arg(cand: _Cand, index: int, keyword: str) -> Expr:
+    if keyword in cand.kwargs:
+        return cand.kwargs[keyword]
+    if index < len(cand.args) and cand.args[index] != ("star",):
+        if ("star",) in cand.args[:index]:
+            return OTHER
+        return cand.args[index]
+    return OTHER
+
+
+def _has(cand: _Cand, index: int, keyword: str) -> bool:
+    if keyword in cand.kwargs:
+        return True
+    return len(cand.args) > index or ("star",) in cand.args
+
+
+# --- the entry point -----------------------------------------------------------------------------
+
+
+def _char_col(text: str) -> Callable[[int, int], int]:
+    """ast's UTF-8 byte offset as a 1-based character column."""
+    lines = re.split(r"\r\n|\r|\n", text)  # as ast counts lines: not at form feeds, unlike splitlines()
+
+    def convert(line: int, offset: int) -> int:
+        raw = lines[line - 1] if 0 < line <= len(lines) else ""
+        return (
+            offset + 1 if raw.isascii() else len(raw.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+        )
+
+    return convert
+
+
+def analyse(
+    text: str,
+    path: str,
+    *,
+    tree: ast.Module | None = None,
+    wrappers: Mapping[str, Wrapper] | None = None,
+    use_libcst: bool = True,
+    char_col: Callable[[int, int], int] | None = None,
+) -> FileEnv:
+    """The reads of one file. With `use_libcst`, libcst parses it; on any libcst failure (a file it
+    rejects, recursion on deep expressions) the stdlib `tree` (parsed here when not given) is used."""
+    module = module_name(path)
+    is_package = path.endswith("__init__.py")
+    known = wrappers or {}
+
+    def with_ast() -> FileEnv:
+        parsed = tree if tree is not None else ast.parse(text)
+        reads, defined = _Resolver(ast_facts(parsed), module, is_package, known).reads()
+        convert = char_col or _char_col(text)
+        env = FileEnv(reads, defined, "ast", lambda loc: (loc[0], convert(loc[0], loc[1])))
+        env.reads = env.locate(reads)
+        return env
+
+    if use_libcst:
+        try:
+            facts, cst_locate = cst_facts(text)
+        except Exception:  # noqa: BLE001 - libcst rejects some files CPython accepts; RecursionError
+            return with_ast()
+        reads, defined = _Resolver(facts, module, is_package, known).reads()
+        return FileEnv(reads, defined, "libcst", cst_locate, with_ast)
+    return with_ast()

@@ -1,0 +1,849 @@
+"""env-vars: what the code reads from the environment against what the deployment provides.
+
+Each `check_*` takes `(source, options)` and yields Matches for the file it is given. Two repo-wide
+facts are computed once per run through `source.context.cached`, reading tracked files from the repo
+root: the deployment (which files count, what each sets) and every read in the repo's Python files
+(stdlib `ast`: fast, for "declared but never read", aliases and wrapper functions). The files a run
+checks are read with libcst (hooks._envreads), and positions are computed only for findings.
+
+Never reads the process environment; never prints a value: messages name variables, and a value
+shows at most masked (`postgresql://admin:***@db/app`).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .. import _deployfiles as df
+from .._envreads import FileEnv, Read, Wrapper, analyse, might_read
+from .._glob import PathMatcher
+from .._source import Match, RunContext, SourceFile
+
+CACHE_VERSION = 1
+GREP_WORDS = "environ|getenv|BaseSettings|decouple"  # PREFILTER_WORDS and "environ", for git grep
+SOURCE_KINDS = ("apprunner", "taskdef", "compose", "dockerfile", "dotenv-example")
+CONFIG_FILE = ".ava-safety.yaml"
+QUOTE_FUNCTIONS = frozenset({"quote", "quote_plus", "urlquote", "url_quote", "quote_from_bytes"})
+QUOTED_NAME_RX = re.compile(r"quot|escap|encod", re.I)
+URL_CREDENTIALS_RX = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)([^@\s]+)(@.*)$")
+USERINFO_BEFORE_RX = re.compile(r"://[^/@?#\s]*:$")
+TRIVIAL_VALUES = frozenset({"", "true", "false", "yes", "no", "on", "off", "0", "1", "none", "null"})
+
+
+# --- the deployment ------------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    path: str
+    kind: str
+    entries: list[df.EnvEntry]  # everything the file sets, any stage or container
+    provides: list[df.EnvEntry]  # what reaches the running service
+    error: str | None = None
+
+
+@dataclass
+class Deployment:
+    sources: list[Source]
+    provided: dict[str, tuple[str, int]]  # name -> where it is first set (path, line)
+    outside: frozenset[str]  # `.ava-safety.yaml` env.provided: set in the console, Secrets Manager...
+    references: set[str]  # $NAME used by deployment files and scripts (their commands read it)
+    upper: frozenset[str] = frozenset()
+
+    def provides(self, read: Read, platform: frozenset[str]) -> bool:
+        for name in (read.name, *read.alternatives):
+            if name in self.provided or name in self.outside or name in platform:
+                return True
+            if read.case_insensitive and name.upper() in self.upper:
+                return True
+        return False
+
+    def searched(self) -> str:
+        """The sources, for a message: `apprunner.yaml, Dockerfile, .env.example (+2 more)`."""
+        names = [s.path for s in self.sources]
+        if self.outside:
+            names.append(f"{CONFIG_FILE} env.provided")
+        if not names:
+            return f"no deployment files (list outside values in {CONFIG_FILE} env.provided)"
+        shown = names[:3]
+        more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+        return ", ".join(shown) + more
+
+
+def _config(context: RunContext) -> Any:
+    return context.config
+
+
+def _source_paths(context: RunContext) -> list[tuple[str, str | None]]:
+    """(path, kind by name) of every file that counts as the deployment's."""
+    config = _config(context)
+    files = sorted(context.repo_files)
+    services = list(getattr(config, "services", []) or [])
+    globs = [g for s in services for g in s.files]
+    globs += list(getattr(config, "env_sources", ()) or ())
+    auto = not services or any(not s.files for s in services)
+    chosen = PathMatcher(globs)
+    exclude = getattr(config, "exclude", None)
+    out = []
+    for path in files:
+        if path.endswith(".py") or (exclude is not None and exclude(path)):
+            continue
+        kind = df.classify(path)
+        if chosen(path) or (auto and kind in SOURCE_KINDS):
+            out.append((path, kind))
+    return out
+
+
+def parse_source(path: str, text: str, kind: str | None) -> Source:
+    """What one deployment file sets; a file that does not parse sets nothing (deploy-config says why)."""
+    kind = kind if kind in SOURCE_KINDS or kind == "dotenv" else df.sniff_kind(path, text)
+    entries: list[df.EnvEntry] = []
+    own: set[int] | None = None
+    try:
+        if kind == "apprunner":
+            entries = df.apprunner_env(df.load_yaml(text, path))
+        elif kind == "taskdef":
+            entries = df.taskdef_env(df.load_json(text, path))
+        elif kind == "compose":
+            doc = df.load_yaml(text, path)
+            entries = df.compose_env(doc)
+            own = _own_compose_lines(doc)
+        elif kind == "dockerfile":
+            entries = df.dockerfile_env_entries(df.parse_dockerfile(text))
+        elif kind in ("dotenv-example", "dotenv"):
+            entries = df.dotenv_entries(text)
+        else:
+            return Source(path, kind or "unknown", [], [])
+    except df.DeployFileError as exc:
+        return Source(path, kind or "unknown", [], [], error=exc.message)
+    provides = [
+        e for e in entries
+        if (e.runtime or e.section == "ARG") and (own is None or e.line in own)
+    ]  # fmt: skip
+    return Source(path, kind or "unknown", entries, provides)
+
+
+def _own_services(doc: Any) -> dict[str, Any]:
+    """The compose services built from this repository (`build:`): the others (postgres, redis) run
+    someone else's code, and their environment is not this service's. All, when none is built here."""
+    services = df.get_path(doc, "services")
+    if not isinstance(services, dict):
+        return {}
+    built = {name: svc for name, svc in services.items() if isinstance(svc, dict) and "build" in svc}
+    return built or dict(services)
+
+
+def _own_compose_lines(doc: Any) -> set[int]:
+    return {e.line for e in df.compose_env({"services": _own_services(doc)})}
+
+
+def _read_text(context: RunContext, path: str) -> str | None:
+    try:
+        return (context.root / path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def deployment(context: RunContext) -> Deployment:
+    return context.cached("env-vars:deployment", lambda: _compute_deployment(context))  # type: ignore[no-any-return]
+
+
+def _compute_deployment(context: RunContext) -> Deployment:
+    sources: list[Source] = []
+    references: set[str] = set()
+    for path, kind in _source_paths(context):
+        text = _read_text(context, path)
+        if text is None:
+            continue
+        source = parse_source(path, text, kind)
+        sources.append(source)
+        references |= df.env_references(text)
+        if source.kind == "compose" and source.error is None:
+            services = {"services": _own_services(df.load_yaml(text, path))}
+            for env_file, _line in df.compose_env_files(services):
+                target = _normal(path, env_file)
+                # an untracked env file holds the developer's own values: it is never read
+                env_text = _read_text(context, target) if target in context.repo_files else None
+                if env_text is not None and all(s.path != target for s in sources):
+                    sources.append(parse_source(target, env_text, "dotenv"))
+    for path in sorted(context.repo_files):  # scripts and workflows expand variables too
+        if path.endswith(".sh") or path in ("Procfile", "Makefile") or df.classify(path) == "workflow":
+            text = _read_text(context, path)
+            if text is not None:
+                references |= df.env_references(text)
+    provided: dict[str, tuple[str, int]] = {}
+    for source in sources:
+        for entry in source.provides:
+            provided.setdefault(entry.name, (source.path, entry.line))
+    outside = frozenset(getattr(_config(context), "env_provided", frozenset()) or ())
+    upper = frozenset(n.upper() for n in (*provided, *outside))
+    return Deployment(sources, provided, outside, references, upper)
+
+
+def _normal(base: str, relative: str) -> str:
+    """A path written in `base` (relative to its folder) as a repo path."""
+    import posixpath
+
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), relative))
+
+
+def _platform(deploy: Deployment, options: Mapping[str, Any]) -> frozenset[str]:
+    """Variables the platform sets itself (App Runner's PORT, ECS metadata) and the OS always does."""
+    names = set(options.get("always_provided", ()))
+    by_kind = options.get("platform_provided", {}) or {}
+    for kind in {s.kind for s in deploy.sources}:
+        names.update(by_kind.get(kind, ()))
+    return frozenset(names)
+
+
+# --- every read in the repo ----------------------------------------------------------------------
+
+
+@dataclass
+class RepoReads:
+    wrappers: dict[str, Wrapper]
+    reads: dict[str, list[tuple[str, Read]]]  # name (as read) -> [(path, read)]
+    upper: frozenset[str] = frozenset()
+
+    def is_read(self, name: str) -> bool:
+        return name in self.reads or name.upper() in self.upper
+
+    def first(self, name: str) -> tuple[str, Read] | None:
+        hits = self.reads.get(name)
+        return hits[0] if hits else None
+
+
+def repo_reads(context: RunContext) -> RepoReads:
+    return context.cached("env-vars:reads", lambda: _compute_reads(context))  # type: ignore[no-any-return]
+
+
+def _compute_reads(context: RunContext) -> RepoReads:
+    """Every read in the repository's tracked Python files, on the stdlib ast (fast), through a cache
+    of per-file results keyed by content under .git/ava-safety/cache."""
+    exclude = getattr(_config(context), "exclude", None)
+
+    def wanted(path: str) -> bool:
+        return (
+            path.endswith(".py")
+            and path in context.repo_files
+            and not (exclude is not None and exclude(path))
+        )
+
+    cache = _ReadsCache.load(context.root)
+    texts: dict[str, str] = {}
+    results: dict[str, tuple[list[Read], dict[str, Wrapper]]] = {}
+    for path in _candidates(context, GREP_WORDS, wanted):
+        text = texts[path] = _read_text(context, path) or ""
+        if might_read(text):
+            results[path] = cache.get(path, text, "") or cache.put(
+                path, text, "", _analyse_ast(text, path, {})
+            )
+    wrappers = {name: w for reads, defined in results.values() for name, w in defined.items()}
+    if wrappers:  # calls to another file's wrapper: look again with all of them known
+        short = sorted({name.rpartition(".")[2] for name in wrappers})
+        key = json.dumps(sorted((n, w.param, w.index, w.required) for n, w in wrappers.items()))
+        for path in sorted(set(results) | set(_candidates(context, "|".join(short), wanted))):
+            text = texts[path] if path in texts else _read_text(context, path) or ""
+            if path in results or might_read(text, short):
+                found = cache.get(path, text, key)
+                results[path] = found or cache.put(path, text, key, _analyse_ast(text, path, wrappers))
+    cache.save()
+    reads: dict[str, list[tuple[str, Read]]] = {}
+    for path, (file_reads, _defined) in sorted(results.items()):
+        for read in file_reads:
+            reads.setdefault(read.name, []).append((path, read))
+            for alternative in read.alternatives:
+                reads.setdefault(alternative, []).append((path, read))
+    upper = frozenset(n.upper() for n, hits in reads.items() if any(r.case_insensitive for _, r in hits))
+    return RepoReads(wrappers, reads, upper)
+
+
+def _analyse_ast(
+    text: str, path: str, wrappers: Mapping[str, Wrapper]
+) -> tuple[list[Read], dict[str, Wrapper]]:
+    tree = _parse(text)
+    if tree is None:
+        return [], {}
+    env = analyse(text, path, tree=tree, wrappers=wrappers, use_libcst=False)
+    return env.reads, env.wrappers
+
+
+def _candidates(context: RunContext, pattern: str, wanted: Any) -> list[str]:
+    """Tracked Python files whose text matches `pattern`: one `git grep` in a repository, else a scan."""
+    from .. import _git
+
+    try:
+        return [p for p in _git.grep_tracked(context.root, pattern) if wanted(p)]
+    except _git.GitError:
+        rx = re.compile(pattern)
+        found = []
+        for path in sorted(p for p in context.repo_files if wanted(p)):
+            text = _read_text(context, path)
+            if text is not None and rx.search(text):
+                found.append(path)
+        return found
+
+
+class _ReadsCache:
+    """Per-file results keyed by (path, content, the wrappers known), in one JSON file under
+    .git/ava-safety/cache; stale when hooks/_envreads.py changes. Entries this run did not use are
+    dropped on save, so the file tracks the repository instead of growing. Outside git: no cache."""
+
+    def __init__(self, path: Path | None, version: str, entries: dict[str, Any]) -> None:
+        self.path = path
+        self.version = version
+        self.entries = entries
+        self.used: dict[str, Any] = {}
+
+    @classmethod
+    def load(cls, root: Path) -> _ReadsCache:
+        from .. import _envreads, _git
+
+        version = hashlib.sha1(Path(_envreads.__file__).read_bytes()).hexdigest()[:16] + f"/{CACHE_VERSION}"
+        try:
+            path = _git.state_dir(root) / "cache" / "env-vars-reads.json"
+        except _git.GitError:
+            return cls(None, version, {})
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            entries = data["entries"] if data.get("version") == version else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            entries = {}
+        return cls(path, version, entries if isinstance(entries, dict) else {})
+
+    @staticmethod
+    def _key(path: str, text: str, wrappers: str) -> str:
+        return hashlib.sha1(f"{path}\0{wrappers}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, path: str, text: str, wrappers: str) -> tuple[list[Read], dict[str, Wrapper]] | None:
+        key = self._key(path, text, wrappers)
+        raw = self.entries.get(key)
+        if raw is None:
+            return None
+        try:
+            reads = [
+                Read(n, bool(r), d, int(ln), int(c), tuple(a), bool(ci)) for n, r, d, ln, c, a, ci in raw["r"]
+            ]
+            defined = {name: Wrapper(p, int(i), bool(r)) for name, (p, i, r) in raw["w"].items()}
+        except (KeyError, TypeError, ValueError):
+            return None
+        self.used[key] = raw
+        return reads, defined
+
+    def put(
+        self, path: str, text: str, wrappers: str, result: tuple[list[Read], dict[str, Wrapper]]
+    ) -> tuple[list[Read], dict[str, Wrapper]]:
+        reads, defined = result
+        self.used[self._key(path, text, wrappers)] = {
+            "r": [
+                [r.name, r.required, r.detail, r.line, r.col, list(r.alternatives), r.case_insensitive]
+                for r in reads
+            ],
+            "w": {name: [w.param, w.index, w.required] for name, w in defined.items()},
+        }
+        return result
+
+    def save(self) -> None:
+        if self.path is None or self.used.keys() == self.entries.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"version": self.version, "entries": self.used}), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a cache that cannot be written costs time, never a result
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def file_env(source: SourceFile) -> FileEnv | None:
+    """The reads of the file being checked (libcst), once per file for every rule that asks.
+
+    One slot, not one per file: the engine runs every rule on a file before the next file, and a
+    libcst tree is large."""
+    if source.tree is None:
+        return None
+    memo = source.context.memo
+    cached = memo.get("env-vars:file")
+    if cached is not None and cached[0] is source:
+        return cached[1]  # type: ignore[no-any-return]
+    repo = repo_reads(source.context)
+    short = {name.rpartition(".")[2] for name in repo.wrappers}
+    env = None
+    if might_read(source.text, short):
+        env = analyse(
+            source.text, source.path, tree=source.tree, wrappers=repo.wrappers, char_col=source.char_col
+        )
+    memo["env-vars:file"] = (source, env)
+    return env
+
+
+# --- EV001: required and not provided ------------------------------------------------------------
+
+
+def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    env = file_env(source)
+    if env is None:
+        return
+    missing = [r for r in env.reads if r.required]
+    if not missing:
+        return
+    deploy = deployment(source.context)
+    platform = _platform(deploy, options)
+    missing = [r for r in missing if not deploy.provides(r, platform)]
+    for read in env.locate(missing):
+        yield Match(
+            read.line, read.col, {"var": read.name, "read": read.detail, "sources": deploy.searched()}
+        )
+
+
+# --- deployment files: the file's own entries ----------------------------------------------------
+
+
+def _own_source(source: SourceFile) -> Source | None:
+    """This file as a deployment source, when it is one: detected by name, named by the config
+    (services[].files, env.sources, which then decide alone), or a compose service's env_file."""
+    context = source.context
+    by_path = context.cached("env-vars:by-path", lambda: {s.path: s for s in deployment(context).sources})
+    return by_path.get(source.path)  # type: ignore[no-any-return]
+
+
+def _col(source: SourceFile, line: int, token: str) -> int:
+    index = source.line_text(line).find(token) if token else -1
+    return index + 1 if index >= 0 else 1
+
+
+@lru_cache(maxsize=16)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def name_matcher(patterns: Iterable[str]) -> Any:
+    """A predicate for variable names matching any of these shell-style patterns (`AWS_*`)."""
+    import fnmatch
+
+    joined = "|".join(fnmatch.translate(str(p)) for p in patterns)
+    if not joined:
+        return lambda name: False
+    return _compile(joined).match
+
+
+def is_secret_name(name: str, value: str, options: Mapping[str, Any]) -> bool:
+    """PASSWORD/SECRET/TOKEN names hold secrets whatever their value; a `*_KEY` name only when the
+    value is shaped like a key (SORT_KEY=created_at is not one)."""
+    upper = name.upper()
+    not_secret = options.get("not_secret_names")
+    if not_secret and _compile(str(not_secret)).search(upper):
+        return False
+    if _compile(str(options.get("secret_names", "PASSWORD|SECRET|TOKEN"))).search(upper):
+        return True
+    if not _compile(str(options.get("key_names", "_KEY$"))).search(upper):
+        return False
+    return len(value) >= int(options.get("min_key_length", 16)) and not any(c.isspace() for c in value)
+
+
+def mask_url(value: str) -> str:
+    """`postgresql://admin:s3cret@db/app` -> `postgresql://admin:***@db/app`."""
+    m = URL_CREDENTIALS_RX.match(value.strip())
+    return f"{m.group(1)}***{m.group(3)}" if m else "***"
+
+
+def _url_password(value: str) -> str | None:
+    m = URL_CREDENTIALS_RX.match(value.strip())
+    return m.group(2) if m else None
+
+
+def placeholder(value: str, options: Mapping[str, Any]) -> str | None:
+    """The label of the placeholder pattern a value matches (`your-…`, `changeme`), or None."""
+    text = value.strip()
+    for label, pattern in (options.get("placeholders") or {}).items():
+        if re.search(str(pattern), text, re.I):
+            return str(label)
+    return None
+
+
+def _checked_entries(source: SourceFile) -> list[df.EnvEntry]:
+    """Entries with a literal value, in files whose values are deployment config (not examples, not
+    `.env` files, which EV004 covers)."""
+    own = _own_source(source)
+    if own is None or own.kind == "dotenv-example" or is_dotenv_name(source.path):
+        return []
+    return [e for e in own.entries if e.value is not None and not e.reference]
+
+
+def is_dotenv_name(path: str) -> bool:
+    """`.env`, `.env.local`, `.env.production`: by convention one machine's or one environment's own
+    values (EV004), unlike a service's `web.env` that compose reads."""
+    name = path.rpartition("/")[2]
+    return df.classify(path) == "dotenv" and (name == ".env" or name.startswith(".env."))
+
+
+# --- EV002: a secret in plaintext ----------------------------------------------------------------
+
+
+def check_plaintext_secret(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    for entry in _checked_entries(source):
+        value = entry.value or ""
+        if value.strip().lower() in TRIVIAL_VALUES or placeholder(value, options):
+            continue  # a placeholder is EV003's
+        password = _url_password(value)
+        if password is not None and not df.is_reference(password):
+            what = f"a URL with its password written in ({mask_url(value)})"
+            yield _entry_match(source, entry, {"what": what})
+        elif is_secret_name(entry.name, value, options):
+            yield _entry_match(source, entry, {"what": "a secret-looking name with a plaintext value (***)"})
+
+
+def _entry_match(source: SourceFile, entry: df.EnvEntry, values: dict[str, str]) -> Match:
+    """At the value where it has a line of its own (`value:` in YAML, JSON), else at the name."""
+    if entry.value_line:
+        col = _col(source, entry.value_line, entry.value or "")
+        return Match(entry.value_line, col, {"var": entry.name, "section": entry.section, **values})
+    return Match(
+        entry.line,
+        _col(source, entry.line, entry.name),
+        {"var": entry.name, "section": entry.section, **values},
+    )
+
+
+# --- EV003: placeholder values -------------------------------------------------------------------
+
+
+def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    for entry in _checked_entries(source):
+        label = placeholder(entry.value or "", options)
+        if label is not None:
+            yield _entry_match(source, entry, {"pattern": label})
+
+
+# --- EV004: a committed .env with values ---------------------------------------------------------
+
+
+def check_committed_dotenv(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    if not is_dotenv_name(source.path):
+        return
+    valued = [e for e in df.dotenv_entries(source.text) if e.value]
+    if not valued:
+        return
+    names = ", ".join(e.name for e in valued[:3]) + (f" +{len(valued) - 3} more" if len(valued) > 3 else "")
+    yield Match(valued[0].line, 1, {"count": str(len(valued)), "names": names})
+
+
+# --- EV005: a password put into a URL unquoted ---------------------------------------------------
+
+
+def check_unquoted_url_password(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    if "://" not in source.text or source.tree is None:
+        return
+    quoted = _quoted_names(source)
+    for node in source.nodes(ast.JoinedStr, ast.BinOp, ast.Call):
+        parts = _url_parts(node)
+        if parts is None:
+            continue
+        for expr in _password_slots(parts):
+            if not _is_quoted(expr, quoted):
+                line = getattr(expr, "lineno", 1)
+                col = source.char_col(line, getattr(expr, "col_offset", 0))
+                yield Match(line, col, {"expr": source.segment(expr)})
+
+
+def _call_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return func.attr
+        if isinstance(func, ast.Name):
+            return func.id
+    return ""
+
+
+def _quoted_names(source: SourceFile) -> set[str]:
+    """Names assigned from a quote call anywhere in the file (`pw = quote_plus(raw)`)."""
+    names: set[str] = set()
+    for node in source.nodes(ast.Assign):
+        if isinstance(node, ast.Assign) and _call_name(node.value) in QUOTE_FUNCTIONS:
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _is_quoted(expr: ast.AST, quoted: set[str]) -> bool:
+    if isinstance(expr, ast.Constant):
+        return True
+    if _call_name(expr) in QUOTE_FUNCTIONS:
+        return True
+    name = expr.id if isinstance(expr, ast.Name) else expr.attr if isinstance(expr, ast.Attribute) else ""
+    return name in quoted or bool(name and QUOTED_NAME_RX.search(name))
+
+
+Part = str | ast.expr
+
+
+def _url_parts(node: ast.AST) -> list[Part] | None:
+    """A string built from literal text and expressions: f-string, `+` chain, `%` or `.format()`."""
+    if isinstance(node, ast.JoinedStr):
+        out: list[Part] = []
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out.append(value.value)
+            elif isinstance(value, ast.FormattedValue):
+                out.append(value.value)
+        return out if _has_scheme(out) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        flat: list[Part] = []
+        stack: list[ast.expr] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+                stack.extend((current.right, current.left))
+            elif isinstance(current, ast.Constant) and isinstance(current.value, str):
+                flat.append(current.value)
+            elif isinstance(current, ast.JoinedStr):
+                flat.extend(_url_parts(current) or [current])
+            else:
+                flat.append(current)
+        return flat if _has_scheme(flat) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        if (
+            isinstance(node.left, ast.Constant)
+            and isinstance(node.left.value, str)
+            and "://" in node.left.value
+        ):
+            values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+            return _percent_parts(node.left.value, values, node.right)
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        template = node.func.value
+        if isinstance(template, ast.Constant) and isinstance(template.value, str) and "://" in template.value:
+            return _format_parts(template.value, node)
+    return None
+
+
+def _has_scheme(parts: Sequence[Part]) -> bool:
+    return any(isinstance(p, str) and "://" in p for p in parts)
+
+
+def _percent_parts(template: str, values: list[ast.expr], right: ast.expr) -> list[Part] | None:
+    keyed = isinstance(right, ast.Dict)
+    out: list[Part] = []
+    index = 0
+    position = 0
+    for m in re.finditer(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([sdrifx%])", template):
+        out.append(template[position : m.start()])
+        position = m.end()
+        if m.group(2) == "%":
+            out.append("%")
+            continue
+        if keyed and m.group(1):
+            assert isinstance(right, ast.Dict)
+            value = next(
+                (v for k, v in zip(right.keys, right.values, strict=True)
+                 if isinstance(k, ast.Constant) and k.value == m.group(1)),
+                None,
+            )  # fmt: skip
+            out.append(value if value is not None else "\x00")
+        elif index < len(values):
+            out.append(values[index])
+            index += 1
+        else:
+            return None
+    out.append(template[position:])
+    return out
+
+
+def _format_parts(template: str, call: ast.Call) -> list[Part] | None:
+    import string
+
+    keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+    out: list[Part] = []
+    auto = 0
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for literal, name, _spec, _conv in parsed:
+        out.append(literal)
+        if name is None:
+            continue
+        value: Part = "\x00"
+        if name == "":
+            if auto < len(call.args) and not isinstance(call.args[auto], ast.Starred):
+                value = call.args[auto]
+            auto += 1
+        elif name.isdigit():
+            index = int(name)
+            if index < len(call.args) and not isinstance(call.args[index], ast.Starred):
+                value = call.args[index]
+        elif name in keywords:
+            value = keywords[name]
+        out.append(value)
+    return out
+
+
+def _password_slots(parts: Sequence[Part]) -> Iterator[ast.expr]:
+    """Expressions that sit where a URL's password goes: after `scheme://user:`, before `@`."""
+    before = ""
+    for index, part in enumerate(parts):
+        if isinstance(part, str):
+            before += part
+            continue
+        after = parts[index + 1] if index + 1 < len(parts) else ""
+        if USERINFO_BEFORE_RX.search(before) and isinstance(after, str) and after.startswith("@"):
+            yield part
+        before += "\x00"
+
+
+# --- EV006: declared but never read --------------------------------------------------------------
+
+
+def _declared(source: SourceFile) -> list[tuple[str, int]]:
+    """(name, line) this file declares for the running service: a deployment source's entries, or
+    the `env.provided` list of .ava-safety.yaml."""
+    if source.path == CONFIG_FILE:
+        try:
+            doc = df.load_yaml(source.text, source.path)
+        except df.DeployFileError:
+            return []
+        items = df.get_path(doc, "env", "provided")
+        if not isinstance(items, list):
+            return []
+        lines = getattr(items, "item_lines", [])
+        return [
+            (str(v), lines[i] if i < len(lines) else 1) for i, v in enumerate(items) if isinstance(v, str)
+        ]
+    own = _own_source(source)
+    if own is None:
+        return []
+    return [(e.name, e.line) for e in own.provides if e.section != "ARG"]
+
+
+def check_never_read(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    declared = _declared(source)
+    if not declared:
+        return
+    repo = repo_reads(source.context)
+    deploy = deployment(source.context)
+    ignore = name_matcher(options.get("ignore", ()))
+    seen: set[str] = set()
+    for name, line in declared:
+        if name in seen or repo.is_read(name) or name in deploy.references or ignore(name):
+            continue
+        seen.add(name)
+        yield Match(line, _col(source, line, name), {"var": name})
+
+
+# --- EV007: two names for one value --------------------------------------------------------------
+
+
+@dataclass
+class _Names:
+    where: dict[str, str] = field(default_factory=dict)  # name -> "read in x.py:3" / "set in y:4"
+    partners: dict[str, str] = field(default_factory=dict)
+
+
+def _names(context: RunContext, options: Mapping[str, Any]) -> _Names:
+    return context.cached("env-vars:aliases", lambda: _compute_names(context, options))  # type: ignore[no-any-return]
+
+
+def _compute_names(context: RunContext, options: Mapping[str, Any]) -> _Names:
+    names = _Names()
+    for name, hits in repo_reads(context).reads.items():
+        path, read = hits[0]
+        names.where.setdefault(name, f"read in {path}:{read.line}")
+    deploy = deployment(context)
+    for source in deploy.sources:
+        for entry in source.provides:
+            names.where.setdefault(entry.name, f"set in {source.path}:{entry.line}")
+    for name in sorted(deploy.outside):
+        names.where.setdefault(name, f"in {CONFIG_FILE} env.provided")
+    synonyms = _synonyms(options)
+    ignore = name_matcher(options.get("ignore", ()))
+    keys = sorted(n for n in names.where if not ignore(n))
+    min_len = int(options.get("min_contained_length", 4))
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            if is_alias(a, b, synonyms, min_len):
+                names.partners.setdefault(a, b)
+                names.partners.setdefault(b, a)
+    return names
+
+
+def _synonyms(options: Mapping[str, Any]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in options.get("synonyms", ()):
+        words = [str(w).upper() for w in group]
+        for word in words:
+            table[word] = words[0]
+    return table
+
+
+def is_alias(a: str, b: str, synonyms: Mapping[str, str], min_len: int = 4) -> bool:
+    """Do two variable names look like two names for one value?
+
+    Same letters apart from underscores (OPEN_WEATHER_API_KEY, OPENWEATHER_API_KEY); same words once
+    synonyms are equal (DB_PASSWORD, DATABASE_PASSWORD); or the same ending after a one-word prefix
+    that contains the other (OPENWEATHER_API_KEY, WEATHER_API_KEY). A different added word
+    (TEST_DATABASE_URL, GOOGLE_MAPS_API_KEY vs GOOGLE_API_KEY) is a different value, not an alias.
+    """
+    ua, ub = a.upper(), b.upper()
+    if ua == ub:
+        return False
+    if ua.replace("_", "") == ub.replace("_", ""):
+        return True
+    ta = [synonyms.get(t, t) for t in ua.split("_") if t]
+    tb = [synonyms.get(t, t) for t in ub.split("_") if t]
+    if ta == tb:
+        return True
+    common = 0
+    while common < min(len(ta), len(tb)) and ta[-1 - common] == tb[-1 - common]:
+        common += 1
+    if common == 0:
+        return False
+    pa, pb = ta[: len(ta) - common], tb[: len(tb) - common]
+    if len(pa) != 1 or len(pb) != 1:
+        return False
+    short, long = sorted((pa[0], pb[0]), key=len)
+    return len(short) >= min_len and short != long and (long.endswith(short) or long.startswith(short))
+
+
+def check_aliases(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    if source.path.endswith(".py"):
+        env = file_env(source)
+        if env is None:
+            return
+        occurrences: Iterable[tuple[str, int, int]] = (
+            (r.name, r.line, r.col) for r in env.locate(_first_of_each(env.reads, source, options))
+        )
+    else:
+        occurrences = ((n, line, _col(source, line, n)) for n, line in _declared(source))
+    names = _names(source.context, options)
+    seen: set[str] = set()
+    for name, line, col in occurrences:
+        partner = names.partners.get(name)
+        if partner is None or name in seen:
+            continue
+        seen.add(name)
+        yield Match(line, col, {"var": name, "other": partner, "where": names.where.get(partner, "")})
+
+
+def _first_of_each(reads: Sequence[Read], source: SourceFile, options: Mapping[str, Any]) -> list[Read]:
+    partners = _names(source.context, options).partners
+    firsts: dict[str, Read] = {}
+    for read in reads:
+        if read.name in partners:
+            firsts.setdefault(read.name, read)
+    return list(firsts.values())
