@@ -803,11 +803,15 @@ def _literal_site(doc: Document, step: WorkflowStep, value: str, fallback: Site)
     if value in doc.line_text(fallback.line):
         return Site(doc.path, fallback.line, doc.col_of(fallback.line, value))
     job = get_path(doc.data, "jobs", step.job)
-    for node in (step.data, job, doc.data):
-        env = node.get("env") if isinstance(node, dict) else None
-        if isinstance(env, LineDict):
+    envs = [
+        n["env"]
+        for n in (step.data, job, doc.data)
+        if isinstance(n, dict) and isinstance(n.get("env"), LineDict)
+    ]
+    for same in (True, False):  # a variable set to the value, else one whose value contains it (an ARN)
+        for env in envs:
             for name, raw in env.items():
-                if str(raw) == value:
+                if str(raw) == value if same else value in str(raw):
                     line = env.line_of(name)
                     return Site(doc.path, line, doc.col_of(line, value))
     return fallback

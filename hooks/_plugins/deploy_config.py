@@ -876,7 +876,8 @@ def _cli_breaker(doc: Document, step: Any) -> Iterator[Match]:
         if words[:3] != ["aws", "ecs", "create-service"] or any(w.startswith("--cli-input") for w in words):
             continue
         text = " ".join(words).replace(" ", "").lower()
-        if "deploymentcontroller" in text and "type=ecs" not in text and '"type":"ecs"' not in text:
+        flat = text.replace("-", "")
+        if "deploymentcontroller" in flat and "type=ecs" not in text and '"type":"ecs"' not in text:
             continue
         enabled = re.search(r"deploymentcircuitbreaker=\{enable=true,rollback=true\}", text) or re.search(
             r'"deploymentcircuitbreaker":\{"enable":true,"rollback":true\}', text
