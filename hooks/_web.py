@@ -204,10 +204,17 @@ class Document:
 
     @property
     def is_page(self) -> bool:
-        """A full page: it has <html> or <body> and does not extend another template."""
+        """A full page: it has <html> or <body> and does not extend another template.
+
+        In Python strings a lone `<html ...>` opening tag is a piece of a page, not one: there a
+        page also has `<head>` or `<body>`.
+        """
         if self.refs.extends is not None or self.refs.extends_dynamic:
             return False
-        return any(e.tag in ("html", "body") for e in self.elements)
+        tags = {e.tag for e in self.elements}
+        if self.from_python:
+            return "body" in tags or ("html" in tags and "head" in tags)
+        return bool(tags & {"html", "body"})
 
     def by_tag(self, *tags: str) -> list[Element]:
         return [e for e in self.elements if e.tag in tags]
@@ -566,6 +573,8 @@ def _decode(source: SourceFile, web: WebSource, node: ast.AST) -> _Piece | None:
     if end_line is None or end_col is None:
         return None
     end = web.offset_at(end_line, source.char_col(end_line, end_col) - 1)
+    if re.match(r"[a-zA-Z]*[rR]", source.text[start : start + 3]):
+        return None  # a raw string is a regular expression far more often than markup
     piece: _Piece | None = _Piece()
     try:
         _literals(source.text[start:end], start, piece)  # type: ignore[arg-type]

@@ -56,12 +56,10 @@ class HtmlChecker:
         if scope not in ("any", "page"):
             raise CheckError("scope", "'scope' must be 'any' or 'page' (full pages: <html> or <body>)")
         self.page_only = scope == "page"
-        self.attribute = ""
+        self.attributes: tuple[str, ...] = ()
         if self.assertion == "require-attribute":
-            value = fields["require-attribute"]
-            if not isinstance(value, str) or not value.strip():
-                raise CheckError("require-attribute", "'require-attribute' must be an attribute name")
-            self.attribute = value.strip().lower()
+            names = string_list(fields["require-attribute"], "require-attribute")  # any one of them will do
+            self.attributes = tuple(n.lower() for n in names)
         self.non_empty = fields.get("non-empty", False)
         if not isinstance(self.non_empty, bool):
             raise CheckError("non-empty", "'non-empty' must be true or false")
@@ -143,14 +141,17 @@ class HtmlChecker:
         )
 
     def _require_attribute(self, source: SourceFile, doc: Document) -> Iterator[tuple[int, dict[str, str]]]:
-        name = self.attribute
+        wanted = self.attributes
         for element in doc.elements:
             if not self._selected(element) or element.dynamic_attrs or _hidden(element):
                 continue
-            if name not in element.attrs:
-                yield element.start, {"element": element.tag, "attribute": name}
-            elif self.non_empty and not element.attrs[name].strip() and name not in element.dynamic_values:
-                yield element.values[name][0], {"element": element.tag, "attribute": name}
+            present = [n for n in wanted if n in element.attrs]
+            if not present:
+                yield element.start, {"element": element.tag, "attribute": wanted[0]}
+            elif self.non_empty and not any(
+                element.attrs[n].strip() or n in element.dynamic_values for n in present
+            ):
+                yield element.values[present[0]][0], {"element": element.tag, "attribute": present[0]}
 
     def _require_name(self, source: SourceFile, doc: Document) -> Iterator[tuple[int, dict[str, str]]]:
         for element in doc.elements:
