@@ -34,7 +34,7 @@ from ._deployfiles import (
     workflow_triggers,
 )
 from ._errors import ConfigErrors
-from ._glob import PathMatcher
+from ._glob import GlobError, PathMatcher, check_glob
 from ._source import RunContext
 from ._yaml import LineDict, LineList, YamlError, load_text
 
@@ -1256,6 +1256,8 @@ def missing(context: RunContext, ref: Ref, bases: list[str], *, generated: str =
     candidates = _candidates(ref, bases)
     if any(index.has(c) for c in candidates):
         return None
+    if any(c and is_ignored(context, c) for c in candidates):
+        return None  # build output on purpose (dist/, *.whl): something builds it before the image
     rels = module_files(value) if ref.kind == "module" else [value]
     if any(index.has_suffix(rel) for rel in rels if rel.strip("./")):
         return None
@@ -1272,3 +1274,43 @@ def missing(context: RunContext, ref: Ref, bases: list[str], *, generated: str =
     if not name or name in generated:
         return None
     return Missing(ref, "no such file in the repository")
+
+
+def is_ignored(context: RunContext, path: str) -> bool:
+    """Whether the repository's .gitignore files ignore `path` or a directory above it.
+
+    Read without git: the patterns of .gitignore in the root and in each directory above the path,
+    gitignore-style; negations (`!`) are not applied, which can only make a path count as ignored
+    (and so not reported).
+    """
+    parts = path.strip("/").split("/")
+    for depth in range(len(parts)):
+        directory = "/".join(parts[:depth])
+        matcher = _gitignore(context, directory)
+        rel_parts = parts[depth:]
+        for end in range(1, len(rel_parts) + 1):
+            if matcher("/".join(rel_parts[:end])):
+                return True
+    return False
+
+
+def _gitignore(context: RunContext, directory: str) -> PathMatcher:
+    def compute() -> PathMatcher:
+        try:
+            text = (context.root / directory / ".gitignore").read_text("utf-8", errors="replace")
+        except OSError:
+            return PathMatcher(())
+        globs = []
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith(("#", "!")):
+                continue
+            try:
+                check_glob(line)
+            except GlobError:
+                continue
+            globs.append(line)
+        return PathMatcher(globs)
+
+    matcher: PathMatcher = context.cached(f"deploy-config:gitignore:{directory}", compute)
+    return matcher

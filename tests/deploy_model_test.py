@@ -373,3 +373,35 @@ def test_without_a_run_config_a_broken_ava_safety_yaml_counts_as_none(tmp_path: 
     rules = [DC_RULES["DC011"], DC_RULES["DC001"]]
     result = _engine.run(tmp_path, list(files), rules, repo_files=frozenset(files), jobs=1)
     assert result.findings == []
+
+
+def test_build_output_a_gitignore_names_need_not_be_in_git(tmp_path: Path) -> None:
+    files = {
+        "web/.gitignore": "# build output\n/dist\n!dist/keep.txt\nnode_modules/\n",
+        "web/Dockerfile": (
+            "FROM node:20-slim\nCOPY dist/ /srv/\nCOPY node_modules/.bin/serve /usr/bin/\nCOPY app.js .\n"
+        ),
+        ".gitignore": "*.whl\n",
+        "Dockerfile": "FROM python:3.11-slim\nCOPY api-1.0-py3-none-any.whl /tmp/\nCOPY settings.toml .\n",
+    }
+    assert scan(tmp_path, files, "DC005") == [
+        "Dockerfile:3:6: DC005 COPY source settings.toml is not tracked in git (no such file in the "
+        "repository); a build from a clean checkout will not have it",
+        "web/Dockerfile:4:6: DC005 COPY source app.js is not tracked in git (no such file in the "
+        "repository); a build from a clean checkout will not have it",
+    ]
+
+
+def test_a_placeholder_image_a_workflow_substitutes_is_not_deployed_as_it_is(tmp_path: Path) -> None:
+    files = {
+        ".aws/task-definition.json": (
+            '{"family": "f", "containerDefinitions": [{"name": "a", "image": "app-image"}]}'
+        ),
+        ".github/workflows/deploy.yml": (
+            "on: push\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+            '      - run: sed -i "s|app-image|$IMAGE|" .aws/task-definition.json\n'
+        ),
+    }
+    assert scan(tmp_path, files, "DC006") == []
+    del files[".github/workflows/deploy.yml"]
+    assert len(scan(tmp_path / "alone", files, "DC006")) == 1

@@ -43,6 +43,7 @@ from .._deploymodel import (
     health_command,
     image_of,
     is_ecr,
+    is_ignored,
     join,
     main_container,
     missing,
@@ -252,6 +253,8 @@ def _copy_source_missing(context: RunContext, src: str, bases: list[str], keywor
         return None
     if not any(c in src for c in "*?["):
         return missing(context, Ref("file", src.rstrip("/") or src, src, what=what), bases)
+    if any(is_ignored(context, join(base, src)) for base in bases):
+        return None  # build output on purpose: something builds it before the image
     index = tracked(context)
     for base in bases:
         pattern = join(base, src)
@@ -326,8 +329,9 @@ def _unpinned(image: ImageRef) -> str | None:
     return None
 
 
-def _rendered(context: RunContext, taskdef: str, container: str) -> bool:
-    """A workflow renders a new image into this container before deploying (its image is a placeholder)."""
+def _rendered(context: RunContext, taskdef: str, container: str, image: str) -> bool:
+    """A workflow puts the built image into this container before deploying (its image is a placeholder):
+    a render step for it, or a run step that mentions the image text (sed, jq)."""
     for path in deploy_paths(context):
         if classify(path) != "workflow":
             continue
@@ -335,6 +339,8 @@ def _rendered(context: RunContext, taskdef: str, container: str) -> bool:
         for target in wf.targets if wf else []:
             if target.taskdef == taskdef and any(c.value == container for c in target.containers):
                 return True
+        if wf and any(image in str(step.data.get("run", "")) for step in wf.steps):
+            return True
     return False
 
 
@@ -357,7 +363,9 @@ def check_deploy_images_pinned(source: SourceFile, options: Mapping[str, Any]) -
     if doc.kind == "taskdef":
         for container, image, site in _taskdef_images(doc):
             problem = _unpinned(image)
-            if problem and not _rendered(context, doc.path, str(container.get("name", ""))):
+            if image.repository != image.repository.lower():
+                continue  # not a valid image name: a placeholder something replaces (IMAGE_URI)
+            if problem and not _rendered(context, doc.path, str(container.get("name", "")), image.text):
                 yield _match(site, image=image.text, problem=problem, where="task definition")
     elif doc.kind == "workflow":
         wf = workflow_model(context, doc.path)
