@@ -217,10 +217,6 @@ class RepoReads:
     def is_read(self, name: str) -> bool:
         return name in self.reads or name.upper() in self.upper
 
-    def first(self, name: str) -> tuple[str, Read] | None:
-        hits = self.reads.get(name)
-        return hits[0] if hits else None
-
 
 def repo_reads(context: RunContext) -> RepoReads:
     return context.cached("env-vars:reads", lambda: _compute_reads(context))  # type: ignore[no-any-return]
@@ -551,12 +547,14 @@ def check_unquoted_url_password(source: SourceFile, options: Mapping[str, Any]) 
     if "://" not in source.text or source.tree is None:
         return
     quoted = _quoted_names(source)
+    seen: set[int] = set()  # `a + b + c` is also `a + b`: one finding per expression
     for node in source.nodes(ast.JoinedStr, ast.BinOp, ast.Call):
         parts = _url_parts(node)
         if parts is None:
             continue
         for expr in _password_slots(parts):
-            if not _is_quoted(expr, quoted):
+            if id(expr) not in seen and not _is_quoted(expr, quoted):
+                seen.add(id(expr))
                 line = getattr(expr, "lineno", 1)
                 col = source.char_col(line, getattr(expr, "col_offset", 0))
                 yield Match(line, col, {"expr": source.segment(expr)})
@@ -596,12 +594,7 @@ Part = str | ast.expr
 def _url_parts(node: ast.AST) -> list[Part] | None:
     """A string built from literal text and expressions: f-string, `+` chain, `%` or `.format()`."""
     if isinstance(node, ast.JoinedStr):
-        out: list[Part] = []
-        for value in node.values:
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                out.append(value.value)
-            elif isinstance(value, ast.FormattedValue):
-                out.append(value.value)
+        out = _fstring_parts(node)
         return out if _has_scheme(out) else None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         flat: list[Part] = []
@@ -613,7 +606,7 @@ def _url_parts(node: ast.AST) -> list[Part] | None:
             elif isinstance(current, ast.Constant) and isinstance(current.value, str):
                 flat.append(current.value)
             elif isinstance(current, ast.JoinedStr):
-                flat.extend(_url_parts(current) or [current])
+                flat.extend(_fstring_parts(current))
             else:
                 flat.append(current)
         return flat if _has_scheme(flat) else None
@@ -631,6 +624,16 @@ def _url_parts(node: ast.AST) -> list[Part] | None:
         if isinstance(template, ast.Constant) and isinstance(template.value, str) and "://" in template.value:
             return _format_parts(template.value, node)
     return None
+
+
+def _fstring_parts(node: ast.JoinedStr) -> list[Part]:
+    out: list[Part] = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            out.append(value.value)
+        elif isinstance(value, ast.FormattedValue):
+            out.append(value.value)
+    return out
 
 
 def _has_scheme(parts: Sequence[Part]) -> bool:
