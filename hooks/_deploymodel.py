@@ -318,6 +318,10 @@ def analyse(words: list[str], depth: int = 0) -> tuple[list[Ref], list[CmdPort]]
         _pip(args, refs)
     elif prog in SERVERS:
         _server(prog, args, refs, ports)
+    elif prog in ("honcho", "foreman") and args[:1] == ["start"]:
+        given = [args[j + 1] for j in range(len(args) - 1) if args[j] in ("-f", "--procfile")]
+        procfile = given[0] if given else "Procfile"
+        refs.append(Ref("file", procfile, procfile if given else words[i], what=f"{prog} Procfile"))
     elif "/" in words[i] or words[i].endswith((".sh", ".py")):
         refs.append(Ref("script", words[i], words[i], what="script"))
     return refs, ports

@@ -120,6 +120,8 @@ def scan(
         pytest.param(
             "/usr/local/bin/uvicorn a:b --port $PORT", [("module", "a", "")], [], id="variable-port"
         ),
+        pytest.param("honcho start", [("file", "Procfile", "")], [], id="honcho"),
+        pytest.param("foreman start -f Procfile.web", [("file", "Procfile.web", "")], [], id="foreman"),
         pytest.param("exec", [], [], id="only-a-wrapper"),
         pytest.param("node server.js", [], [], id="other-program"),
     ],
