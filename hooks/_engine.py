@@ -21,7 +21,11 @@ from ._source import Match, RunContext, SourceFile
 
 BINARY_SNIFF = 8192
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
-SUPPRESS_RX = re.compile(r"#\s*ava-safety:\s*ignore(?P<ids>\[[^\]]*\])?(?P<rest>.*)$")
+# `# ava-safety: ignore[ID]` in Python, YAML, Dockerfiles; in templates and stylesheets the same
+# words in their own comments: `<!-- ... -->`, `{# ... #}`, `/* ... */`, `// ...`
+SUPPRESS_RX = re.compile(
+    r"(?P<open>#|<!--|\{#|/\*|//)\s*ava-safety:\s*ignore(?P<ids>\[[^\]]*\])?(?P<rest>.*?)\s*(?:-->|#\}|\*/)?\s*$"
+)
 UNTIL_RX = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
 
 # Findings about the run itself, not about a rule: stable ids, never reused.
@@ -156,7 +160,7 @@ def _parse_suppressions(source: SourceFile, today: date) -> tuple[list[Suppressi
                 until = date.fromisoformat(u.group(1))
             except ValueError:
                 until = None
-        comment_only = line[: m.start()].strip() == ""
+        comment_only = line[: m.start()].strip() in ("", "{#", "<!--", "/*")
         targets = (number, number + 1) if comment_only else (number,)
         sups.append(Suppression(number, targets, ids, until))
     return sups, meta

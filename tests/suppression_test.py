@@ -132,3 +132,22 @@ def test_suppression_of_a_regex_rule_in_a_text_file(scan: Scan) -> None:
 def test_suppression_covers_multiline_python_findings_by_their_first_line(scan: Scan) -> None:
     code = "# ava-safety: ignore[PY001] fixture data\neval(\n    x,\n)\neval(\n    y)\n"
     assert run(scan, code) == ["app.py:5:1: PY001 eval"]
+
+
+BAD = {"id": "RX002", "check": "regex", "pattern": "BAD", "message": "bad", "in": "any", "files": ["**"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        pytest.param(
+            "page.html", "<!-- ava-safety: ignore[RX002] decorative -->\n<p>BAD</p>\n", id="html-above"
+        ),
+        pytest.param("page.html", "<p>BAD</p> <!-- ava-safety: ignore[RX002] -->\n", id="html-same-line"),
+        pytest.param("page.j2", "{# ava-safety: ignore[RX002] legacy #}\n<p>BAD</p>\n", id="jinja-above"),
+        pytest.param("site.css", "/* ava-safety: ignore[RX002] */\na { BAD: 1 }\n", id="css-above"),
+        pytest.param("site.css", "a { BAD: 1 } /* ava-safety: ignore[RX002] */\n", id="css-same-line"),
+    ],
+)
+def test_suppression_in_template_and_stylesheet_comments(scan: Scan, name: str, code: str) -> None:
+    assert run(scan, code, BAD, name=name) == []
