@@ -179,6 +179,19 @@ def load_rules(
     return RuleSet(rules=rules, principles=principles, packs=pack_names)
 
 
+_HOOK_LINE_RX = re.compile(r"^hook:[ \t]*['\"]?([\w-]+)", re.M)
+
+
+def _may_serve(path: Path, hook: str) -> bool:
+    """Whether a bundled rule file can be for `hook`, read from its top-level `hook:` line alone."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # let the loader report it
+    m = _HOOK_LINE_RX.search(text)
+    return (m.group(1) if m else DEFAULT_HOOK) == hook
+
+
 def _load_file(
     path: Path,
     shown: str,
@@ -190,6 +203,8 @@ def _load_file(
     own: dict[str, Rule],
     disabled: set[str],
 ) -> None:
+    if hook is not None and is_bundled and not _may_serve(path, hook):
+        return  # another hook's pack file: not worth parsing on every commit
     try:
         doc = load_file(path, shown)
     except YamlError as exc:
