@@ -391,3 +391,13 @@ def test_plugin_errors(
     with pytest.raises(ConfigErrors) as info:
         make_rules(spec)
     assert [message in p.message for p in info.value.problems] == [True]
+
+
+def test_plugin_may_declare_which_files_it_cannot_hit() -> None:
+    from hooks._checks.plugin import PluginChecker
+    from hooks._source import SourceFile
+
+    checker = PluginChecker({"function": "deploy_config:check_ports_agree"})
+    assert not checker.admits(SourceFile("app/util.py", "import os\n"))
+    assert checker.admits(SourceFile("main.py", "uvicorn.run(app, port=8000)\n"))
+    assert checker.admits(SourceFile("Dockerfile", "EXPOSE 8000\n"))

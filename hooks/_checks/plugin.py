@@ -29,13 +29,16 @@ class PluginChecker:
         # a plugin that checks syntax itself (syntax-imports) must see the files that do not parse;
         # the engine then leaves reporting them to it instead of its AS005 warning
         self.reports_syntax_errors = bool(getattr(func, "reports_syntax_errors", False))
+        self._admits: Callable[[SourceFile], bool] | None = getattr(func, "admits", None)
         options = fields.get("options", {})
         if not isinstance(options, Mapping):
             raise CheckError("options", "'options' must be a mapping")
         self.options = dict(options)
 
     def admits(self, source: SourceFile) -> bool:
-        return True
+        # a plugin may say cheaply which files it cannot hit (`func.admits = lambda source: ...`),
+        # so the engine neither parses nor walks them for it
+        return self._admits is None or bool(self._admits(source))
 
     def check_file(self, source: SourceFile) -> Iterable[Match]:
         if source.is_python and source.tree is None and not self.reports_syntax_errors:

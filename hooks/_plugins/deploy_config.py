@@ -529,6 +529,9 @@ def _stage_tools(
     return base, has
 
 
+check_ports_agree.admits = lambda source: not source.is_python or "uvicorn" in source.text  # type: ignore[attr-defined]
+
+
 def check_healthcheck_tool(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
     if doc is None or doc.error is not None:
