@@ -204,7 +204,9 @@ def _load_env(doc: LineDict, shown: str, config: Config, problems: list[ConfigPr
         return
     env = doc["env"]
     if not isinstance(env, LineDict):
-        problems.append(ConfigProblem(shown, doc.line_of("env"), "'env' must be a mapping: {provided: [...]}"))
+        problems.append(
+            ConfigProblem(shown, doc.line_of("env"), "'env' must be a mapping: {provided: [...]}")
+        )
         return
 
     def err(key: str, message: str) -> None:
@@ -222,7 +224,9 @@ def _load_services(doc: LineDict, shown: str, config: Config, problems: list[Con
         return
     raw = doc["services"]
     if not isinstance(raw, list):
-        problems.append(ConfigProblem(shown, doc.line_of("services"), "'services' must be a list of services"))
+        problems.append(
+            ConfigProblem(shown, doc.line_of("services"), "'services' must be a list of services")
+        )
         return
     names: set[str] = set()
     for item in raw:

@@ -150,8 +150,10 @@ def _bind(name: str, value: Any, env: Env) -> Env | None:
     regexes, source = _ACTIVE
     rx = regexes.get(key)
     if rx is not None:
-        text = str(value) if not isinstance(value, ast.AST) else (
-            source.segment(value) if source is not None else ast.unparse(value)
+        text = (
+            str(value)
+            if not isinstance(value, ast.AST)
+            else (source.segment(value) if source is not None else ast.unparse(value))
         )
         if not rx.search(text):
             return None
