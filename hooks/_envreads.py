@@ -360,11 +360,19 @@ class _AstCollector:
             depth += 1
         if kind is ast.If or kind is ast.IfExp:
             test = node.test  # type: ignore[attr-defined]
-            self._visit(test, node, guarded, shadow, function, depth)
             inner = guarded | _ast_strings(test)
+            if kind is ast.IfExp:  # in source order, as libcst visits: `body if test else orelse`
+                self._visit(node.body, node, inner, shadow, function, depth)  # type: ignore[attr-defined]
+            self._visit(test, node, guarded, shadow, function, depth)
             for child in ast.iter_child_nodes(node):
-                if child is not test:
+                if child is not test and not (kind is ast.IfExp and child is node.body):  # type: ignore[attr-defined]
                     self._visit(child, node, inner, shadow, function, depth)
+            return
+        if kind is ast.BoolOp:  # `"X" in os.environ and os.environ["X"]`: later operands are guarded
+            inner = guarded
+            for operand in node.values:  # type: ignore[attr-defined]
+                self._visit(operand, node, inner, shadow, function, depth)
+                inner = inner | _ast_strings(operand)
             return
         if kind is ast.Try or kind is getattr(ast, "TryStar", None):
             t: Any = node
@@ -529,7 +537,7 @@ def _cst_collector() -> Any:
         )
         return any(dotted(t).split(".")[-1] in CAUGHT_BY for t in types)
 
-    guard_parents = frozenset({cst.If, cst.IfExp, cst.Try, cst.TryStar})
+    guard_parents = frozenset({cst.If, cst.IfExp, cst.Try, cst.TryStar, cst.BooleanOperation})
     scope_types = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
     class Collector(cst.CSTVisitor):  # type: ignore[misc]
@@ -565,6 +573,9 @@ def _cst_collector() -> Any:
                 if parent_type is cst.If or parent_type is cst.IfExp:
                     if node is not parent.test:
                         guard = guard | strings(parent.test)
+                elif parent_type is cst.BooleanOperation:
+                    if node is parent.right:
+                        guard = guard | strings(parent.left)
                 elif node is parent.body and any(catches(h) for h in parent.handlers):
                     guard = guard | {"*"}
             self.guards.append(guard)

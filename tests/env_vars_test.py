@@ -366,6 +366,24 @@ def test_an_untracked_env_file_is_never_read(repo: Repo, ev: RunEV) -> None:
     ]
 
 
+def test_a_committed_dotenv_with_values_is_reported_once_and_without_values(repo: Repo, ev: RunEV) -> None:
+    committed(
+        repo,
+        {
+            **MINIMAL_APP,
+            ".env.example": "BOT_TOKEN=\n",
+            ".env": "# copy to .env.local and fill in\nBOT_TOKEN=\n",
+            "deploy/.env.local": "BOT_TOKEN=s3cr3t\nDEBUG=1\n",
+        },
+    )
+    result = ev("--all-files")
+    assert result.out == [
+        "deploy/.env.local:1:1: EV004 deploy/.env.local is committed with 2 value(s) (BOT_TOKEN, DEBUG); "
+        "untrack it, rotate what it held, and commit a .env.example with names only"
+    ]
+    assert result.code == 1
+
+
 def test_the_developers_environment_is_not_consulted(
     repo: Repo, ev: RunEV, monkeypatch: pytest.MonkeyPatch
 ) -> None:

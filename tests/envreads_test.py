@@ -76,6 +76,19 @@ CASES: list[Any] = [
         id="guarded-subscripts",
     ),  # fmt: skip
     pytest.param(
+        'import os\nA = "A" in os.environ and os.environ["A"]\n'
+        'B = os.environ["B"] if "B" in os.environ else 0\nC = os.environ["C"] and "C" in os.environ\n',
+        [
+            ("A", False, '"A" in os.environ', 2, 5),
+            ("A", False, 'os.environ["A"]', 2, 27),
+            ("B", False, 'os.environ["B"]', 3, 5),
+            ("B", False, '"B" in os.environ', 3, 24),
+            ("C", True, 'os.environ["C"]', 4, 5),
+            ("C", False, '"C" in os.environ', 4, 25),
+        ],
+        id="guarded-by-and-or-a-conditional",
+    ),  # fmt: skip
+    pytest.param(
         'import os\nos.environ["W"] = "1"\ndel os.environ["D"]\nos.environ.setdefault("S", "1")\n'
         'a, os.environ["T"] = 1, 2\n',
         [],

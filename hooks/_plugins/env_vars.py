@@ -829,7 +829,7 @@ def check_aliases(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Ma
         if env is None:
             return
         occurrences: Iterable[tuple[str, int, int]] = (
-            (r.name, r.line, r.col) for r in env.locate(_first_of_each(env.reads, source, options))
+            (r.name, r.line, r.col) for r in _first_of_each(env, source, options)
         )
     else:
         occurrences = ((n, line, _col(source, line, n)) for n, line in _declared(source))
@@ -843,10 +843,10 @@ def check_aliases(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Ma
         yield Match(line, col, {"var": name, "other": partner, "where": names.where.get(partner, "")})
 
 
-def _first_of_each(reads: Sequence[Read], source: SourceFile, options: Mapping[str, Any]) -> list[Read]:
+def _first_of_each(env: FileEnv, source: SourceFile, options: Mapping[str, Any]) -> list[Read]:
+    """The first read (by position, not by the order a parser walks) of each name with a partner."""
     partners = _names(source.context, options).partners
     firsts: dict[str, Read] = {}
-    for read in reads:
-        if read.name in partners:
-            firsts.setdefault(read.name, read)
+    for read in sorted(env.locate(r for r in env.reads if r.name in partners), key=lambda r: (r.line, r.col)):
+        firsts.setdefault(read.name, read)
     return list(firsts.values())
