@@ -43,6 +43,8 @@ COMMIT_TARGET_S = 0.5
 STDLIB_RATIO_TARGET = 3.0
 HOOK = "constitutional-compliance"
 HOOK_MODULE = "hooks.constitutional_compliance"
+# the file-level hooks of "will it start in production", timed on the same corpus and commit
+START_HOOKS = ("syntax-imports", "env-vars", "deploy-config")
 GIT_ID = ["-c", "user.name=bench", "-c", "user.email=bench@local"]
 # Keep the user's global git config (hooks, signing, autocrlf) out of the corpus repo.
 GIT_SAFE = ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", "-c", "core.autocrlf=false"]
@@ -265,12 +267,12 @@ def write_config(repo: Path, packs: list[str]) -> None:
     (repo / ".ava-safety.yaml").write_text(f"packs: [{', '.join(packs)}]\n", encoding="utf-8")
 
 
-def hook_command() -> list[str]:
-    """The hook as a user runs it: the current interpreter's console script, else `python -m`."""
-    script = Path(sys.executable).parent / HOOK
+def hook_command(name: str = HOOK) -> list[str]:
+    """A hook as a user runs it: the current interpreter's console script, else `python -m`."""
+    script = Path(sys.executable).parent / name
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-m", HOOK_MODULE]
+    return [sys.executable, "-m", "hooks." + name.replace("-", "_")]
 
 
 def hook_env() -> dict[str, str]:
@@ -282,21 +284,23 @@ def hook_env() -> dict[str, str]:
     return env
 
 
-def check_hook_saw(repo: Path, cmd: list[str], expected: int, env: dict[str, str]) -> dict[str, object]:
+def check_hook_saw(
+    repo: Path, cmd: list[str], expected: int, env: dict[str, str], name: str = HOOK
+) -> dict[str, object]:
     """One untimed run that writes its results file, to prove the hook checked the whole corpus."""
-    results = repo / ".git" / "ava-safety" / "results" / f"{HOOK}.json"
+    results = repo / ".git" / "ava-safety" / "results" / f"{name}.json"
     results.unlink(missing_ok=True)
     proc = run([*cmd, "--all-files"], cwd=repo, check=False, env=env)
     why = crashed(proc)
     if why:
-        raise BenchError(f"{HOOK} crashed ({why}) on the corpus:\n{_tail(proc.stderr)}")
+        raise BenchError(f"{name} crashed ({why}) on the corpus:\n{_tail(proc.stderr)}")
     try:
         data = json.loads(results.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BenchError(f"{HOOK} wrote no readable results file ({results}): {exc}") from None
+        raise BenchError(f"{name} wrote no readable results file ({results}): {exc}") from None
     files = data.get("files")
     if files != expected:
-        raise BenchError(f"{HOOK} checked {files} files, the corpus has {expected}")
+        raise BenchError(f"{name} checked {files} files, the corpus has {expected}")
     findings = data.get("findings")
     return {
         "files": files,
@@ -365,6 +369,9 @@ def typical_commit(
             measure(own, repo, runs, warmup=warmup, env=env),
             measure(peer, repo, runs, warmup=warmup),
         ]
+        for name in START_HOOKS:  # as pre-commit runs them: the staged files named
+            other = Timing(f"{name} (5 named files)", [*hook_command(name), *picked], len(picked), lines)
+            timings.append(measure(other, repo, runs, warmup=warmup, env=env))
     finally:
         run(["git", "reset", "--quiet", "HEAD", "--", *picked], cwd=repo, check=False)
         run(["git", "checkout", "--quiet", "--", *picked], cwd=repo, check=False)
@@ -683,12 +690,21 @@ def bench(args: argparse.Namespace, base: Path) -> dict[str, object]:
         timing = Timing(label, [*hook, "--all-files", "--no-results"], len(files), lines)
         whole.append(measure(timing, repo, args.runs, warmup=False, env=env, before=cache))
         timing.findings = seen[label]["findings"]  # type: ignore[assignment]
+    write_config(repo, ["generic"])
+    for name in START_HOOKS:
+        cmd = hook_command(name)
+        seen[name] = check_hook_saw(repo, cmd, len(files), env, name)
+        timing = Timing(f"{name} [generic]", [*cmd, "--all-files", "--no-results"], len(files), lines)
+        whole.append(measure(timing, repo, args.runs, warmup=False, env=env, before=cache))
+        timing.findings = seen[name]["findings"]  # type: ignore[assignment]
 
     commit = typical_commit(repo, files, args.runs, warmup=warmup, hook=hook, env=env, pyflakes=pyflakes_cmd)
     profile = profile_hook(repo, base, env, args.top) if args.profile else None
 
-    pyflakes, ava_olo = whole[0], whole[-1]
-    commit_hook, commit_pyflakes = commit.timings
+    pyflakes, ava_olo = whole[0], whole[3]  # pyflakes, ruff, [generic], [generic, ava-olo]
+    commit_hook, commit_pyflakes = commit.timings[:2]
+    starts = [t for t in whole if t.tool.split(" ")[0] in START_HOOKS]
+    start_commits = commit.timings[2:]
     commit_ok = commit_hook.median < COMMIT_TARGET_S
     ratio = ava_olo.median / pyflakes.median
     ratio_ok = ratio <= STDLIB_RATIO_TARGET
@@ -709,6 +725,13 @@ def bench(args: argparse.Namespace, base: Path) -> dict[str, object]:
         f"{verdict(ratio_ok)}  whole stdlib, ava-olo pack: {ava_olo.median:.3f} s = {ratio:.2f}x pyflakes "
         f"({pyflakes.median:.3f} s), target <= {STDLIB_RATIO_TARGET:.0f}x"
     )
+    for whole_run, commit_run in zip(starts, start_commits, strict=True):
+        name = whole_run.tool.split(" ")[0]
+        r = whole_run.median / pyflakes.median
+        ok = commit_run.median < COMMIT_TARGET_S
+        print(f"{verdict(ok)}  5-file commit: {name} {commit_run.median:.3f} s wall")
+        ok = r <= STDLIB_RATIO_TARGET
+        print(f"{verdict(ok)}  whole stdlib: {name} {whole_run.median:.3f} s = {r:.2f}x pyflakes")
     if profile:
         print("\n== profile ==")
         print(profile)
