@@ -850,3 +850,17 @@ def _first_of_each(env: FileEnv, source: SourceFile, options: Mapping[str, Any])
     for read in sorted(env.locate(r for r in env.reads if r.name in partners), key=lambda r: (r.line, r.col)):
         firsts.setdefault(read.name, read)
     return list(firsts.values())
+
+
+# --- cheap tests the engine asks before it parses a file for a rule ---------------------------------
+
+
+def _might_read_here(source: SourceFile) -> bool:
+    """Can this Python file read the environment (directly, or through a known wrapper)?"""
+    wrappers = repo_reads(source.context).wrappers
+    return might_read(source.text, {name.rpartition(".")[2] for name in wrappers})
+
+
+check_required_provided.admits = _might_read_here  # type: ignore[attr-defined]
+check_aliases.admits = lambda source: not source.path.endswith(".py") or _might_read_here(source)  # type: ignore[attr-defined]
+check_unquoted_url_password.admits = lambda source: "://" in source.text  # type: ignore[attr-defined]
