@@ -36,6 +36,16 @@ exclude: []
 #   POSTGRESQL ONLY: {allow: [redis]}
 # Rule ids to turn off entirely:
 # disable: []
+# env-vars: variables set outside the repository (console, Secrets Manager).
+# env:
+#   provided: []
+# env-vars and deploy-config: each deployed service and its deployment files.
+# services:
+#   - name: api
+#     provider: apprunner   # apprunner | ecs | command
+#     files: [apprunner.yaml, Dockerfile]
+# deploy-config: registries images may come from (empty: any).
+# image_registries: []
 """
 
 STARTER_PRECOMMIT = """\
@@ -45,6 +55,10 @@ repos:
     rev: v{version}
     hooks:
       - id: constitutional-compliance
+      - id: syntax-imports
+      - id: env-vars
+      - id: deploy-config
+      - id: design-rules
 """
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from hooks import __version__, _cli
-from hooks._config import load_config
+from hooks._config import KEYS, load_config
 
 from ._support import Repo
 
@@ -70,7 +70,31 @@ def test_init_writes_both_files(tmp_path: Path, capsys: Capsys) -> None:
     precommit = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     (repo,) = precommit["repos"]
     assert repo["rev"] == f"v{__version__}"
-    assert repo["hooks"] == [{"id": "constitutional-compliance"}]
+    assert [h["id"] for h in repo["hooks"]] == [
+        "constitutional-compliance",
+        "syntax-imports",
+        "env-vars",
+        "deploy-config",
+        "design-rules",
+    ]
+
+
+def test_init_starter_config_is_valid_with_every_option_uncommented(tmp_path: Path) -> None:
+    assert _cli.main(["init", "--dir", str(tmp_path)]) == 0
+    lines = []
+    for line in (tmp_path / ".ava-safety.yaml").read_text(encoding="utf-8").splitlines():
+        body = line[2:] if line.startswith("# ") else None
+        if body is not None and (body.split(":")[0] in KEYS or body.startswith("  ")):
+            lines.append(body)  # a commented-out option
+        elif not line.startswith("#"):
+            lines.append(line)
+    (tmp_path / "full.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = load_config(tmp_path, tmp_path / "full.yaml")
+    assert config.python == "3.11"
+    assert config.principles["POSTGRESQL ONLY"].allow == ("redis",)
+    assert [(s.name, s.provider, s.files) for s in config.services] == [
+        ("api", "apprunner", ("apprunner.yaml", "Dockerfile"))
+    ]
 
 
 def test_init_writes_into_the_cwd_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
