@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ._deployfiles import get_path
 from ._source import RunContext
 
 NAME_RX = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
@@ -294,18 +295,22 @@ def _read_pyproject(context: RunContext, path: str, out: Declared) -> None:
             if isinstance(spec, dict):
                 found |= _poetry_table(spec.get("dependencies"), path, out, dev=group != "main")
     for dev_list in (
-        _dig(tool, "uv", "dev-dependencies"),
-        *(_dict_values(_dig(tool, "pdm", "dev-dependencies"))),
-        *(e.get("dependencies") for e in _dict_values(_dig(tool, "hatch", "envs")) if isinstance(e, dict)),
+        get_path(tool, "uv", "dev-dependencies"),
+        *(_dict_values(get_path(tool, "pdm", "dev-dependencies"))),
+        *(
+            e.get("dependencies")
+            for e in _dict_values(get_path(tool, "hatch", "envs"))
+            if isinstance(e, dict)
+        ),
         *(
             e.get("extra-dependencies")
-            for e in _dict_values(_dig(tool, "hatch", "envs"))
+            for e in _dict_values(get_path(tool, "hatch", "envs"))
             if isinstance(e, dict)
         ),
     ):
         for spec in _str_items(dev_list):
             add_requirement(spec, f"{path} [tool] dev dependencies", out, dev=True)
-    for spec in _str_items(_dig(doc, "build-system", "requires")):
+    for spec in _str_items(get_path(doc, "build-system", "requires")):
         add_requirement(spec, f"{path} [build-system] requires", out, dev=True)
     if found:
         out.sources.append(path)
@@ -338,14 +343,6 @@ def _str_items(value: Any) -> list[str]:
 
 def _dict_values(value: Any) -> list[Any]:
     return list(value.values()) if isinstance(value, dict) else []
-
-
-def _dig(doc: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(key)
-    return doc
 
 
 def _read_setup_cfg(context: RunContext, path: str, out: Declared) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any
 
+from ._deployfiles import get_path
 from ._source import RunContext
 
 Version = tuple[int, int]
@@ -175,7 +175,7 @@ def _from_pyproject(text: str, context: RunContext, path: str) -> Found:
     spec = project.get("requires-python") if isinstance(project, dict) else None
     where = f"{path} requires-python"
     if not isinstance(spec, str):
-        poetry = _dig(doc, "tool", "poetry", "dependencies", "python")
+        poetry = get_path(doc, "tool", "poetry", "dependencies", "python")
         spec, where = (poetry, f"{path} tool.poetry python") if isinstance(poetry, str) else (None, where)
     if spec is None:
         return None
@@ -199,17 +199,9 @@ def lowest_allowed(spec: str) -> Version | None:
 def _from_pipfile(text: str, context: RunContext, path: str) -> Found:
     from ._deps import load_toml
 
-    value = _dig(load_toml(context, path), "requires", "python_version")
+    value = get_path(load_toml(context, path), "requires", "python_version")
     version = parse_version(str(value)) if value is not None else None
     return (version, f"{path} python_version") if version else None
-
-
-def _dig(doc: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(key)
-    return doc
 
 
 __all__ = ["Target", "Version", "detect", "for_context", "lowest_allowed", "parse_version", "running"]
