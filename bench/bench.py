@@ -302,9 +302,13 @@ def check_hook_saw(
     if files != expected:
         raise BenchError(f"{name} checked {files} files, the corpus has {expected}")
     findings = data.get("findings")
+    by_rule: dict[str, int] = {}
+    for finding in findings if isinstance(findings, list) else []:
+        by_rule[finding["rule"]] = by_rule.get(finding["rule"], 0) + 1
     return {
         "files": files,
         "findings": len(findings) if isinstance(findings, list) else None,
+        "by_rule": dict(sorted(by_rule.items())),
         "exit_code": proc.returncode,
         "seconds_inside": data.get("seconds"),
     }
@@ -476,30 +480,6 @@ def design_command(jobs: int | None) -> list[str]:
     return cmd + ([] if jobs is None else ["--jobs", str(jobs)])
 
 
-def design_results(repo: Path, cmd: list[str], expected: int, env: dict[str, str]) -> dict[str, object]:
-    """One untimed run that writes its results: proof it saw every file, and the findings per rule."""
-    results = repo / ".git" / "ava-safety" / "results" / f"{DESIGN_HOOK}.json"
-    results.unlink(missing_ok=True)
-    proc = run([*cmd, "--all-files"], cwd=repo, check=False, env=env)
-    why = crashed(proc)
-    if why:
-        raise BenchError(f"{DESIGN_HOOK} crashed ({why}) on the corpus:\n{_tail(proc.stderr)}")
-    try:
-        data = json.loads(results.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BenchError(f"{DESIGN_HOOK} wrote no readable results file ({results}): {exc}") from None
-    if data.get("files") != expected:
-        raise BenchError(f"{DESIGN_HOOK} checked {data.get('files')} files, the corpus has {expected}")
-    by_rule: dict[str, int] = {}
-    for finding in data.get("findings") or []:
-        by_rule[finding["rule"]] = by_rule.get(finding["rule"], 0) + 1
-    return {
-        "files": data["files"],
-        "findings": sum(by_rule.values()),
-        "by_rule": dict(sorted(by_rule.items())),
-    }
-
-
 def bench_design(args: argparse.Namespace, base: Path) -> dict[str, object]:
     warmup = not args.quick
     info = machine()
@@ -530,7 +510,7 @@ def bench_design(args: argparse.Namespace, base: Path) -> dict[str, object]:
             cmd = design_command(jobs)
             label = f"{DESIGN_HOOK} [{', '.join(packs)}]" + (" --jobs 1" if jobs == 1 else "")
             if jobs == args.jobs:
-                seen[label] = design_results(repo, cmd, len(files), env)
+                seen[label] = check_hook_saw(repo, cmd, len(files), env, DESIGN_HOOK)
             timing = Timing(label, [*cmd, "--all-files", "--no-results"], len(files), lines)
             measure(timing, repo, args.runs, warmup=warmup, env=env)
             timing.findings = seen.get(label, {}).get("findings")  # type: ignore[assignment]
