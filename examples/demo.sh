@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up ava-safety in .venv and run its hooks through real pre-commit on the bundled sample
+# Set up ava-safety in .venv and run all its file-level hooks through real pre-commit on the bundled sample
 # service (copied into a temporary git repository). Expect the hook to block: the sample has
 # deliberate violations. Usage: bash examples/demo.sh
 set -euo pipefail
@@ -16,9 +16,9 @@ cd "$work"
 git init -q
 git add -A
 git -c user.name=demo -c user.email=demo@example.com commit -qm "sample service"
-echo "== pre-commit try-repo $here constitutional-compliance --all-files (in a copy of examples/sample-service)"
+echo "== pre-commit try-repo $here --all-files (every hook, in a copy of examples/sample-service)"
 set +e
-"$here/.venv/bin/pre-commit" try-repo "$here" constitutional-compliance --all-files --verbose
+"$here/.venv/bin/pre-commit" try-repo "$here" --all-files --verbose
 code=$?
 set -e
 echo "== pre-commit exited $code (1 = blocked, as expected for the sample's deliberate violations)"
