@@ -81,8 +81,16 @@ class Rule:
             return self.message
 
 
+# `scheme://user:password@host`: the password never reaches a message, a log or a results file
+_URL_PASSWORD_RX = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*:)[^@/\s'\"]+@")
+
+
+def mask_secrets(text: str) -> str:
+    return _URL_PASSWORD_RX.sub(lambda m: m.group("head") + "***@", text)
+
+
 def _one_line(value: str, limit: int = 80) -> str:
-    text = " ".join(str(value).split())
+    text = mask_secrets(" ".join(str(value).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -374,3 +374,10 @@ def test_one_rule_reports_every_hit_on_a_line(tmp_path: Path, make_rules: Callab
     rules = make_rules({"id": "PY001", "check": "python", "pattern": "eval($X)"})
     result = _engine.run(tmp_path, ["a.py"], rules, jobs=1)
     assert [(f.rule, f.line, f.col) for f in result.findings] == [("PY001", 1, 1), ("PY001", 1, 10)]
+
+
+def test_messages_never_carry_a_url_password(tmp_path: Path, make_rules: Callable[..., list[Rule]]) -> None:
+    (tmp_path / "a.py").write_text('connect("postgresql://admin:s3cr3t@db/app")\n', encoding="utf-8")
+    rules = make_rules({"id": "PY001", "check": "python", "pattern": "connect($X)", "message": "literal {X}"})
+    (finding,) = _engine.run(tmp_path, ["a.py"], rules, jobs=1).findings
+    assert finding.message == 'literal "postgresql://admin:***@db/app"'
