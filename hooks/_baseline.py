@@ -31,8 +31,13 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
         fp = fingerprint(f)
         if fp in counts:
             entries.append({"fingerprint": fp, "rule": f.rule, "path": f.path, "count": counts.pop(fp)})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot write the baseline ({exc.strerror or exc})") from None
     return len(findings)
 
 

@@ -153,6 +153,15 @@ def test_baseline_that_is_not_utf8_is_exit_2(legacy: Repo, run_hook: Callable[..
     assert result.err[0].startswith("constitutional-compliance: baseline.json:1: not a baseline file (")
 
 
+def test_unwritable_write_baseline_is_exit_2_without_traceback(
+    legacy: Repo, run_hook: Callable[..., HookRun]
+) -> None:
+    (legacy.root / "taken").mkdir()
+    result = run_hook("--all-files", "--write-baseline", "taken")
+    assert (result.code, result.out) == (2, [])
+    assert result.err == ["constitutional-compliance: taken: cannot write the baseline (Is a directory)"]
+
+
 def test_fingerprint_ignores_line_number_and_whitespace() -> None:
     a = Finding("a.py", 2, 1, "TS001", "m", line_text="password = 'x'")
     b = Finding("a.py", 40, 5, "TS001", "m", line_text="password   =  'x'")
