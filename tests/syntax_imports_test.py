@@ -177,6 +177,17 @@ def test_a_plain_syntax_error_is_an_error_not_a_traceback(repo: Repo, si: RunSI)
     ]
 
 
+def test_a_file_too_deeply_nested_to_compile_is_si001_not_a_traceback(repo: Repo, si: RunSI) -> None:
+    _commit_all(repo, {"deep.py": "x = " + " + ".join(["a"] * 3000) + "\n"})
+    run = si("deep.py")
+    assert run.code == 1
+    here = _pytarget.version_text(_pytarget.running())
+    assert _findings(run) == [
+        f"deep.py:1:1: SI001 too deeply nested to compile; the target is Python {here} "
+        f"(the hook's Python {here} (no target declared))"
+    ]
+
+
 def test_target_newer_than_the_hook_is_a_warning_naming_language_version(repo: Repo, si: RunSI) -> None:
     _commit_all(repo, {".ava-safety.yaml": 'python: "3.14"\n', "t.py": "greeting = t'hi {name}'\n"})
     run = si("t.py")
