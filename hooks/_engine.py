@@ -114,8 +114,10 @@ def read_source(root: Path, path: str, context: RunContext) -> tuple[SourceFile 
             return SourceFile(path, declared, context=context), []
         text = raw.decode("utf-8", "replace")
         line = raw[: exc.start].count(b"\n") + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start : exc.start].decode("utf-8")) + 1  # all valid before the first bad byte
         source = SourceFile(path, text, context=context)
-        problems = [_meta(source, line, 1, "AS004")]
+        problems = [_meta(source, line, col, "AS004")]
         return source, problems
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -336,7 +336,7 @@ def test_non_utf8_file_is_as004_and_still_checked(repo: Repo, run_hook: Run) -> 
     repo.write({"notes.txt": b"caf\xe9\npassword here\n"})
     repo.add("notes.txt")
     assert run_hook().out[:2] == [
-        "notes.txt:1:1: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters",
+        "notes.txt:1:4: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters",
         "notes.txt:2:1: TS001 password",
     ]
 

@@ -281,7 +281,7 @@ def test_bad_input_gives_findings_not_tracebacks(repo: Repo, design: Callable[..
         "static/broken.css:1:5: DR010 'color: #1a1a1a .b' runs into a '{' block: a ';' is missing",
         "static/broken.css:2:25: DR010 unmatched '}'",
         "static/broken.css:3:1: DR010 comment '/*' is never closed",
-        "static/latin1.css:1:1: AS004 not valid UTF-8 (first bad byte here);"
+        "static/latin1.css:1:34: AS004 not valid UTF-8 (first bad byte here);"
         " checked with replacement characters",
         "templates/broken.html:1:1: DR011 tag is never closed with '>'",
     ]

@@ -49,10 +49,10 @@ def test_declared_source_encoding_is_honoured(scan: Scan) -> None:
 def test_undecodable_python_is_as004_and_still_checked(scan: Scan, code: bytes) -> None:
     found = scan({"a.py": code}, EVAL)
     line = code.count(b"\n", 0, code.index(b"\xe9")) + 1
-    assert (
-        found[0]
-        == f"a.py:{line}:1: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters"
-    )
+    col = code.index(b"\xe9") - (code.rfind(b"\n", 0, code.index(b"\xe9")) + 1) + 1
+    assert col > 1  # the column of the bad byte itself, not the start of its line
+    message = "AS004 not valid UTF-8 (first bad byte here); checked with replacement characters"
+    assert found[0] == f"a.py:{line}:{col}: {message}"
     assert found[-1] == f"a.py:{line + 1}:1: PY001 eval s"
 
 

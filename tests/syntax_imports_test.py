@@ -388,7 +388,7 @@ def test_binary_and_undecodable_files_do_not_crash(repo: Repo, si: RunSI) -> Non
     run = si("blob.py", "latin.py")
     assert run.code == 0
     assert _findings(run) == [
-        "latin.py:1:1: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters"
+        "latin.py:1:12: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters"
     ]
 
 
