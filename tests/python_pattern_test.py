@@ -198,6 +198,7 @@ def test_inside_patterns_must_not_be_sequences(make_rules: Callable[..., Any]) -
     [
         pytest.param({"$M": "^(redis|pymongo)$"}, id="mapping"),
         pytest.param([{"metavariable": "$M", "regex": "^(redis|pymongo)$"}], id="list"),
+        pytest.param({"metavariable": "$M", "regex": "^(redis|pymongo)$"}, id="semgrep-single"),
     ],
 )
 def test_metavariable_regex_filters_bindings(scan: Scan, regexes: Any) -> None:

@@ -441,7 +441,9 @@ def _metavariable_regexes(value: Any) -> list[tuple[str, re.Pattern[str]]]:
     if value is None:
         return []
     items: list[tuple[Any, Any]]
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping) and "metavariable" in value:  # semgrep's own form, one variable
+        items = [(value.get("metavariable"), value.get("regex"))]
+    elif isinstance(value, Mapping):
         items = list(value.items())
     elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
         items = [(v.get("metavariable"), v.get("regex")) for v in value]
