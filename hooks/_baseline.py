@@ -46,7 +46,7 @@ def load(path: Path) -> Counter[str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"{path}: baseline not found; create it with --write-baseline {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BaselineError(
             f"{path}:1: not a baseline file ({exc}); recreate it with --write-baseline"
         ) from None

@@ -68,6 +68,8 @@ def load_json(text: str, path: str = "<json>") -> Any:
         json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise DeployFileError(exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise DeployFileError(1, 1, "invalid JSON: nested too deeply to read") from None
     except ValueError as exc:
         line = _line_of_duplicate(text, str(exc))
         raise DeployFileError(line, 1, f"invalid JSON: {exc}") from None
@@ -184,7 +186,7 @@ def _exec_form(args: str) -> tuple[str, ...] | None:
         return None
     try:
         value = json.loads(args)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)

@@ -130,7 +130,7 @@ def _from_apprunner(text: str, context: RunContext, path: str) -> Found:
 
     try:
         doc = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return None
     if not isinstance(doc, dict):
         return None

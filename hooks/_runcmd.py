@@ -80,7 +80,7 @@ def _commands(kind: str, path: str, text: str) -> list[tuple[int, str, list[str]
 
     try:
         doc = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return []
     run = doc.get("run") if isinstance(doc, dict) else None
     run_command = run.get("command") if isinstance(run, dict) else None

@@ -92,6 +92,8 @@ def load_text(text: str, path: str) -> Any:
         position = getattr(exc, "position", None)
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
         raise YamlError(path, line, f"invalid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # PyYAML builds nested collections recursively
+        raise YamlError(path, 1, "invalid YAML: nested too deeply to read") from None
 
 
 def load_file(path: Path, display: str | None = None) -> Any:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import _cli, deploy_config
+from hooks import _cli, deploy_config, env_vars, syntax_imports
 
 from ._support import HookRun, Repo
 
@@ -547,6 +547,32 @@ def test_a_broken_rule_file_of_the_repo_is_a_config_error_with_its_line(service:
         "safety/team.yaml:4: invalid YAML: duplicate key 'version' (first at line 2); "
         "YAML would silently keep only the last one"
     )
+
+
+def test_deployment_files_nested_too_deeply_are_dc001_not_a_traceback(
+    service: Repo, run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = "[" * 3000 + "]" * 3000
+    edit(
+        service,
+        {
+            "deep/apprunner.yaml": f"version: 1.0\nruntime: python311\nrun:\n  env: {deep}\n",
+            "deep/task-definition.json": f'{{"family": "f", "containerDefinitions": {deep}}}',
+        },
+    )
+    result = run("deep/apprunner.yaml", "deep/task-definition.json")
+    assert result.code == 1
+    assert result.out == [
+        "deep/apprunner.yaml:1:1: DC001 App Runner configuration does not parse strictly: "
+        "nested too deeply to read",
+        "deep/task-definition.json:1:1: DC001 task definition does not parse strictly: "
+        "nested too deeply to read",
+    ]
+    # the other hooks read the same files for the target Python and the deployment's variables
+    for other in (env_vars, syntax_imports):
+        capsys.readouterr()
+        assert other.main(["--no-results", "app/main.py"]) in (0, 1)
+        assert "Traceback" not in capsys.readouterr().err
 
 
 def test_deleting_deployment_files_is_not_an_error(service: Repo, run: Run) -> None:

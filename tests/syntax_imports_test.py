@@ -188,6 +188,13 @@ def test_a_file_too_deeply_nested_to_compile_is_si001_not_a_traceback(repo: Repo
     ]
 
 
+def test_an_apprunner_yaml_nested_too_deeply_gives_no_target_not_a_traceback(repo: Repo, si: RunSI) -> None:
+    deep = "[" * 3000 + "]" * 3000
+    _commit_all(repo, {"apprunner.yaml": f"version: 1.0\nrun:\n  env: {deep}\n", "app.py": "x = 1\n"})
+    run = si("app.py")
+    assert (run.code, _findings(run)) == (0, [])
+
+
 def test_target_newer_than_the_hook_is_a_warning_naming_language_version(repo: Repo, si: RunSI) -> None:
     _commit_all(repo, {".ava-safety.yaml": 'python: "3.14"\n', "t.py": "greeting = t'hi {name}'\n"})
     run = si("t.py")

@@ -312,7 +312,7 @@ class _ReadsCache:
         try:
             data = json.loads(path.read_text("utf-8"))
             entries = data["entries"] if data.get("version") == version else {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             entries = {}
         return cls(path, version, entries if isinstance(entries, dict) else {})
 
