@@ -557,8 +557,8 @@ def compose_env(doc: Any) -> list[EnvEntry]:
         elif isinstance(env, list):
             lines = getattr(env, "item_lines", [])
             for index, item in enumerate(env):
-                if not isinstance(item, str) or not item.strip():
-                    continue
+                if not isinstance(item, str) or not item.partition("=")[0].strip():
+                    continue  # an entry without a name ("=x") sets nothing
                 key, eq, value = item.partition("=")
                 line = lines[index] if index < len(lines) else line_of(env)
                 ref = not eq or is_reference(value)

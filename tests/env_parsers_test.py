@@ -87,6 +87,7 @@ def test_compose_environment_as_list_and_mapping_and_env_files() -> None:
         "      - DEBUG=1\n"
         "      - API_KEY\n"
         "      - DB_URL=${DB_URL:-postgresql://localhost/app}\n"
+        "      - =nameless\n"
         "    env_file: [.env.web, {path: config/extra.env, required: false}]\n"
         "  db:\n"
         "    environment:\n"
@@ -99,10 +100,10 @@ def test_compose_environment_as_list_and_mapping_and_env_files() -> None:
         EnvEntry("DEBUG", 4, "1", "environment"),
         EnvEntry("API_KEY", 5, None, "environment", reference=True),
         EnvEntry("DB_URL", 6, "${DB_URL:-postgresql://localhost/app}", "environment", reference=True),
-        EnvEntry("POSTGRES_PASSWORD", 10, "secret", "environment"),
-        EnvEntry("POSTGRES_DB", 11, None, "environment", reference=True),
+        EnvEntry("POSTGRES_PASSWORD", 11, "secret", "environment"),
+        EnvEntry("POSTGRES_DB", 12, None, "environment", reference=True),
     ]
-    assert compose_env_files(doc) == [(".env.web", 7), ("config/extra.env", 7), ("db.env", 12)]
+    assert compose_env_files(doc) == [(".env.web", 8), ("config/extra.env", 8), ("db.env", 13)]
 
 
 def test_dockerfile_env_reaches_runtime_only_from_the_final_stage_and_its_parents() -> None:
