@@ -134,7 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command is None:
         print(f"ava-safety: unknown command '{argv[0]}' (choose from {', '.join(commands)})", file=sys.stderr)
         return 2
-    return command(argv[1:])
+    try:
+        return command(argv[1:])
+    except BrokenPipeError:
+        from ._errors import stdout_closed
+
+        return stdout_closed()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,19 @@ class ConfigErrors(Exception):
         super().__init__("\n".join(map(str, self.problems)))
 
 
+def stdout_closed() -> int:
+    """The reader of stdout went away (`| head`): stop quietly, as a pipeline stage should, instead of
+    a BrokenPipeError traceback now and another when Python flushes stdout at exit."""
+    import os
+    import sys
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (captured output)
+        pass
+    return 1
+
+
 def unknown_key(key: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(known))})"

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import _engine, _git
 from ._config import Config, load_config
-from ._errors import ConfigErrors, ConfigProblem
+from ._errors import ConfigErrors, ConfigProblem, stdout_closed
 from ._report import FORMATS, as_json, emit
 from ._rules import RuleSet, load_rules
 from ._score import Scores, score
@@ -221,6 +221,8 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
     except (UsageError, _git.GitError) as exc:
         print(f"{hook}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        return stdout_closed()
     except Exception as exc:  # noqa: BLE001 - the baseline's and file system's errors, named
         from ._baseline import BaselineError
 

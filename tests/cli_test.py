@@ -228,3 +228,37 @@ def test_starter_config_comments_document_every_key() -> None:
     text = _cli.STARTER_CONFIG
     for key in ("packs:", "rules:", "min_score:", "exclude:", "python:", "principles:", "disable:"):
         assert key in text
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["-m", "hooks.constitutional_compliance", "--no-results", "many.py"], id="hook"),
+        pytest.param(["-m", "hooks._cli", "constitutional-compliance", "--no-results", "many.py"], id="cli"),
+    ],
+)
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(repo: Repo, argv: list[str]) -> None:
+    import subprocess
+
+    repo.write({"many.py": "breakpoint()\n" * 5000})
+    repo.add("many.py")
+    with subprocess.Popen(
+        [sys.executable, *argv], cwd=repo.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # as `| head -1` does
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 1
+    assert err == ""
+
+
+def test_ava_safety_rules_into_a_closed_pipe_is_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert _cli.main(["rules"]) == 1
