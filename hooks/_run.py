@@ -58,6 +58,10 @@ class UsageError(Exception):
 
 def decide_scope(args: argparse.Namespace) -> Scope:
     cwd = Path.cwd()
+    missing = [f for f in args.filenames if not os.path.lexists(cwd / f)]  # a dangling link is there
+    if missing:
+        # a typo must not pass as "clean" (pre-commit itself never names a file that is gone)
+        raise UsageError(f"no such file: {', '.join(missing)}")
     try:
         root = _git.repo_root(cwd)
     except _git.GitError as exc:

@@ -362,9 +362,11 @@ def test_null_bytes_in_python_source_are_binary(repo: Repo, run_hook: Run) -> No
     assert run_hook().out == ["constitutional compliance: nothing to check"]
 
 
-def test_deleted_named_file_is_skipped(repo: Repo, run_hook: Run) -> None:
+def test_a_named_file_that_does_not_exist_is_a_usage_error(repo: Repo, run_hook: Run) -> None:
     repo.use_pack(EVAL)
-    assert run_hook("gone.py", "--no-results").out == ["constitutional compliance: nothing to check"]
+    result = run_hook("gone.py", "--no-results")
+    assert result.code == 2
+    assert result.err == ["constitutional-compliance: no such file: gone.py"]
 
 
 # --- results ----------------------------------------------------------------------------------------
