@@ -193,7 +193,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             )
     _load_env(doc, shown, config, problems)
     _load_services(doc, shown, config, problems)
-    config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[]))
+    config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
     if problems:
         raise ConfigErrors(problems)
     return config

@@ -260,3 +260,10 @@ def test_hook_names_the_config_line_of_an_unknown_pack(
         ".ava-safety.yaml:2: unknown pack 'nosuch' (bundled packs: base)",
         "constitutional-compliance: fix the configuration above (exit 2)",
     ]
+
+
+def test_a_bad_image_registry_glob_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / ".ava-safety.yaml").write_text('image_registries: ["[x"]\n', encoding="utf-8")
+    with pytest.raises(ConfigErrors) as info:
+        load_config(tmp_path)
+    assert [str(p) for p in info.value.problems][0].startswith(".ava-safety.yaml:1: 'image_registries': ")
