@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ._rules import Rule
-from ._source import Match, RunContext, SourceFile
+from ._source import Match, RunContext, SourceFile, decode
 
-BINARY_SNIFF = 8192
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
 # `# ava-safety: ignore[ID]` in Python, YAML, Dockerfiles; in templates and stylesheets the same
 # words in their own comments: `<!-- ... -->`, `{# ... #}`, `/* ... */`, `// ...`
@@ -99,43 +98,21 @@ def _meta(source: SourceFile, line: int, col: int, code: str, **values: str) -> 
 def read_source(root: Path, path: str, context: RunContext) -> tuple[SourceFile | None, list[Finding]]:
     try:
         raw = (root / path).read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None, []
     except OSError:
         return None, []
-    if b"\0" in raw[:BINARY_SNIFF]:
+    decoded = decode(path, raw)
+    if decoded is None:
+        context.files[path] = None
         return None, []  # binary: nothing here is source text
-    try:
-        text = raw.decode("utf-8")
-        problems: list[Finding] = []
-    except UnicodeDecodeError as exc:
-        declared = _declared_encoding(path, raw)
-        if declared is not None:
-            return SourceFile(path, declared, context=context), []
-        text = raw.decode("utf-8", "replace")
-        line = raw[: exc.start].count(b"\n") + 1
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        col = len(raw[line_start : exc.start].decode("utf-8")) + 1  # all valid before the first bad byte
-        source = SourceFile(path, text, context=context)
-        problems = [_meta(source, line, col, "AS004")]
-        return source, problems
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return SourceFile(path, text, context=context), problems
-
-
-def _declared_encoding(path: str, raw: bytes) -> str | None:
-    """Python source may declare its encoding (PEP 263); honour it before calling a file broken."""
-    if not path.endswith((".py", ".pyi")):
-        return None
-    import io
-    import tokenize
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        return raw.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return None
+    source = SourceFile(path, decoded.text, context=context)
+    context.files[path] = source
+    if decoded.bad_offset is None:
+        return source, []
+    bad = decoded.bad_offset
+    line = raw[:bad].count(b"\n") + 1
+    line_start = raw.rfind(b"\n", 0, bad) + 1
+    col = len(raw[line_start:bad].decode("utf-8")) + 1  # all valid before the first bad byte
+    return source, [_meta(source, line, col, "AS004")]
 
 
 def _parse_suppressions(source: SourceFile, today: date) -> tuple[list[Suppression], list[Finding]]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import ast
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+BINARY_SNIFF = 8192  # bytes looked at for a NUL that marks a binary file
 
 
 @dataclass(frozen=True)
@@ -21,23 +25,80 @@ class Match:
     end_line: int | None = None
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A file's bytes as text: how every reader in the package decodes a file."""
+
+    text: str
+    bad_offset: int | None = None  # byte offset of the first byte that is not UTF-8 (replaced)
+
+
+def decode(path: str, raw: bytes) -> Decoded | None:
+    """UTF-8 (a BOM dropped), or the PEP 263 encoding a Python file declares; None for binary."""
+    if b"\0" in raw[:BINARY_SNIFF]:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        declared = _declared_encoding(path, raw)
+        if declared is not None:
+            return Decoded(declared)
+        return Decoded(raw.decode("utf-8", "replace"), exc.start)
+    return Decoded(text[1:] if text.startswith("\ufeff") else text)
+
+
+def _declared_encoding(path: str, raw: bytes) -> str | None:
+    """Python source may declare its encoding (PEP 263); honour it before calling a file broken."""
+    if not path.endswith((".py", ".pyi")):
+        return None
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        return raw.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+
+
 @dataclass
 class RunContext:
-    """What every check of one run shares: the repo, its tracked files, the config, and a memo.
+    """What every check of one run shares: the repo, its tracked files, the config, files and facts.
 
-    Plugins that need repo-wide facts (declared dependencies, the target Python version, which
-    environment variables the deployment provides) compute them once per run through `memo`.
+    `file(path)` is the one way a check reads a file other than the one it is given: each file is
+    read and decoded once per run, and the engine's own reads land in the same table. `fact(f)`
+    computes a repo-wide fact once per run, keyed by the function that computes it, and keeps its
+    type (a plugin's `fact(declared_dependencies)` is a `Declared`, not `Any`).
     """
 
     root: Path
     repo_files: frozenset[str] = frozenset()
     config: Any = None  # hooks._config.Config when the run has one
     memo: dict[str, Any] = field(default_factory=dict)
+    facts: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
+    files: dict[str, SourceFile | None] = field(default_factory=dict, repr=False)
 
     def cached(self, key: str, compute: Any) -> Any:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+    def fact(self, compute: Callable[[RunContext], T]) -> T:
+        if compute not in self.facts:
+            self.facts[compute] = compute(self)
+        result: T = self.facts[compute]
+        return result
+
+    def file(self, path: str) -> SourceFile | None:
+        """The decoded file at repo-relative `path`; None when it is missing, unreadable or binary."""
+        if path not in self.files:
+            try:
+                raw = (self.root / path).read_bytes()
+            except OSError:
+                decoded = None
+            else:
+                decoded = decode(path, raw)
+            self.files[path] = None if decoded is None else SourceFile(path, decoded.text, context=self)
+        return self.files[path]
 
 
 class SourceFile:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._run import main_for
+from ._hook import main_for
 
 HOOK = "syntax-imports"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -597,8 +598,9 @@ def test_named_files_outside_git_are_checked_on_their_own(
 
 def test_blocks_a_real_git_commit(service: Repo) -> None:
     script = service.root / ".git" / "hooks" / "pre-commit"
-    python = shutil.which("python") or "python"
-    script.write_text(f"#!/bin/sh\nexec {python} -m hooks.deploy_config --no-results\n", encoding="utf-8")
+    # this interpreter, not whatever `python` is on PATH (the venv need not be activated)
+    hook = f"#!/bin/sh\nexec {sys.executable} -m hooks.deploy_config --no-results\n"
+    script.write_text(hook, encoding="utf-8")
     script.chmod(0o755)
     edit(service, {".aws/task-definition.json": ('"executionRoleArn"', '"executionRoleArnX"')})
     blocked = subprocess.run(

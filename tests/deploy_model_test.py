@@ -14,7 +14,7 @@ import pytest
 
 from hooks import _engine
 from hooks._config import load_config
-from hooks._deploymodel import analyse, substitute
+from hooks._deployment.model import analyse, substitute
 from hooks._report import finding_line
 from hooks._rules import bundled_packs, load_rules
 
@@ -129,7 +129,7 @@ def scan(
 def test_reads_what_a_start_command_names(
     command: str, refs: list[tuple[str, str, str]], ports: list[int]
 ) -> None:
-    from hooks._deploymodel import command_words
+    from hooks._deployment.model import command_words
 
     (_, words), *_ = command_words(command)
     found_refs, found_ports = analyse(words)

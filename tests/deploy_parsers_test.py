@@ -1,10 +1,10 @@
-"""The deployment-file parsers deploy-config adds to hooks._deployfiles: images, shell, workflows."""
+"""The deployment-file parsers deploy-config adds to hooks._deployment.files: images, shell, workflows."""
 
 from __future__ import annotations
 
 import pytest
 
-from hooks._deployfiles import (
+from hooks._deployment.files import (
     UNRESOLVED,
     expand,
     load_yaml,

@@ -570,7 +570,7 @@ def test_a_rule_names_a_list_of_its_own_file(tmp_path: Path) -> None:
     ],
 )
 def test_python_strings_hold_markup_or_prose(literal: str, markup: bool) -> None:
-    from hooks._web import is_markup
+    from hooks._web.markup import is_markup
 
     assert is_markup(literal) is markup
 

@@ -290,12 +290,12 @@ def test_bad_input_gives_findings_not_tracebacks(repo: Repo, design: Callable[..
 def test_html_parser_failure_is_a_finding(
     repo: Repo, design: Callable[..., HookRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hooks import _web
+    from hooks._web import markup
 
     def explode(self: Any, data: str) -> None:
         raise AssertionError("unexpected markup")
 
-    monkeypatch.setattr(_web._Builder, "feed", explode)
+    monkeypatch.setattr(markup._Builder, "feed", explode)
     _project(repo, {"templates/a.html": "<p>x</p>\n"}, "packs: [generic]\n")
     assert design("templates/a.html").out == [
         "templates/a.html:1:1: DR011 cannot parse the HTML from here: unexpected markup"

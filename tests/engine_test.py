@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hooks import _engine, _run
+from hooks import _engine, _hook
 from hooks._checks import Match
 from hooks._checks.imports import ImportsChecker
 from hooks._checks.python import Pattern
@@ -318,7 +318,7 @@ def test_hook_without_scoring_blocks_on_errors_only(
     )
 
     def main(*argv: str) -> tuple[int, list[str]]:
-        code = _run.main_for("env-vars", ["--no-results", *argv], scoring=False, description="test")
+        code = _hook.main_for("env-vars", ["--no-results", *argv], scoring=False, description="test")
         return code, capsys.readouterr().out.splitlines()
 
     assert main("w.txt") == (0, ["w.txt:1:1: EV002 warn"])

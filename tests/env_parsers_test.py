@@ -1,10 +1,10 @@
-"""The parsers env-vars adds to hooks._deployfiles: what each deployment file sets, and where."""
+"""The parsers env-vars adds to hooks._deployment.files: what each deployment file sets, and where."""
 
 from __future__ import annotations
 
 import pytest
 
-from hooks._deployfiles import (
+from hooks._deployment.files import (
     EnvEntry,
     apprunner_env,
     compose_env,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from hooks._envreads import FileEnv, Read, Wrapper, analyse, might_read, module_name
 from hooks._plugins.env_vars import is_alias, mask_url, placeholder
+from hooks._python.envreads import FileEnv, Read, Wrapper, analyse, might_read, module_name
 from hooks._rules import bundled_packs, load_rules
 
 Expected = list[tuple[str, bool, str, int, int]]  # (name, required, detail, line, col)

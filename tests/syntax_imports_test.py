@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hooks import _deps, _pytarget, syntax_imports
-from hooks._pysyntax import scan_fstrings
+from hooks import syntax_imports
+from hooks._python import deps
+from hooks._python import target as pytarget
+from hooks._python.syntax import scan_fstrings
 from hooks._rules import bundled_packs, load_rules
 from hooks._source import RunContext, SourceFile
 
@@ -170,7 +172,7 @@ def test_a_plain_syntax_error_is_an_error_not_a_traceback(repo: Repo, si: RunSI)
     _commit_all(repo, {"broken.py": "def f(:\n    pass\n"})
     run = si("broken.py")
     assert run.code == 1
-    here = _pytarget.version_text(_pytarget.running())
+    here = pytarget.version_text(pytarget.running())
     assert _findings(run) == [
         f"broken.py:1:7: SI001 invalid syntax; the target is Python {here} "
         f"(the hook's Python {here} (no target declared))"
@@ -181,7 +183,7 @@ def test_a_file_too_deeply_nested_to_compile_is_si001_not_a_traceback(repo: Repo
     _commit_all(repo, {"deep.py": "x = " + " + ".join(["a"] * 3000) + "\n"})
     run = si("deep.py")
     assert run.code == 1
-    here = _pytarget.version_text(_pytarget.running())
+    here = pytarget.version_text(pytarget.running())
     assert _findings(run) == [
         f"deep.py:1:1: SI001 too deeply nested to compile; the target is Python {here} "
         f"(the hook's Python {here} (no target declared))"
@@ -198,7 +200,7 @@ def test_an_apprunner_yaml_nested_too_deeply_gives_no_target_not_a_traceback(rep
 def test_target_newer_than_the_hook_is_a_warning_naming_language_version(repo: Repo, si: RunSI) -> None:
     _commit_all(repo, {".ava-safety.yaml": 'python: "3.14"\n', "t.py": "greeting = t'hi {name}'\n"})
     run = si("t.py")
-    if _pytarget.running() >= (3, 14):  # pragma: no cover - the hook's Python reads t-strings
+    if pytarget.running() >= (3, 14):  # pragma: no cover - the hook's Python reads t-strings
         return
     assert run.code == 0
     (line,) = _findings(run)
@@ -268,11 +270,11 @@ def test_an_unguarded_import_in_the_else_branch_of_type_checking_counts(repo: Re
     ]
 
 
-def _declared(tmp_path: Path, files: Mapping[str, str]) -> _deps.Declared:
+def _declared(tmp_path: Path, files: Mapping[str, str]) -> deps.Declared:
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    return _deps.read_declared(RunContext(tmp_path, frozenset(files)))
+    return deps.read_declared(RunContext(tmp_path, frozenset(files)))
 
 
 def test_declared_dependencies_come_from_every_kind_of_manifest(tmp_path: Path) -> None:
@@ -366,7 +368,7 @@ def test_target_version_sources(
 ) -> None:
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    target = _pytarget.detect(RunContext(tmp_path, frozenset(files)))
+    target = pytarget.detect(RunContext(tmp_path, frozenset(files)))
     assert (target.version, target.origin) == (version, origin)
 
 
@@ -375,7 +377,7 @@ def test_config_python_wins_over_every_file(tmp_path: Path) -> None:
 
     (tmp_path / ".python-version").write_text("3.12\n", encoding="utf-8")
     context = RunContext(tmp_path, frozenset({".python-version"}), Config(tmp_path, python="3.10"))
-    assert _pytarget.detect(context).version == (3, 10)
+    assert pytarget.detect(context).version == (3, 10)
 
 
 @pytest.mark.parametrize(
@@ -383,7 +385,7 @@ def test_config_python_wins_over_every_file(tmp_path: Path) -> None:
     [(">=3.9", (3, 9)), ("~=3.10", (3, 10)), ("==3.11.*", (3, 11)), (">=3.8,<3.13", (3, 8)), ("<3.13", None)],
 )
 def test_lowest_allowed_python(spec: str, expected: tuple[int, int] | None) -> None:
-    assert _pytarget.lowest_allowed(spec) == expected
+    assert pytarget.lowest_allowed(spec) == expected
 
 
 # --- bad input -------------------------------------------------------------------------------------

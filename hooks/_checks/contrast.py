@@ -13,8 +13,8 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .. import _css
 from .._source import Match, SourceFile
+from .._web import stylesheet
 from . import CheckError, CheckKind, register
 from .css import STYLE_FILES, parse_length
 
@@ -39,20 +39,20 @@ class ContrastChecker:
         self.large_bold_px = parse_length(fields.get("large-bold-size", "18.66px"), "large-bold-size")
 
     def admits(self, source: SourceFile) -> bool:
-        from .. import _web
+        from .._web import markup
 
         text = source.text
         return (
-            _web.file_kind(source.path) in ("css", "html", "python")
+            markup.file_kind(source.path) in ("css", "html", "python")
             and "color" in text
             and "background" in text
         )
 
     def check_file(self, source: SourceFile) -> Iterator[Match]:
-        from .. import _web
+        from .._web import markup
 
-        view = _web.web(source)
-        resolve = _web.resolver(source)
+        view = markup.web(source)
+        resolve = markup.resolver(source)
         for block in view.sheet.blocks:
             if block.at_rule == "keyframes":
                 continue
@@ -62,12 +62,12 @@ class ContrastChecker:
                 continue
             if bg_decl.name == "background" and _has_image(bg_decl.value):
                 continue
-            fg = _css.single_colour(fg_decl.value, resolve=resolve)
-            bg = _css.single_colour(bg_decl.value, resolve=resolve)
+            fg = stylesheet.single_colour(fg_decl.value, resolve=resolve)
+            bg = stylesheet.single_colour(bg_decl.value, resolve=resolve)
             if fg is None or bg is None or bg.alpha < 1:
                 continue
-            text_rgb = _css.blend(fg.rgb, fg.alpha, bg.rgb) if fg.alpha < 1 else fg.rgb
-            ratio = _css.contrast_ratio(text_rgb, bg.rgb)
+            text_rgb = stylesheet.blend(fg.rgb, fg.alpha, bg.rgb) if fg.alpha < 1 else fg.rgb
+            ratio = stylesheet.contrast_ratio(text_rgb, bg.rgb)
             large = self._is_large(block, resolve)
             need = self.large if large else self.normal
             if ratio >= need:
@@ -78,14 +78,14 @@ class ContrastChecker:
                 "bg": bg.text, "size": "large text" if large else "normal text", "selector": block.label,
             })  # fmt: skip
 
-    def _is_large(self, block: _css.Block, resolve: _css.Resolve) -> bool:
+    def _is_large(self, block: stylesheet.Block, resolve: stylesheet.Resolve) -> bool:
         px, bold = self._defaults(block)
         size = block.last("font-size")
         font = block.last("font")
-        nodes = size.value if size else (_css.font_size_nodes(font.value) if font else None)
+        nodes = size.value if size else (stylesheet.font_size_nodes(font.value) if font else None)
         if nodes:
-            known = _css.lower_bound(
-                nodes, resolve=resolve, percent_of=_css.ROOT_FONT_PX, keywords=_css.FONT_KEYWORDS
+            known = stylesheet.lower_bound(
+                nodes, resolve=resolve, percent_of=stylesheet.ROOT_FONT_PX, keywords=stylesheet.FONT_KEYWORDS
             )
             if known is None:
                 return False  # a size we cannot know: judge it as normal text, the stricter case
@@ -98,14 +98,14 @@ class ContrastChecker:
         return px >= self.large_px - 1e-6 or (bold and px >= self.large_bold_px - 1e-6)
 
     @staticmethod
-    def _defaults(block: _css.Block) -> tuple[float, bool]:
+    def _defaults(block: stylesheet.Block) -> tuple[float, bool]:
         if block.element is not None:
             tags = [block.element.tag]
         else:
             tags = [s.subject.tag or "" for s in block.selectors]
         if tags and all(t in HEADINGS for t in tags):
             return min(HEADINGS[t] for t in tags), True
-        return _css.ROOT_FONT_PX, bool(tags) and all(t in BOLD_TAGS for t in tags)
+        return stylesheet.ROOT_FONT_PX, bool(tags) and all(t in BOLD_TAGS for t in tags)
 
 
 def _has_image(nodes: list[Any]) -> bool:

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _css
 from .._source import Match, SourceFile
+from .._web import stylesheet
 from . import CheckError, CheckKind, register
 
 WEB_FILES = ("**/*.html", "**/*.htm", "**/*.xhtml", "**/*.jinja", "**/*.jinja2", "**/*.j2", "**/*.djhtml")
@@ -42,7 +42,7 @@ def globs_match(globs: tuple[str, ...], name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, g) for g in globs)
 
 
-def parse_length(value: Any, key: str, root_px: float = _css.ROOT_FONT_PX) -> float:
+def parse_length(value: Any, key: str, root_px: float = stylesheet.ROOT_FONT_PX) -> float:
     """A length written in a rule (`18px`, `1.125rem`, `13.5pt`) in px."""
     m = _LENGTH_RX.match(str(value)) if isinstance(value, (str, int, float)) else None
     if m is None or isinstance(value, bool):
@@ -56,22 +56,22 @@ def string_list(value: Any, key: str, *, split_commas: bool = False) -> tuple[st
     if not isinstance(items, list) or not items or not all(isinstance(v, str) and v.strip() for v in items):
         raise CheckError(key, f"'{key}' must be a string or a non-empty list of strings")
     if split_commas:
-        return tuple(s for item in items for s in _css.selector_list(item))
+        return tuple(s for item in items for s in stylesheet.selector_list(item))
     return tuple(item.strip() for item in items)
 
 
-def compounds(value: Any, key: str) -> tuple[_css.Compound, ...]:
+def compounds(value: Any, key: str) -> tuple[stylesheet.Compound, ...]:
     if value is None:
         return ()
-    return tuple(_css.parse_compound(s) for s in string_list(value, key, split_commas=True))
+    return tuple(stylesheet.parse_compound(s) for s in string_list(value, key, split_commas=True))
 
 
 @dataclass(frozen=True)
 class Scope:
     """Where a rule (or one `min-for` entry) applies: selectors and media."""
 
-    selectors: tuple[_css.Compound, ...] = ()
-    not_selectors: tuple[_css.Compound, ...] = ()
+    selectors: tuple[stylesheet.Compound, ...] = ()
+    not_selectors: tuple[stylesheet.Compound, ...] = ()
     media: tuple[str, ...] = ()
     not_media: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()  # globs; empty: every property the rule names
@@ -92,11 +92,11 @@ class Scope:
     def wants(self, prop: str) -> bool:
         return not self.properties or globs_match(self.properties, prop)
 
-    def matching(self, block: _css.Block) -> list[str]:
+    def matching(self, block: stylesheet.Block) -> list[str]:
         """The selectors of this block that the scope applies to (for a style attribute: the element)."""
-        if not all(_css.media_within(block.media, m) for m in self.media):
+        if not all(stylesheet.media_within(block.media, m) for m in self.media):
             return []
-        if any(_css.media_within(block.media, m) for m in self.not_media):
+        if any(stylesheet.media_within(block.media, m) for m in self.not_media):
             return []
         element = block.element
         if element is not None:
@@ -106,10 +106,10 @@ class Scope:
                 return []  # which selectors it matches depends on the template's data
             attrs = element.attrs
             if self.selectors and not any(
-                _css.element_matches(c, element.tag, attrs) for c in self.selectors
+                stylesheet.element_matches(c, element.tag, attrs) for c in self.selectors
             ):
                 return []
-            if any(_css.element_matches(c, element.tag, attrs) for c in self.not_selectors):
+            if any(stylesheet.element_matches(c, element.tag, attrs) for c in self.not_selectors):
                 return []
             return [block.label]
         if not block.selectors:
@@ -149,7 +149,7 @@ class CssChecker:
             self.base = Minimum(self.scope, base, label or "every selector")
         elif "min-for" in fields:
             raise CheckError("min-for", "'min-for' goes with 'min'")
-        self.allowed: frozenset[_css.RGB] = frozenset()
+        self.allowed: frozenset[stylesheet.RGB] = frozenset()
         if self.assertion == "allowed-colours":
             self.allowed = self._palette(fields["allowed-colours"])
         self.forbid: frozenset[str] = frozenset()
@@ -202,13 +202,13 @@ class CssChecker:
         return out
 
     @staticmethod
-    def _palette(value: Any) -> frozenset[_css.RGB]:
+    def _palette(value: Any) -> frozenset[stylesheet.RGB]:
         items = value if isinstance(value, list) else None
         if not items:
             raise CheckError("allowed-colours", "'allowed-colours' must name a pack list or list hex colours")
         out = set()
         for item in items:
-            parsed = _css.hex_rgb(item.strip()) if isinstance(item, str) else None
+            parsed = stylesheet.hex_rgb(item.strip()) if isinstance(item, str) else None
             if parsed is None:
                 raise CheckError("allowed-colours", f"{item!r} is not a hex colour like '#6B7D46'")
             out.add(parsed[0])
@@ -217,25 +217,25 @@ class CssChecker:
     # --- running ----------------------------------------------------------------------------------
 
     def admits(self, source: SourceFile) -> bool:
-        from .. import _web
+        from .._web import markup
 
-        kind = _web.file_kind(source.path)
+        kind = markup.file_kind(source.path)
         if kind == "css":
             return True
         if kind == "html":
             return _STYLE_RX.search(source.text) is not None
         if kind == "python":
             return _STYLE_RX.search(source.text) is not None and bool(
-                _web.HTML_IN_PYTHON_RX.search(source.text)
+                markup.HTML_IN_PYTHON_RX.search(source.text)
             )
         return False
 
     def check_file(self, source: SourceFile) -> Iterator[Match]:
-        from .. import _web
+        from .._web import markup
 
-        view = _web.web(source)
+        view = markup.web(source)
         sheet = view.sheet
-        resolve = _web.resolver(source)
+        resolve = markup.resolver(source)
 
         def at(offset: int, **values: str) -> Match:
             line, col = view.position(offset)
@@ -262,23 +262,26 @@ class CssChecker:
         return self.scope.wants(prop)
 
     def _check(
-        self, decl: _css.Decl, labels: list[str], resolve: _css.Resolve
+        self, decl: stylesheet.Decl, labels: list[str], resolve: stylesheet.Resolve
     ) -> Iterator[tuple[int, dict[str, str]]]:
         if self.assertion == "min":
             yield from self._check_min(decl, labels, resolve)
         elif self.assertion == "allowed-colours":
             seen: set[int] = set()
-            for colour in _css.colours(decl.value, resolve=resolve):
+            for colour in stylesheet.colours(decl.value, resolve=resolve):
                 if colour.alpha == 0 or colour.rgb in self.allowed or id(colour.node) in seen:
                     continue
                 seen.add(id(colour.node))
-                yield decl.offset_of(colour.node), {"colour": colour.text, "hex": _css.rgb_hex(colour.rgb)}
+                yield (
+                    decl.offset_of(colour.node),
+                    {"colour": colour.text, "hex": stylesheet.rgb_hex(colour.rgb)},
+                )
         elif self.assertion == "forbid":
             yield from self._check_forbid(decl)
         elif self.assertion == "invalid":
             yield from self._check_invalid(decl)
         else:
-            for node, name, fallback in _css.var_calls(decl.value):
+            for node, name, fallback in stylesheet.var_calls(decl.value):
                 if fallback or not name.startswith("--") or resolve(name) is not None:
                     continue
                 if globs_match(self.elsewhere, name):
@@ -286,13 +289,13 @@ class CssChecker:
                 yield decl.offset_of(node), {"var": name}
 
     def _check_min(
-        self, decl: _css.Decl, labels: list[str], resolve: _css.Resolve
+        self, decl: stylesheet.Decl, labels: list[str], resolve: stylesheet.Resolve
     ) -> Iterator[tuple[int, dict[str, str]]]:
         block = decl.block
         is_font = decl.name in ("font-size", "font")
         nodes: Sequence[Any] = decl.value
         if decl.name == "font":
-            size_part = _css.font_size_nodes(decl.value)
+            size_part = stylesheet.font_size_nodes(decl.value)
             if size_part is None:
                 return
             nodes = size_part
@@ -301,14 +304,15 @@ class CssChecker:
             size = block.last("font-size")
             known = None
             if size is not None:
-                known = _css.lower_bound(
+                known = stylesheet.lower_bound(
                     size.value, resolve=resolve, root_px=self.root_px, percent_of=self.root_px,
-                    keywords=_css.FONT_KEYWORDS,
+                    keywords=stylesheet.FONT_KEYWORDS,
                 )  # fmt: skip
             font_px = known.px if known is not None else self.root_px
-        length = _css.lower_bound(
+        length = stylesheet.lower_bound(
             nodes, resolve=resolve, font_px=font_px, root_px=self.root_px,
-            percent_of=self.root_px if is_font else None, keywords=_css.FONT_KEYWORDS if is_font else None,
+            percent_of=self.root_px if is_font else None,
+            keywords=stylesheet.FONT_KEYWORDS if is_font else None,
             relative_font=is_font,
         )  # fmt: skip
         if length is None or length.px == 0:
@@ -320,17 +324,17 @@ class CssChecker:
                 worst = need
         if worst is not None:
             yield decl.offset_of(length.node), {
-                "value": decl.text, "actual": length.text, "px": _css.px_text(length.px),
-                "min": _css.px_text(worst.px), "applies": worst.name,
+                "value": decl.text, "actual": length.text, "px": stylesheet.px_text(length.px),
+                "min": stylesheet.px_text(worst.px), "applies": worst.name,
             }  # fmt: skip
 
-    def _minimum_for(self, block: _css.Block, label: str, prop: str) -> Minimum:
+    def _minimum_for(self, block: stylesheet.Block, label: str, prop: str) -> Minimum:
         for entry in self.minimums:
             if entry.scope.wants(prop) and label in entry.scope.matching(block):
                 return entry
         return self.base
 
-    def _check_forbid(self, decl: _css.Decl) -> Iterator[tuple[int, dict[str, str]]]:
+    def _check_forbid(self, decl: stylesheet.Decl) -> Iterator[tuple[int, dict[str, str]]]:
         value = decl.text.lower()
         if value not in self.forbid:
             return
@@ -356,21 +360,21 @@ class CssChecker:
         """
         return globs_match(VALUE_PROPERTIES, prop)
 
-    def _check_invalid(self, decl: _css.Decl) -> Iterator[tuple[int, dict[str, str]]]:
+    def _check_invalid(self, decl: stylesheet.Decl) -> Iterator[tuple[int, dict[str, str]]]:
         if decl.name.startswith("--"):
             return  # a custom property's value may be any tokens
-        bare = _css.bare_custom_properties(decl.value) if self._holds_values(decl.name) else iter(())
+        bare = stylesheet.bare_custom_properties(decl.value) if self._holds_values(decl.name) else iter(())
         for node in bare:
             yield (
                 decl.offset_of(node),
                 {"problem": f"custom property {node.value} used without var({node.value})"},
             )
-        for node, name, _ in _css.var_calls(decl.value):
+        for node, name, _ in stylesheet.var_calls(decl.value):
             if not name.startswith("--"):
                 yield decl.offset_of(node), {"problem": "var() needs a custom property name starting with --"}
         if globs_match(COLOUR_PROPERTIES, decl.name):
             for node in decl.value:
-                if node.type == "hash" and _css.hex_rgb(node.value) is None:
+                if node.type == "hash" and stylesheet.hex_rgb(node.value) is None:
                     yield (
                         decl.offset_of(node),
                         {"problem": f"#{node.value} is not a colour (3, 4, 6 or 8 hex digits)"},

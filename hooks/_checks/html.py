@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .. import _css
 from .._source import Match, SourceFile
+from .._web import stylesheet
 from . import CheckError, CheckKind, register
 from .css import WEB_FILES, compounds, string_list
 
 if TYPE_CHECKING:
-    from .._web import Document, Element
+    from .._web.markup import Document, Element
 
 ASSERTIONS = ("require-attribute", "require-name", "require-label", "require-element", "heading-order",
               "enter-key", "well-formed")  # fmt: skip
@@ -68,11 +68,11 @@ class HtmlChecker:
         for key in ("require-name", "require-label", "heading-order", "well-formed"):
             if key in fields and fields[key] is not True:
                 raise CheckError(key, f"'{key}' must be true")
-        self.required: tuple[_css.Compound, ...] = ()
+        self.required: tuple[stylesheet.Compound, ...] = ()
         self.required_text = ""
         if self.assertion == "require-element":
             texts = string_list(fields["require-element"], "require-element", split_commas=True)
-            self.required = tuple(_css.parse_compound(t) for t in texts)
+            self.required = tuple(stylesheet.parse_compound(t) for t in texts)
             self.required_text = ", ".join(texts)
         self._configure_enter_key(fields.get("enter-key"))
 
@@ -106,17 +106,17 @@ class HtmlChecker:
     # --- running ----------------------------------------------------------------------------------
 
     def admits(self, source: SourceFile) -> bool:
-        from .. import _web
+        from .._web import markup
 
-        kind = _web.file_kind(source.path)
+        kind = markup.file_kind(source.path)
         if kind == "html":
             return True
-        return kind == "python" and _web.HTML_IN_PYTHON_RX.search(source.text) is not None
+        return kind == "python" and markup.HTML_IN_PYTHON_RX.search(source.text) is not None
 
     def check_file(self, source: SourceFile) -> Iterator[Match]:
-        from .. import _web
+        from .._web import markup
 
-        view = _web.web(source)
+        view = markup.web(source)
         doc = view.document
         if doc is None or (self.page_only and not doc.is_page):
             return
@@ -136,8 +136,8 @@ class HtmlChecker:
         if used & element.dynamic_values or (used and element.dynamic_attrs):
             return False  # which elements these are depends on the template's data
         attrs = element.attrs
-        return any(_css.element_matches(c, element.tag, attrs) for c in self.element) and not any(
-            _css.element_matches(c, element.tag, attrs) for c in self.not_element
+        return any(stylesheet.element_matches(c, element.tag, attrs) for c in self.element) and not any(
+            stylesheet.element_matches(c, element.tag, attrs) for c in self.not_element
         )
 
     def _require_attribute(self, source: SourceFile, doc: Document) -> Iterator[tuple[int, dict[str, str]]]:
@@ -180,12 +180,12 @@ class HtmlChecker:
             yield element.start, {"element": element.tag, "name": _describe(element)}
 
     def _require_element(self, source: SourceFile, doc: Document) -> Iterator[tuple[int, dict[str, str]]]:
-        from .. import _web
+        from .._web import markup
 
-        docs, complete = _web.related_documents(source, doc, parents=False)
+        docs, complete = markup.related_documents(source, doc, parents=False)
         for other in docs:
             for element in other.elements:
-                if any(_css.element_matches(c, element.tag, element.attrs) for c in self.required):
+                if any(stylesheet.element_matches(c, element.tag, element.attrs) for c in self.required):
                     return
         if not complete:
             return  # an include we cannot follow may hold it
@@ -257,12 +257,12 @@ class HtmlChecker:
         return len(fields) == 1 and not any(e.dynamic_text for e in [form, *members])
 
     def _loads_script(self, source: SourceFile, doc: Document) -> bool:
-        from .. import _web
+        from .._web import markup
 
         if not self.scripts:
             return False
         page_like = doc.is_page or doc.refs.extends is not None or doc.refs.extends_dynamic
-        docs, complete = _web.related_documents(source, doc, parents=True)
+        docs, complete = markup.related_documents(source, doc, parents=True)
         for other in docs:
             for element in other.by_tag("script"):
                 src = element.raw_value(other, "src")
@@ -273,7 +273,7 @@ class HtmlChecker:
         if page_like:
             return False
         # a fragment (partial, Python string) is shown inside some page: any page loading it counts
-        return _web.pages_loading(source.context, self.scripts)
+        return markup.pages_loading(source.context, self.scripts)
 
 
 def _form_of(doc: Document, element: Element) -> Element | bool | None:

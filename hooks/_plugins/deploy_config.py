@@ -3,7 +3,7 @@
 The rules are in rules/generic/deploy-config.yaml.
 
 Each function takes `(source, options)` and yields `Match`es for the file being checked. Cross-file
-checks (ports, names, pipelines) read the repo-wide model of `hooks._deploymodel`, computed once per
+checks (ports, names, pipelines) read the repo-wide model of `hooks._deployment.model`, computed once per
 run, and report a disagreement in each file it involves, at the line of that file's value, naming
 the other file and line. Tables (App Runner runtimes, what base images ship) are data: in
 rules/data/ or in the rule's `options:`.
@@ -19,8 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._deployfiles import UNRESOLVED, ImageRef, classify, crlf_line, get_path, line_of
-from .._deploymodel import (
+from .._deployment.files import UNRESOLVED, ImageRef, classify, crlf_line, get_path, line_of
+from .._deployment.model import (
     Claim,
     DockerfileModel,
     Document,
@@ -874,7 +874,7 @@ def check_circuit_breaker(source: SourceFile, options: Mapping[str, Any]) -> Ite
 
 
 def _cli_breaker(doc: Document, step: Any) -> Iterator[Match]:
-    from .._deployfiles import shell_commands
+    from .._deployment.files import shell_commands
 
     run = str(step.data.get("run"))
     key_line = line_of(step.data, "run")

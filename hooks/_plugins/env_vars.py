@@ -4,7 +4,7 @@ Each `check_*` takes `(source, options)` and yields Matches for the file it is g
 facts are computed once per run through `source.context.cached`, reading tracked files from the repo
 root: the deployment (which files count, what each sets) and every read in the repo's Python files
 (stdlib `ast`: fast, for "declared but never read", aliases and wrapper functions). The files a run
-checks are read with libcst (hooks._envreads), and positions are computed only for findings.
+checks are read with libcst (hooks._python.envreads), and positions are computed only for findings.
 
 Never reads the process environment; never prints a value: messages name variables, and a value
 shows at most masked (`postgresql://admin:***@db/app`).
@@ -23,9 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .. import _deployfiles as df
-from .._envreads import FileEnv, Read, Wrapper, analyse, might_read
+from .._deployment import files as df
 from .._glob import PathMatcher
+from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
 
 CACHE_VERSION = 1
@@ -291,7 +291,7 @@ def _candidates(context: RunContext, pattern: str, wanted: Any) -> list[str]:
 
 class _ReadsCache:
     """Per-file results keyed by (path, content, the wrappers known), in one JSON file under
-    .git/ava-safety/cache; stale when hooks/_envreads.py changes. Entries this run did not use are
+    .git/ava-safety/cache; stale when hooks/envreads.py changes. Entries this run did not use are
     dropped on save, so the file tracks the repository instead of growing. Outside git: no cache."""
 
     def __init__(self, path: Path | None, version: str, entries: dict[str, Any]) -> None:
@@ -302,9 +302,10 @@ class _ReadsCache:
 
     @classmethod
     def load(cls, root: Path) -> _ReadsCache:
-        from .. import _envreads, _git
+        from .. import _git
+        from .._python import envreads
 
-        version = hashlib.sha1(Path(_envreads.__file__).read_bytes()).hexdigest()[:16] + f"/{CACHE_VERSION}"
+        version = hashlib.sha1(Path(envreads.__file__).read_bytes()).hexdigest()[:16] + f"/{CACHE_VERSION}"
         try:
             path = _git.state_dir(root) / "cache" / "env-vars-reads.json"
         except _git.GitError:

@@ -18,10 +18,12 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from .. import _deps, _pytarget, _runcmd
 from .._checks import Match
+from .._deployment import commands as deploy_commands
 from .._glob import PathMatcher
-from .._pysyntax import newer_syntax
+from .._python import deps
+from .._python import target as pytarget
+from .._python.syntax import newer_syntax
 from .._source import RunContext, SourceFile
 
 Version = tuple[int, int]
@@ -85,8 +87,8 @@ class ImportIssue:
     dev_status: str = ""  # third-party, for test/tooling code: undeclared | ok
 
 
-def _target(source: SourceFile) -> _pytarget.Target:
-    return _pytarget.for_context(source.context)
+def _target(source: SourceFile) -> pytarget.Target:
+    return pytarget.for_context(source.context)
 
 
 def _values(source: SourceFile, **extra: str) -> dict[str, str]:
@@ -101,7 +103,7 @@ def check_syntax(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
     """SI001: code the target Python cannot parse (or that needs a newer one)."""
     if not source.is_python:
         return []
-    target, running = _target(source).version, _pytarget.running()
+    target, running = _target(source).version, pytarget.running()
     if source.tree is None:
         if target > running:
             return []  # SI002: this interpreter cannot judge a newer target's syntax
@@ -109,7 +111,7 @@ def check_syntax(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
         return [Match(line, col, _values(source, detail=msg))]
     out = []
     for found in newer_syntax(source, target, running):
-        need = _pytarget.version_text(found.version)
+        need = pytarget.version_text(found.version)
         detail = f"{found.feature} need Python {need}"
         out.append(Match(found.line, found.col, _values(source, detail=detail)))
     return out
@@ -122,11 +124,11 @@ def check_newer_target(source: SourceFile, options: Mapping[str, Any]) -> list[M
     """SI002: the target is newer than the hook's Python, which cannot parse this file."""
     if not source.is_python or source.tree is not None:
         return []
-    target, running = _target(source).version, _pytarget.running()
+    target, running = _target(source).version, pytarget.running()
     if target <= running:
         return []
     line, col, msg = _syntax_error(source)
-    values = _values(source, detail=msg, running=_pytarget.version_text(running))
+    values = _values(source, detail=msg, running=pytarget.version_text(running))
     return [Match(line, col, values)]
 
 
@@ -244,11 +246,11 @@ def _guarded_spans(source: SourceFile) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def _stdlib_table() -> dict[str, Any]:
-    return _deps.load_data("stdlib.yaml")
+    return deps.load_data("stdlib.yaml")
 
 
 def _v(text: Any) -> Version:
-    parsed = _pytarget.parse_version(str(text))
+    parsed = pytarget.parse_version(str(text))
     return parsed if parsed is not None else (3, 0)
 
 
@@ -272,7 +274,7 @@ def _builtins_after_target(source: SourceFile) -> list[Match]:
         if name in late and name not in bound and isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
             if any(a <= node.lineno <= b for a, b in spans):  # type: ignore[attr-defined]
                 continue
-            since = _pytarget.version_text(late[name])
+            since = pytarget.version_text(late[name])
             text = f"undefined name {name!r} in Python {_target(source).text} (a builtin from {since})"
             out.append(Match(node.lineno, source.char_col(node.lineno, node.col_offset), {"message": text}))  # type: ignore[attr-defined]
     return out
@@ -455,7 +457,7 @@ def _build_index(context: RunContext) -> ModuleIndex:
 def _generated_modules(context: RunContext) -> set[str]:
     out: set[str] = set()
     for path in (p for p in context.repo_files if p.rsplit("/", 1)[-1] == "pyproject.toml"):
-        doc = _deps.load_toml(context, path)
+        doc = deps.load_toml(context, path)
         base = str(PurePosixPath(path).parent)
         tool: dict[str, Any] = doc["tool"] if isinstance(doc.get("tool"), dict) else {}
         for value in _strings_under(tool):
@@ -702,7 +704,7 @@ def _stdlib(
     problem = stdlib_problem(module, target)
     if problem is not None:
         name, why = problem
-        replacements = [_deps.normalize(d) for d in (table.get("replaced_by") or {}).get(name, [])]
+        replacements = [deps.normalize(d) for d in (table.get("replaced_by") or {}).get(name, [])]
         if not any(_declared_prod(source, r) for r in replacements):
             hint = f"; declare {replacements[0]}" if replacements else ""
             yield ImportIssue("stdlib", line, col, {"module": name, "why": why + hint})
@@ -745,8 +747,8 @@ def dep_view(context: RunContext) -> DepView:
 
 
 def _build_dep_view(context: RunContext) -> DepView:
-    declared = _deps.declared(context)
-    index = _deps.dist_index(context)
+    declared = deps.declared(context)
+    index = deps.dist_index(context)
     prod = declared.names(dev=False)
     for name in list(prod):
         for extra in declared.extras_of(name):
@@ -778,7 +780,7 @@ def _build_dep_view(context: RunContext) -> DepView:
     return DepView(prod, dev, transitive, declared.project_names, sources, dev_closure)
 
 
-def _matches(index: _deps.DistIndex, module: str, names: set[str]) -> str | None:
+def _matches(index: deps.DistIndex, module: str, names: set[str]) -> str | None:
     """The declared distribution (of `names`) that provides `module`, if any."""
     for candidate in index.candidates(module):
         if candidate in names:
@@ -796,7 +798,7 @@ def _declared_prod(source: SourceFile, dist: str) -> bool:
 def _third_party(source: SourceFile, module: str, line: int, col: int) -> Iterator[ImportIssue]:
     context = source.context
     view = dep_view(context)
-    index = _deps.dist_index(context)
+    index = deps.dist_index(context)
     if _matches(index, module, view.project):
         return
     dist = index.candidates(module)[0]
@@ -806,7 +808,7 @@ def _third_party(source: SourceFile, module: str, line: int, col: int) -> Iterat
         return
     dev = _matches(index, module, view.dev)
     if dev is not None:
-        origin = _deps.declared(context).origin_of(dev, dev=True) or "a dev group"
+        origin = deps.declared(context).origin_of(dev, dev=True) or "a dev group"
         yield ImportIssue(
             "third-party", line, col, {**values, "dist": dev, "origin": origin}, "dev-only", "ok"
         )
@@ -861,7 +863,7 @@ def check_imports(source: SourceFile, options: Mapping[str, Any]) -> list[Match]
 
 @lru_cache(maxsize=1)
 def _frameworks() -> dict[str, Any]:
-    return _deps.load_data("frameworks.yaml")
+    return deps.load_data("frameworks.yaml")
 
 
 def check_framework_extras(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
@@ -871,7 +873,7 @@ def check_framework_extras(source: SourceFile, options: Mapping[str, Any]) -> li
     if not any(m in source.text for f in features for m in f.get("modules", [])):
         return []
     out = []
-    index = _deps.dist_index(source.context)
+    index = deps.dist_index(source.context)
     view = dep_view(source.context)
     for node, guarded in iter_imports(source.tree):
         if guarded or not isinstance(node, ast.ImportFrom) or node.module is None:
@@ -885,7 +887,7 @@ def check_framework_extras(source: SourceFile, options: Mapping[str, Any]) -> li
                 missing = [
                     r
                     for r in feature.get("requires", [])
-                    if _deps.normalize(r) not in view.prod
+                    if deps.normalize(r) not in view.prod
                     and not _matches(index, r.replace("-", "_"), view.prod)
                 ]
                 if missing:
@@ -906,9 +908,9 @@ def check_run_command(source: SourceFile, options: Mapping[str, Any]) -> list[Ma
     if not commands:
         return []
     view = dep_view(source.context)
-    missing: dict[str, list[_runcmd.Started]] = {}
+    missing: dict[str, list[deploy_commands.Started]] = {}
     for command in commands:
-        if _deps.normalize(command.dist) not in view.prod:
+        if deps.normalize(command.dist) not in view.prod:
             missing.setdefault(command.dist, []).append(command)
     out = []
     for dist, started in missing.items():
@@ -934,8 +936,8 @@ def _definition_line(source: SourceFile, attr: str) -> int:
     return 1
 
 
-def run_commands(context: RunContext) -> list[_runcmd.Started]:
-    result: list[_runcmd.Started] = context.cached(
-        "si:run-commands", lambda: _runcmd.read(context, _frameworks())
+def run_commands(context: RunContext) -> list[deploy_commands.Started]:
+    result: list[deploy_commands.Started] = context.cached(
+        "si:run-commands", lambda: deploy_commands.read(context, _frameworks())
     )
     return result

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._glob import PathMatcher
-from ._yaml import LineDict, LineList, YamlError, load_text
+from .._glob import PathMatcher
+from .._yaml import LineDict, LineList, YamlError, load_text
 
 KINDS: dict[str, tuple[str, ...]] = {
     "apprunner": ("apprunner.yaml", "apprunner.yml"),

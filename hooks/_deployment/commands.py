@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from ._source import RunContext
+from .._source import RunContext
 
 WRAPPERS = frozenset(
     {"exec", "env", "opentelemetry-instrument", "ddtrace-run", "doppler", "dumb-init", "tini"}
@@ -31,7 +31,7 @@ class Started:
 
 
 def read(context: RunContext, frameworks: dict[str, Any]) -> list[Started]:
-    from ._deployfiles import classify
+    from .files import classify
 
     servers: dict[str, str] = {str(k): str(v) for k, v in (frameworks.get("servers") or {}).items()}
     workers: dict[str, str] = {str(k): str(v) for k, v in (frameworks.get("worker_classes") or {}).items()}
@@ -51,7 +51,7 @@ def read(context: RunContext, frameworks: dict[str, Any]) -> list[Started]:
 
 def _commands(kind: str, path: str, text: str) -> list[tuple[int, str, list[str]]]:
     if kind == "dockerfile":
-        from ._deployfiles import parse_dockerfile
+        from .files import parse_dockerfile
 
         entry: tuple[int, list[str]] | None = None
         cmd: tuple[int, list[str]] | None = None

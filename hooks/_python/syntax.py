@@ -14,7 +14,7 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ._source import SourceFile
+from .._source import SourceFile
 
 Version = tuple[int, int]
 PREFIX_CHARS = frozenset("rRbBuUfFtT")

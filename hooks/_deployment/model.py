@@ -3,7 +3,7 @@
 Which deployment files there are and which service each belongs to, the ports and names each file
 states, the files and modules each command names. Everything is read from the working tree at
 `context.root` (what pre-commit leaves there is what is being committed) with the strict parsers of
-`hooks._deployfiles`; each file is parsed once and shared by every rule through `context.cached`.
+`hooks._deployment.files`; each file is parsed once and shared by every rule through `context.cached`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ._config import CONFIG_NAME, Config, ServiceConfig, load_config
-from ._deployfiles import (
+from .._config import CONFIG_NAME, Config, ServiceConfig, load_config
+from .._errors import ConfigErrors
+from .._glob import GlobError, PathMatcher, check_glob
+from .._source import RunContext
+from .._yaml import LineDict, LineList, YamlError, load_text
+from .files import (
     UNRESOLVED,
     DeployFileError,
     ImageRef,
@@ -33,10 +37,6 @@ from ._deployfiles import (
     workflow_steps,
     workflow_triggers,
 )
-from ._errors import ConfigErrors
-from ._glob import GlobError, PathMatcher, check_glob
-from ._source import RunContext
-from ._yaml import LineDict, LineList, YamlError, load_text
 
 DEPLOY_KINDS = frozenset({"apprunner", "dockerfile", "taskdef", "compose", "workflow", "procfile"})
 APPRUNNER_DEFAULT_PORT = 8080  # App Runner's port when apprunner.yaml gives no network.port
@@ -65,7 +65,7 @@ class Document:
     """One file, parsed once: YAML/JSON data (with lines), Dockerfile instructions or Procfile lines."""
 
     path: str
-    kind: str | None  # a hooks._deployfiles.classify kind, "config", "rules" or None
+    kind: str | None  # a hooks._deployment.files.classify kind, "config", "rules" or None
     text: str
     data: Any = None
     error: DeployFileError | None = None

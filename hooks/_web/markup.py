@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from . import _css
-from ._source import RunContext, SourceFile
+from .._source import RunContext, SourceFile
+from . import stylesheet
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".jinja", ".jinja2", ".j2", ".djhtml")
 CSS_SUFFIXES = (".css", ".css.j2", ".css.jinja", ".css.jinja2")
@@ -599,7 +599,7 @@ class WebSource:
         self.kind = file_kind(source.path)
         self._starts: list[int] | None = None
         self._document: Document | None | bool = False
-        self._sheet: _css.Sheet | None = None
+        self._sheet: stylesheet.Sheet | None = None
 
     # positions
     def line_starts(self) -> list[int]:
@@ -638,19 +638,21 @@ class WebSource:
         return None
 
     @property
-    def sheet(self) -> _css.Sheet:
+    def sheet(self) -> stylesheet.Sheet:
         if self._sheet is None:
-            self._sheet = _css.parse_chunks(self.chunks())
+            self._sheet = stylesheet.parse_chunks(self.chunks())
         return self._sheet
 
-    def chunks(self) -> list[_css.Chunk]:
+    def chunks(self) -> list[stylesheet.Chunk]:
         if self.kind == "css":
             text = self.source.text
             if self.source.path.lower().endswith(".css"):
-                return [_css.Chunk(text, _identity)]
+                return [stylesheet.Chunk(text, _identity)]
             blanked, spans = blank_templates(text)
             return [
-                _css.Chunk(blanked, _identity, dynamic=tuple((s.start, s.end) for s in spans if s.outputs))
+                stylesheet.Chunk(
+                    blanked, _identity, dynamic=tuple((s.start, s.end) for s in spans if s.outputs)
+                )
             ]
         doc = self.document
         return css_chunks(doc) if doc is not None else []
@@ -660,9 +662,9 @@ def _identity(offset: int) -> int:
     return offset
 
 
-def css_chunks(doc: Document) -> list[_css.Chunk]:
+def css_chunks(doc: Document) -> list[stylesheet.Chunk]:
     """The `<style>` blocks and `style=""` attributes of a document."""
-    chunks: list[_css.Chunk] = []
+    chunks: list[stylesheet.Chunk] = []
     outputs = [(s.start, s.end) for s in doc.spans if s.outputs]
     for element in doc.elements:
         if element.tag == "style" and element.content_end >= element.tag_end:
@@ -670,7 +672,7 @@ def css_chunks(doc: Document) -> list[_css.Chunk]:
             if kind not in ("", "text/css"):
                 continue
             media = element.attrs.get("media", "").strip()
-            context = (_css.normalise_media(media),) if media and media != "all" else ()
+            context = (stylesheet.normalise_media(media),) if media and media != "all" else ()
             chunks.append(_chunk(doc, element.tag_end, element.content_end, outputs, media=context))
         span = element.values.get("style")
         if span is not None and "style" in element.attrs:
@@ -679,13 +681,13 @@ def css_chunks(doc: Document) -> list[_css.Chunk]:
 
 
 def _chunk(doc: Document, start: int, end: int, outputs: list[tuple[int, int]], *,
-           media: tuple[str, ...] = (), element: Element | None = None) -> _css.Chunk:  # fmt: skip
+           media: tuple[str, ...] = (), element: Element | None = None) -> stylesheet.Chunk:  # fmt: skip
     dynamic = tuple((max(s, start) - start, min(e, end) - start) for s, e in outputs if s < end and start < e)
 
     def to_file(offset: int) -> int:
         return doc.to_file(start + offset)
 
-    return _css.Chunk(doc.text[start:end], to_file, media=media, element=element, dynamic=dynamic)
+    return stylesheet.Chunk(doc.text[start:end], to_file, media=media, element=element, dynamic=dynamic)
 
 
 _VIEWS: weakref.WeakKeyDictionary[SourceFile, WebSource] = weakref.WeakKeyDictionary()
@@ -724,14 +726,14 @@ def project_file(context: RunContext, path: str) -> WebSource | None:
     return result
 
 
-def custom_properties(context: RunContext) -> dict[str, list[list[_css.Node]]]:
+def custom_properties(context: RunContext) -> dict[str, list[list[stylesheet.Node]]]:
     """Every custom property the project defines (`--x: value` in any tracked stylesheet or template)."""
 
-    def collect() -> dict[str, list[list[_css.Node]]]:
+    def collect() -> dict[str, list[list[stylesheet.Node]]]:
         # A scan, not a parse: only the definitions' values are tokenized, so the project's big
         # stylesheets are not parsed a second time (or once more in every worker process).
-        found: dict[str, dict[str, list[_css.Node]]] = {}
-        t = _css.tinycss2()
+        found: dict[str, dict[str, list[stylesheet.Node]]] = {}
+        t = stylesheet.tinycss2()
         for path in sorted(context.repo_files):
             kind = file_kind(path)
             if kind not in ("css", "html"):
@@ -751,16 +753,16 @@ def custom_properties(context: RunContext) -> dict[str, list[list[_css.Node]]]:
             for name, values in found.items()
         }
 
-    result: dict[str, list[list[_css.Node]]] = context.cached("web:custom-properties", collect)
+    result: dict[str, list[list[stylesheet.Node]]] = context.cached("web:custom-properties", collect)
     return result
 
 
-def resolver(source: SourceFile) -> Callable[[str], list[list[_css.Node]] | None]:
+def resolver(source: SourceFile) -> Callable[[str], list[list[stylesheet.Node]] | None]:
     """`var(--x)` lookup: the project's definitions, and this file's own (it may not be tracked)."""
     view = web(source)
-    own: dict[str, list[list[_css.Node]]] | None = None
+    own: dict[str, list[list[stylesheet.Node]]] | None = None
 
-    def resolve(name: str) -> list[list[_css.Node]] | None:
+    def resolve(name: str) -> list[list[stylesheet.Node]] | None:
         nonlocal own
         project = custom_properties(source.context)
         if name in project:

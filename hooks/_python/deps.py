@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ._deployfiles import get_path
-from ._source import RunContext
+from .._deployment.files import get_path
+from .._source import RunContext
 
 NAME_RX = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
 EGG_RX = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -574,7 +574,7 @@ def load_data(name: str) -> dict[str, Any]:
     """A table under rules/data/ (shipped in the wheel as hooks/rules/data/)."""
     import yaml
 
-    from ._rules import bundled_root
+    from .._rules import bundled_root
 
     path = bundled_root() / "data" / name
     with path.open(encoding="utf-8") as handle:

@@ -12,8 +12,8 @@ import re
 import sys
 from dataclasses import dataclass
 
-from ._deployfiles import get_path
-from ._source import RunContext
+from .._deployment.files import get_path
+from .._source import RunContext
 
 Version = tuple[int, int]
 VERSION_RX = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
@@ -168,7 +168,7 @@ def _from_dockerfile(text: str, context: RunContext, path: str) -> Found:
 
 
 def _from_pyproject(text: str, context: RunContext, path: str) -> Found:
-    from ._deps import load_toml
+    from .deps import load_toml
 
     doc = load_toml(context, path)
     project = doc.get("project")
@@ -197,7 +197,7 @@ def lowest_allowed(spec: str) -> Version | None:
 
 
 def _from_pipfile(text: str, context: RunContext, path: str) -> Found:
-    from ._deps import load_toml
+    from .deps import load_toml
 
     value = get_path(load_toml(context, path), "requires", "python_version")
     version = parse_version(str(value)) if value is not None else None

@@ -282,7 +282,7 @@ class Block:
 
     selectors: tuple[Selector, ...]
     media: tuple[str, ...]
-    element: Any = None  # hooks._web.Element for a style attribute
+    element: Any = None  # hooks._web.markup.Element for a style attribute
     at_rule: str | None = None  # e.g. 'keyframes'
     decls: list[Decl] = field(default_factory=list)
 

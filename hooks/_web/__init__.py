@@ -1,0 +1,1 @@
+"""Web files: templates and HTML (markup), stylesheets (stylesheet)."""
