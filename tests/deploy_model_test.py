@@ -14,7 +14,8 @@ import pytest
 
 from hooks import _engine
 from hooks._config import load_config
-from hooks._deployment.model import analyse, substitute
+from hooks._deployment.commands import analyse, command_words
+from hooks._deployment.files import substitute
 from hooks._report import finding_line
 from hooks._rules import bundled_packs, load_rules
 
@@ -129,12 +130,10 @@ def scan(
 def test_reads_what_a_start_command_names(
     command: str, refs: list[tuple[str, str, str]], ports: list[int]
 ) -> None:
-    from hooks._deployment.model import command_words
-
     (_, words), *_ = command_words(command)
-    found_refs, found_ports = analyse(words)
-    assert [(r.kind, r.value, r.base) for r in found_refs] == refs
-    assert [p.port for p in found_ports] == ports
+    found = analyse(words)
+    assert [(r.kind, r.value, r.base) for r in found.refs] == refs
+    assert [p.port for p in found.ports] == ports
 
 
 @pytest.mark.parametrize(
