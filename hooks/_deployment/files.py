@@ -758,6 +758,7 @@ class EnvEntry:
     value_line: int = 0  # line of the value (0: same as `line`)
     runtime: bool = True  # the running service sees it (False: build stage only, as ARG and build.env)
     reference: bool = False  # the value comes from a secret store or the environment, not the file
+    scope: str = ""  # the compose service it is set for
 
     @property
     def where(self) -> int:
@@ -851,13 +852,15 @@ def compose_env(doc: Any) -> list[EnvEntry]:
     if not isinstance(services, dict):
         return []
     out: list[EnvEntry] = []
-    for service in services.values():
+    for name, service in services.items():
         env = get_path(service, "environment")
+        scope = str(name)
         if isinstance(env, dict):
             for key, raw in env.items():
                 value = _scalar(raw)
                 ref = value is None or is_reference(value)
-                out.append(EnvEntry(str(key), line_of(env, str(key)), value, "environment", reference=ref))
+                line = line_of(env, str(key))
+                out.append(EnvEntry(str(key), line, value, "environment", reference=ref, scope=scope))
         elif isinstance(env, list):
             lines = getattr(env, "item_lines", [])
             for index, item in enumerate(env):
@@ -866,7 +869,11 @@ def compose_env(doc: Any) -> list[EnvEntry]:
                 key, eq, value = item.partition("=")
                 line = lines[index] if index < len(lines) else line_of(env)
                 ref = not eq or is_reference(value)
-                out.append(EnvEntry(key.strip(), line, value if eq else None, "environment", reference=ref))
+                out.append(
+                    EnvEntry(
+                        key.strip(), line, value if eq else None, "environment", reference=ref, scope=scope
+                    )
+                )
     return out
 
 
@@ -922,7 +929,12 @@ def dockerfile_env_entries(instructions: list[Instruction]) -> list[EnvEntry]:
 
 
 def dotenv_entries(text: str) -> list[EnvEntry]:
-    return [EnvEntry(name, line, value, "dotenv") for line, name, value in parse_dotenv(text)]
+    return dotenv_env(parse_dotenv(text))
+
+
+def dotenv_env(rows: list[tuple[int, str, str]]) -> list[EnvEntry]:
+    """The entries of a parsed dotenv file (`parse_dotenv`)."""
+    return [EnvEntry(name, line, value, "dotenv") for line, name, value in rows]
 
 
 def env_references(text: str) -> set[str]:
