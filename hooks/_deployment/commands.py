@@ -21,12 +21,12 @@ from typing import Any
 from .._source import RunContext
 from .files import (
     Instruction,
-    classify,
     dirname,
     dockerfile_model,
     document,
     get_path,
     join,
+    kinds,
     line_of,
     shell_commands,
 )
@@ -75,6 +75,7 @@ class Tables:
     requirement_options: tuple[str, ...]
     constraint_options: tuple[str, ...]
     pip_value_options: frozenset[str]
+    pip_installing: frozenset[str]
 
 
 def _words(value: Any) -> frozenset[str]:
@@ -116,6 +117,7 @@ def tables() -> Tables:
         requirement_options=tuple(str(o) for o in pip["requirement_options"]),
         constraint_options=tuple(str(o) for o in pip["constraint_options"]),
         pip_value_options=_words(pip["value_options"]),
+        pip_installing=_words(pip["installing"]),
     )
 
 
@@ -152,8 +154,8 @@ class Served:
 
 @dataclass(frozen=True)
 class Install:
-    """One `pip install`: the requirement (-r) and constraint (-c) files as written, and the
-    packages it names (specifiers as written)."""
+    """One `pip install` (or `pip wheel`, whose wheels a later stage installs): the requirement (-r)
+    and constraint (-c) files as written, and the packages it names (specifiers as written)."""
 
     requirements: tuple[str, ...]
     constraints: tuple[str, ...]
@@ -309,7 +311,7 @@ def _pip(args: list[str], found: _Found, table: Tables) -> None:
                 value = arg.split("=", 1)[1]
                 found.refs.append(Ref("file", value, arg, what=f"pip {flag} file"))
                 named.append(value)
-    if args[:1] != ["install"]:
+    if not args or args[0] not in table.pip_installing:
         return
     packages: list[str] = []
     skip = False
@@ -330,6 +332,7 @@ def _server(server: Server, args: list[str], found: _Found, table: Tables) -> No
     app: Ref | None = None
     workers: list[str] = []
     refs: list[Ref] = []
+    script = False
     j = 0
     while j < len(args):
         arg = args[j]
@@ -364,13 +367,15 @@ def _server(server: Server, args: list[str], found: _Found, table: Tables) -> No
         elif option in table.worker_options:
             workers.append(value)
             j += step
-        elif arg in server.script and j + 1 < len(args):
-            app = Ref("script", args[j + 1], args[j + 1], what=f"{prog} script")
-            refs.append(app)
-            j += 2
+        elif arg in server.script and app is None:
+            script = True  # the script is the next .py argument (`fastapi run --port 80 main.py`)
+            j += 1
         else:
             m = APP_RX.match(arg)
-            if m and app is None and server.app_positional:
+            if script and app is None and arg.endswith(".py") and not arg.startswith("-"):
+                app = Ref("script", arg, arg, what=f"{prog} script")
+                refs.append(app)
+            elif m and app is None and server.app_positional:
                 app = Ref("module", m.group(1), arg, what=f"{prog} application module")
                 refs.append(app)
             j += 1
@@ -643,7 +648,7 @@ class Started:
 
 def run_files(context: RunContext) -> list[str]:
     """Tracked files that say what a service runs (Dockerfiles, Procfiles, apprunner.yaml)."""
-    return sorted(p for p in context.repo_files if classify(p) in RUN_KINDS)
+    return sorted(p for p, kind in kinds(context).items() if kind in RUN_KINDS)
 
 
 def started(context: RunContext) -> list[Started]:

@@ -39,14 +39,28 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dotenv": (".env", ".env.*", "*.env"),
 }  # fmt: skip
 _MATCHERS = {kind: PathMatcher(globs) for kind, globs in KINDS.items()}
+_SUFFIXES = (".json", ".yml", ".yaml")
 
 
 def classify(path: str) -> str | None:
     """The kind of deployment file a repo path is, or None."""
+    name = path.rpartition("/")[2]
+    if not (name.endswith(_SUFFIXES) or "ockerfile" in name or name == "Procfile" or ".env" in name):
+        return None  # a cheap first test: every glob of KINDS needs one of these
     for kind, matcher in _MATCHERS.items():  # order matters: examples before plain dotenv
         if matcher(path):
             return kind
     return None
+
+
+def kinds(context: RunContext) -> dict[str, str]:
+    """The kind of every tracked deployment file (path -> kind), classified once per run."""
+    return context.fact(_kinds)
+
+
+def _kinds(context: RunContext) -> dict[str, str]:
+    found = ((path, classify(path)) for path in context.repo_files)
+    return {path: kind for path, kind in found if kind is not None}
 
 
 class DeployFileError(Exception):

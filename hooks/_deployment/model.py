@@ -36,6 +36,7 @@ from .files import (
     expand,
     get_path,
     join,
+    kinds,
     line_of,
     parse_image,
     shell_commands,
@@ -98,7 +99,7 @@ def deploy_paths(context: RunContext) -> list[str]:
 
 
 def _deploy_paths(context: RunContext) -> list[str]:
-    return sorted(p for p in context.repo_files if classify(p) in DEPLOY_KINDS)
+    return sorted(p for p, kind in kinds(context).items() if kind in DEPLOY_KINDS)
 
 
 # --- images --------------------------------------------------------------------------------------

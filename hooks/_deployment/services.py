@@ -13,7 +13,8 @@ did before services were told apart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from .._config import ServiceConfig
@@ -28,6 +29,7 @@ from .files import (
     document,
     get_path,
     join,
+    kinds,
     line_of,
     sniff_kind,
 )
@@ -70,15 +72,16 @@ class ServiceImage:
 
 @dataclass(frozen=True)
 class Service:
+    """One service's deployment. Its files, root and env sources are known when the model is built;
+    what it runs, installs and deploys is read from its files the first time it is asked."""
+
     key: str  # the configured name, or "dir:<directory>" for a service found by its files
     name: str | None  # the configured name
     config: ServiceConfig | None
     root: str | None  # the directory of its Dockerfile/apprunner.yaml/Procfile; None when it has none
     files: tuple[str, ...]  # its deployment files
-    commands: tuple[RunCommand, ...]  # what it runs
-    installs: tuple[DependencyInstall, ...]  # what its build installs (empty: not known)
-    images: tuple[ServiceImage, ...]
-    env_sources: tuple[EnvSource, ...]  # files whose variables reach it, its own and the shared ones
+    env_sources: tuple[EnvSource, ...] = ()  # files whose variables reach it, its own and the shared ones
+    context: RunContext | None = field(default=None, compare=False, repr=False)
 
     def files_of(self, *kinds: str) -> tuple[str, ...]:
         return tuple(p for p in self.files if classify(p) in kinds)
@@ -86,6 +89,27 @@ class Service:
     def owns(self, path: str) -> bool:
         """Whether `path` is under this service's root."""
         return self.root is not None and (self.root == "" or path.startswith(self.root + "/"))
+
+    @cached_property
+    def commands(self) -> tuple[RunCommand, ...]:
+        """What it runs: its Dockerfiles' ENTRYPOINT/CMD, its Procfile processes, `run.command`."""
+        context = self._context()
+        return tuple(c for path in self.files_of(*ANCHOR_KINDS) for c in run_commands(context, path))
+
+    @cached_property
+    def installs(self) -> tuple[DependencyInstall, ...]:
+        """What its build installs (Dockerfile RUN, apprunner.yaml build commands); empty: not known."""
+        context = self._context()
+        found = (i for path in self.files_of("dockerfile", "apprunner") for i in installs(context, path))
+        return tuple(_dependency_install(context, i) for i in found)
+
+    @cached_property
+    def images(self) -> tuple[ServiceImage, ...]:
+        return _images(self._context(), self)
+
+    def _context(self) -> RunContext:
+        assert self.context is not None, "a Service is built by services(context)"
+        return self.context
 
 
 def services(context: RunContext) -> list[Service]:
@@ -130,23 +154,15 @@ def _services(context: RunContext) -> list[Service]:
     keys += [(key, None) for key in grouped.members if key not in configured]
     bare = [
         Service(key, svc.name if svc else None, svc, _root(grouped.members.get(key, [])),
-                tuple(grouped.members.get(key, [])), (), (), (), ())
+                tuple(grouped.members.get(key, [])))
         for key, svc in keys
     ]  # fmt: skip
     sources = env_sources(context)
     owners = _env_owners(context, bare, sources)
     out = []
     for svc in bare:
-        commands = tuple(c for path in svc.files_of(*ANCHOR_KINDS) for c in run_commands(context, path))
-        builds = tuple(i for path in svc.files_of("dockerfile", "apprunner") for i in installs(context, path))
-        reach = tuple(_reaching(source, owners, svc.key) for source in sources)
-        out.append(
-            Service(
-                svc.key, svc.name, svc.config, svc.root, svc.files, commands,
-                tuple(_dependency_install(context, i) for i in builds), _images(context, svc),
-                tuple(s for s in reach if s is not None),
-            )
-        )  # fmt: skip
+        reach = (_reaching(source, owners, svc.key) for source in sources)
+        out.append(replace(svc, env_sources=tuple(s for s in reach if s is not None), context=context))
     return out
 
 
@@ -238,14 +254,16 @@ def _env_sources(context: RunContext) -> list[EnvSource]:
     globs += list(config.env_sources)
     auto = not configured or any(not s.files for s in configured)
     chosen = PathMatcher(globs)
+    known = kinds(context)
+    candidates = context.repo_files if chosen else known  # without globs only classified files can count
     out: list[EnvSource] = []
-    for path in sorted(context.repo_files):
+    for path in sorted(candidates):
         if path.endswith(".py") or config.exclude(path):
             continue
-        kind = classify(path)
+        kind = known.get(path)
         if chosen(path) or (auto and kind in ENV_SOURCE_KINDS):
             out.append(EnvSource(path, kind))
-    known = {s.path for s in out}
+    listed = {s.path for s in out}
     extra: list[EnvSource] = []
     for source in out:
         if _kind(context, source) != "compose":
@@ -254,8 +272,8 @@ def _env_sources(context: RunContext) -> list[EnvSource]:
         for env_file, _line, _service in compose_env_files(doc.usable if doc is not None else None):
             target = join(dirname(source.path), env_file)
             # an untracked env file holds the developer's own values: it is never read
-            if target in context.repo_files and target not in known:
-                known.add(target)
+            if target in context.repo_files and target not in listed:
+                listed.add(target)
                 extra.append(EnvSource(target, "dotenv", via=source.path))
     # a compose file's env files come right after it, as env-vars has always listed them
     ordered: list[EnvSource] = []

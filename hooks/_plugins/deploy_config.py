@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._deployment.commands import Ref, RunCommand, command_words, run_commands
+from .._deployment.commands import Ref, RunCommand, build_commands, command_words, run_commands
 from .._deployment.commands import analyse as analyse_command
 from .._deployment.files import (
     UNRESOLVED,
@@ -206,10 +206,9 @@ def check_files_tracked(source: SourceFile, options: Mapping[str, Any]) -> Itera
         found = _dockerfile_missing(context, doc)
     elif doc.kind == "apprunner" and isinstance(doc.usable, LineDict):
         found = _apprunner_missing(context, doc)
-    elif doc.kind == "procfile" and isinstance(doc.usable, list):
-        base = [dirname(doc.path)]
-        for line, _process, command in doc.usable:
-            found += _command_missing(context, doc, line, command, base, "")
+    elif doc.kind == "procfile":
+        for run in run_commands(context, doc.path):
+            found += _command_missing(context, doc, run.line, run.value, list(run.bases), "", run)
     elif doc.kind == "workflow":
         wf = workflow_model(context, doc.path)
         generated = "\n".join(str(s.data.get("run", "")) for s in wf.steps) if wf else ""
@@ -289,28 +288,15 @@ def _command_missing(
 
 
 def _apprunner_missing(context: RunContext, doc: Document) -> list[tuple[Site, Missing]]:
-    data = doc.usable
     base = [dirname(doc.path)]
-    commands: list[tuple[int, Any]] = []
-    phases = get_path(data, "build", "commands")
-    if isinstance(phases, LineDict):
-        for phase in ("pre-build", "build", "post-build"):
-            items = phases.get(phase)
-            if isinstance(items, LineList):
-                commands += list(zip(items.item_lines, items, strict=False))
-            elif isinstance(items, str):
-                commands.append((phases.line_of(phase), items))
-    run = data.get("run")
-    if isinstance(run, LineDict):
-        pre_run = run.get("pre-run")
-        if isinstance(pre_run, LineList):
-            commands += list(zip(pre_run.item_lines, pre_run, strict=False))
-        if "command" in run:
-            commands.append((run.line_of("command"), run["command"]))
+    commands: list[tuple[int, Any, RunCommand | None]] = [
+        (line, command, None) for line, command in build_commands(context, doc.path)
+    ]
+    commands += [(run.line, run.value, run) for run in run_commands(context, doc.path)]
     out = []
-    for index, (line, command) in enumerate(commands):
-        generated = "\n".join(str(c) for i, (_, c) in enumerate(commands) if i != index)
-        out += _command_missing(context, doc, line, command, base, generated)
+    for index, (line, command, run) in enumerate(commands):
+        generated = "\n".join(str(c) for i, (_, c, _) in enumerate(commands) if i != index)
+        out += _command_missing(context, doc, line, command, base, generated, run)
     return out
 
 

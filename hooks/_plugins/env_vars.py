@@ -195,8 +195,9 @@ def _compute_deployment(context: RunContext) -> Deployment:
         sources.append(read[0])
         if not found.via:  # a compose env_file holds values, not commands
             references |= df.env_references(read[1])
+    known = df.kinds(context)
     for path in sorted(context.repo_files):  # scripts and workflows expand variables too
-        if path.endswith(".sh") or path in ("Procfile", "Makefile") or df.classify(path) == "workflow":
+        if path.endswith(".sh") or path in ("Procfile", "Makefile") or known.get(path) == "workflow":
             text = _read_text(context, path)
             if text is not None:
                 references |= df.env_references(text)
@@ -423,9 +424,11 @@ def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> I
 def _own_source(source: SourceFile) -> Source | None:
     """This file as a deployment source, when it is one: detected by name, named by the config
     (services[].files, env.sources, which then decide alone), or a compose service's env_file."""
-    context = source.context
-    by_path = context.cached("env-vars:by-path", lambda: {s.path: s for s in deployment(context).sources})
-    return by_path.get(source.path)  # type: ignore[no-any-return]
+    return source.context.fact(_sources_by_path).get(source.path)
+
+
+def _sources_by_path(context: RunContext) -> dict[str, Source]:
+    return {s.path: s for s in deployment(context).sources}
 
 
 def _col(source: SourceFile, line: int, token: str) -> int:
