@@ -200,3 +200,92 @@ def test_a_configured_service_is_found_by_name_even_without_files(repo: Repo) ->
     assert billing is not None and (billing.files, billing.root) == ((), None)
     assert [s.key for s in services(context)] == ["api", "billing", "dir:worker"]
     assert service_of(context, "api/main.py") is api
+
+
+def test_a_service_knows_the_images_it_builds_and_deploys(repo: Repo) -> None:
+    workflow = (
+        "on: push\n"
+        "jobs:\n"
+        "  deploy:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: aws-actions/amazon-ecs-render-task-definition@v1\n"
+        "        with:\n"
+        "          task-definition: .aws/task-definition.json\n"
+        "          container-name: api\n"
+        "          image: 123456789012.dkr.ecr.eu-central-1.amazonaws.com/api:${{ github.sha }}\n"
+    )
+    taskdef = (
+        '{"family": "api", "containerDefinitions": [\n'
+        '  {"name": "api", "image": "app-image", "portMappings": [{"containerPort": 80}]}\n]}\n'
+    )
+    compose = (
+        "services:\n"
+        "  api:\n    image: ghcr.io/acme/api:1.2\n"
+        "  cache:\n    image: redis:7\n"
+        "  broken:\n    image: '-not-an-image'\n"
+    )
+    committed(
+        repo,
+        {
+            "Dockerfile": "FROM python:3.12-slim AS base\nFROM base\nCMD python app.py\n",
+            ".aws/task-definition.json": taskdef,
+            ".github/workflows/deploy.yml": workflow,
+            "compose.yaml": compose,
+        },
+    )
+    (service,) = services(context_of(repo.root))
+    assert [(i.where, i.how, i.image) for i in service.images] == [
+        ("Dockerfile:1", "FROM", "python:3.12-slim"),
+        (".aws/task-definition.json:2", "task definition", "app-image"),
+        (
+            ".github/workflows/deploy.yml:10",
+            "workflow",
+            "123456789012.dkr.ecr.eu-central-1.amazonaws.com/api:${{…}}",
+        ),
+        ("compose.yaml:3", "compose api", "ghcr.io/acme/api:1.2"),
+        ("compose.yaml:5", "compose cache", "redis:7"),
+    ]
+    # a compose file that builds nothing here is every service's (and here there is one)
+    assert [(s.path, s.scope) for s in service.env_sources] == [
+        (".aws/task-definition.json", None),
+        ("Dockerfile", None),
+        ("compose.yaml", None),
+    ]
+
+
+def test_a_compose_service_for_no_one_service_reaches_every_service(repo: Repo) -> None:
+    compose = (
+        "services:\n"
+        "  api:\n    build: ./api\n    environment: [A=1]\n"
+        "  tool:\n    build: ./tools\n    environment: [B=2]\n"
+    )
+    committed(
+        repo,
+        {
+            "docker-compose.yml": compose,
+            "api/Dockerfile": "FROM python:3.12\n",
+            "worker/Dockerfile": "FROM python:3.12\n",
+        },
+    )
+    api, worker = services(context_of(repo.root))
+    assert [(s.path, s.scope) for s in api.env_sources] == [
+        ("api/Dockerfile", None),
+        ("docker-compose.yml", None),
+    ]
+    assert [(s.path, s.scope) for s in worker.env_sources] == [
+        ("docker-compose.yml", frozenset({"tool"})),
+        ("worker/Dockerfile", None),
+    ]
+
+
+def test_without_git_nothing_counts_as_ignored(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hooks import _git
+    from hooks._deployment.model import ignored
+
+    repo.write({".gitignore": "dist/\n"})
+    context = context_of(repo.root)
+    monkeypatch.setenv("PATH", str(repo.root / "no-such-dir"))
+    with pytest.raises(_git.GitError, match="not installed"):
+        _git.ignored(repo.root, ["dist/a"])
+    assert not ignored(context, ["dist/a"])

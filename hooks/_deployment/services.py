@@ -22,6 +22,7 @@ from .._glob import PathMatcher
 from .._source import RunContext
 from .commands import FileInstall, RunCommand, installs, run_commands
 from .files import (
+    UNRESOLVED,
     classify,
     config_of,
     dirname,
@@ -228,7 +229,8 @@ def _images(context: RunContext, svc: Service) -> tuple[ServiceImage, ...]:
         wf = workflow_model(context, path)
         for pushed in wf.images if wf else []:
             if pushed.deployed:
-                out.append(ServiceImage(pushed.site.where(), "workflow", pushed.image.text))
+                shown = pushed.image.text.replace(UNRESOLVED, "${{…}}")  # known only when it runs
+                out.append(ServiceImage(pushed.site.where(), "workflow", shown))
     for path in svc.files_of("compose"):
         doc = document(context, path)
         for name, spec in own_compose_services(doc.usable if doc else None).items():
