@@ -20,7 +20,7 @@ from typing import Any
 from .._config import ServiceConfig
 from .._glob import PathMatcher
 from .._source import RunContext
-from .commands import FileInstall, RunCommand, installs, run_commands
+from .commands import FileInstall, RunCommand, build_path, installs, run_commands
 from .files import (
     UNRESOLVED,
     classify,
@@ -201,8 +201,6 @@ def _dependency_install(context: RunContext, found: FileInstall) -> DependencyIn
 
 
 def _missing(context: RunContext, found: FileInstall) -> tuple[str, ...]:
-    from .commands import build_path
-
     names = (*found.install.requirements, *found.install.constraints)
     return tuple(n for n in names if build_path(context, found.path, n) is None)
 
@@ -211,13 +209,11 @@ def _images(context: RunContext, svc: Service) -> tuple[ServiceImage, ...]:
     out: list[ServiceImage] = []
     for path in svc.files_of("dockerfile"):
         model = dockerfile_model(context, path)
-        final = model.final if model is not None else None
-        if final is not None and final.base is not None:
-            names = {s.name for s in model.stages if s.name} if model is not None else set()
-            chain = model.chain(final) if model is not None else [final]
-            base = chain[-1]
-            if base.base is not None and base.base not in names:
-                out.append(ServiceImage(f"{path}:{base.line}", "FROM", base.base))
+        if model is None or model.final is None:
+            continue
+        base = model.chain(model.final)[-1]  # through the stages it is built FROM, the image it starts from
+        if base.base is not None:
+            out.append(ServiceImage(f"{path}:{base.line}", "FROM", base.base))
     for path in svc.files_of("taskdef"):
         doc = document(context, path)
         data = doc.usable if doc is not None else None
