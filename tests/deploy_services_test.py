@@ -1,4 +1,4 @@
-"""The per-service deployment model (hooks._deployment.services) and the hooks that ask it.
+"""The per-service deployment model (hooks._deployment.service) and the hooks that ask it.
 
 A repository with two services: each service's code is checked against its own deployment, not the
 pool of every service's files (env-vars used to count a variable set in one service's apprunner.yaml
@@ -15,7 +15,7 @@ import pytest
 from hooks import env_vars
 from hooks._config import load_config
 from hooks._deployment import service_named, service_of, services
-from hooks._deployment.services import DependencyInstall, EnvSource, ServiceImage
+from hooks._deployment.service import DependencyInstall, EnvSource, ServiceImage
 from hooks._source import RunContext
 
 from ._support import HookRun, Repo

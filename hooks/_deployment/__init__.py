@@ -11,25 +11,25 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .._source import RunContext
-    from .services import Service
+    from .service import Service
 
 
 def services(context: RunContext) -> list[Service]:
     """Every service of the repository, computed once per run."""
-    from .services import services as compute
+    from .service import services as compute
 
     return compute(context)
 
 
 def service_of(context: RunContext, path: str) -> Service | None:
     """The service a repository file belongs to, or None when no one service does."""
-    from .services import service_of as compute
+    from .service import service_of as compute
 
     return compute(context, path)
 
 
 def service_named(context: RunContext, name: str) -> Service | None:
     """The configured service of that name (`.ava-safety.yaml` `services:`)."""
-    from .services import service_named as compute
+    from .service import service_named as compute
 
     return compute(context, name)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .._deployment import files as df
-from .._deployment.services import EnvSource, env_sources, own_compose_services, service_of
+from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
 
@@ -174,7 +174,7 @@ def _service_deployments(context: RunContext) -> dict[str, Deployment]:
 
 def deployment_for(context: RunContext, path: str) -> Deployment:
     """The deployment a read in `path` is checked against: that of the service whose code it is
-    (hooks._deployment.services), or every service's when it is no one service's code."""
+    (hooks._deployment.service), or every service's when it is no one service's code."""
     service = service_of(context, path)
     everything = deployment(context)
     if service is None:
