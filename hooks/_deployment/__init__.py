@@ -1,6 +1,6 @@
 """The deployment world: the one reader of each deployment format (files), the one command analyser
 (commands), the repository's deployment for deploy-config's cross-file checks (model) and the
-deployment of each service (services). Ask a service by name, or the service a file belongs to:
+deployment of each service (service). Ask a service by name, or the service a file belongs to:
 
     from hooks._deployment import service_named, service_of, services
 """
