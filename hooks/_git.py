@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 TIMEOUT = 30
@@ -89,3 +91,37 @@ def grep_tracked(root: Path, pattern: str, pathspec: str = "*.py") -> list[str]:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git grep failed: {detail[0] if detail else proc.returncode}")
     return _z(proc.stdout.decode("utf-8", "surrogateescape"))
+
+
+def ignored(root: Path, paths: Iterable[str]) -> set[str]:
+    """The repo-relative `paths` that the repository ignores: its .gitignore files (with their `!`
+    negations) and .git/info/exclude, a path inside an ignored directory included, as git decides.
+
+    One `git check-ignore` for all of them. The user's global excludes file is left out: it differs
+    from one machine to the next. Outside a repository (a rule example in a plain directory) the
+    .gitignore files under `root` are still read, by git, through a throwaway empty repository.
+    """
+    wanted = [p for p in dict.fromkeys(paths) if p and not p.startswith("/") and ".." not in p.split("/")]
+    if not wanted:
+        return set()
+    if shutil.which("git") is None:
+        raise GitError("git is not installed or not on PATH")
+    stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in wanted)
+    check = ["-c", "core.excludesFile=", "check-ignore", "--stdin", "-z"]
+    proc = _run_stdin(["git", *check], root, stdin)
+    if proc.returncode == 128 and b"not a git repository" in proc.stderr:
+        with tempfile.TemporaryDirectory(prefix="ava-safety-") as empty:
+            _run_stdin(["git", "init", "-q", "--bare", empty], root, b"")
+            outside = ["git", f"--git-dir={empty}", f"--work-tree={root}", *check, "--no-index"]
+            proc = _run_stdin(outside, root, stdin)
+    if proc.returncode not in (0, 1):  # 1: none of them is ignored
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git check-ignore failed: {detail[0] if detail else proc.returncode}")
+    return set(_z(proc.stdout.decode("utf-8", "surrogateescape")))
+
+
+def _run_stdin(args: list[str], cwd: Path, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[1]} did not answer within {TIMEOUT}s") from None

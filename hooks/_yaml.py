@@ -39,7 +39,13 @@ class LineList(list):  # type: ignore[type-arg]
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    pass
+    duplicates_allowed = False
+
+
+class _LenientLoader(_Loader):
+    """What a platform's own YAML loader reads: a duplicate key keeps the last value."""
+
+    duplicates_allowed = True
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
@@ -54,7 +60,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
                 None, None, "a mapping key must be a plain value", key_node.start_mark
             )
         skey = key if isinstance(key, str) else str(key)
-        if skey in result:
+        if skey in result and not loader.duplicates_allowed:
             raise yaml.constructor.ConstructorError(
                 None,
                 None,
@@ -78,9 +84,12 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def load_text(text: str, path: str) -> Any:
+def load_text(text: str, path: str, *, allow_duplicates: bool = False) -> Any:
+    """Strict YAML with lines; `allow_duplicates` reads a duplicate key as PyYAML does (the last wins),
+    for a reader that reports the duplicate and still wants what the file says."""
+    loader = _LenientLoader if allow_duplicates else _Loader
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - both loaders derive from SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from hooks import _engine
+from hooks import _engine, _git
 from hooks._config import load_config
-from hooks._deployment.model import analyse, substitute
+from hooks._deployment.commands import analyse, command_words
+from hooks._deployment.files import substitute
 from hooks._report import finding_line
 from hooks._rules import bundled_packs, load_rules
+
+from ._support import Repo
 
 DC_RULES = {r.id: r for r in load_rules(hook="deploy-config", packs=bundled_packs()).rules}
 UNTRACKED = "untracked:"
@@ -129,12 +132,10 @@ def scan(
 def test_reads_what_a_start_command_names(
     command: str, refs: list[tuple[str, str, str]], ports: list[int]
 ) -> None:
-    from hooks._deployment.model import command_words
-
     (_, words), *_ = command_words(command)
-    found_refs, found_ports = analyse(words)
-    assert [(r.kind, r.value, r.base) for r in found_refs] == refs
-    assert [p.port for p in found_ports] == ports
+    found = analyse(words)
+    assert [(r.kind, r.value, r.base) for r in found.refs] == refs
+    assert [p.port for p in found.ports] == ports
 
 
 @pytest.mark.parametrize(
@@ -407,3 +408,34 @@ def test_a_placeholder_image_a_workflow_substitutes_is_not_deployed_as_it_is(tmp
     assert scan(tmp_path, files, "DC006") == []
     del files[".github/workflows/deploy.yml"]
     assert len(scan(tmp_path / "alone", files, "DC006")) == 1
+
+
+def test_a_file_a_gitignore_negation_keeps_is_not_build_output(repo: Repo) -> None:
+    files = {
+        ".gitignore": "*.whl\n!vendor/*.whl\nbuild/\n",
+        "Dockerfile": (
+            "FROM python:3.11-slim\n"
+            "COPY dist/api-1.0-py3-none-any.whl /tmp/\n"
+            "COPY vendor/patched-1.0-py3-none-any.whl /tmp/\n"
+            "COPY build/static/ /srv/static/\n"
+        ),
+    }
+    repo.write(files)
+    repo.add()
+    repo.commit()
+    # the wheel under vendor/ is meant to be committed (`!vendor/*.whl`), so its absence is a defect
+    assert scan(repo.root, files, "DC005") == [
+        "Dockerfile:3:6: DC005 COPY source vendor/patched-1.0-py3-none-any.whl is not tracked in git (no "
+        "such file in the repository); a build from a clean checkout will not have it",
+    ]
+
+
+def test_git_decides_what_is_ignored_in_one_call(repo: Repo, tmp_path: Path) -> None:
+    repo.write({".gitignore": "dist/\n*.log\n!keep.log\n", "sub/.gitignore": "/local\n"})
+    paths = ["dist/a.whl", "x.log", "keep.log", "sub/local/y", "local/y", "../outside", "/abs", ""]
+    assert _git.ignored(repo.root, paths) == {"dist/a.whl", "x.log", "sub/local/y"}
+    assert _git.ignored(repo.root, []) == set()
+    plain = tmp_path / "plain"  # not a repository: the .gitignore files are read all the same
+    plain.mkdir()
+    (plain / ".gitignore").write_text("*.whl\n")
+    assert _git.ignored(plain, ["a.whl", "a.py"]) == {"a.whl"}

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from hooks._deployment.commands import installs
 from hooks._deployment.files import (
     UNRESOLVED,
+    document,
     expand,
     load_yaml,
+    parse,
+    parse_dockerfile,
     parse_image,
     shell_commands,
     workflow_steps,
     workflow_triggers,
 )
+from hooks._python.deps import read_declared
+from hooks._python.target import Target, detect
+from hooks._source import RunContext
 
 
 @pytest.mark.parametrize(
@@ -144,3 +153,124 @@ def test_ignores_jobs_and_steps_that_are_not_mappings() -> None:
     doc = load_yaml("jobs:\n  a: 1\n  b:\n    steps: [1, {run: x}]\n", "w.yml")
     assert [(s.job, s.index) for s in workflow_steps(doc)] == [("b", 1)]
     assert workflow_steps(load_yaml("jobs: 3\n", "w.yml")) == []
+
+
+# --- the one reader: what it could read and what is wrong, once per run -------------------------------
+
+
+def _context(tmp_path: Path, files: dict[str, str]) -> RunContext:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return RunContext(tmp_path, frozenset(files))
+
+
+DUPLICATED = "version: 1.0\nruntime: python311\nrun:\n  runtime-version: 3.10\n  command: a\n  command: b\n"
+
+
+def test_a_duplicate_key_is_an_error_and_the_file_is_still_read(tmp_path: Path) -> None:
+    context = _context(tmp_path, {"apprunner.yaml": DUPLICATED, "td.json": '{"family": "a", "family": "b"}'})
+    doc = document(context, "apprunner.yaml")
+    assert doc is not None and doc.error is not None
+    assert (doc.error.line, doc.error.col) == (6, 3)
+    assert doc.error.message.startswith("invalid YAML: duplicate key 'command' (first at line 5)")
+    assert doc.data["run"]["command"] == "b"  # what App Runner's own loader reads: the last one
+    assert doc.usable is None  # checks of validity do not trust it
+    assert document(context, "apprunner.yaml") is doc  # read once per run
+    taskdef = parse("task-definition.json", '{"family": "a", "family": "b"}', "taskdef")
+    assert taskdef.error is not None and taskdef.data == {"family": "b"}
+    broken = parse("apprunner.yaml", "run: [unclosed\n", "apprunner")
+    assert broken.error is not None and broken.data is None
+
+
+def test_target_detection_reads_the_runtime_of_a_file_deploy_config_rejects(tmp_path: Path) -> None:
+    context = _context(tmp_path, {"apprunner.yaml": DUPLICATED})
+    # the unquoted 3.10 is read as written (YAML would read the number 3.1)
+    assert detect(context) == Target((3, 10), "apprunner.yaml runtime-version")
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "expected"),
+    [
+        pytest.param("ARG PY=3.11\nFROM python:${PY}-slim AS build\nFROM python:3.12\n",
+                     ((3, 12), "Dockerfile:3"), id="last-python-stage"),
+        pytest.param("ARG PY=3.9\nFROM --platform=linux/amd64 public.ecr.aws/docker/library/python:$PY\n",
+                     ((3, 9), "Dockerfile:2"), id="registry-and-build-arg"),
+        pytest.param("FROM python:${PY:-3.13}\nFROM node:22\n", ((3, 13), "Dockerfile:1"), id="arg-default"),
+        pytest.param("FROM python:$UNKNOWN\n", None, id="unresolved"),
+        pytest.param("FROM \\\n  python:3.10-slim\n", ((3, 10), "Dockerfile:1"), id="continuation"),
+    ],
+)  # fmt: skip
+def test_target_detection_reads_the_dockerfile_through_its_reader(
+    tmp_path: Path, dockerfile: str, expected: tuple[tuple[int, int], str] | None
+) -> None:
+    target = detect(_context(tmp_path, {"Dockerfile": dockerfile}))
+    if expected is None:
+        assert not target.declared
+    else:
+        assert (target.version, target.origin) == expected
+
+
+def test_dockerfile_parser_directives_continuations_and_heredocs() -> None:
+    text = (
+        "# escape=`\n"
+        "FROM python:3.12\n"
+        "RUN pip install `\n"
+        "  # a comment inside the continuation\n"
+        "\n"
+        "  fastapi\n"
+        "RUN <<EOF\n"
+        "pip install not-an-instruction\n"
+        "EOF\n"
+        'CMD ["uvicorn", "app:app"\n'
+    )
+    found = [(i.line, i.keyword, i.args, i.exec_form) for i in parse_dockerfile(text)]
+    assert found == [
+        (2, "FROM", "python:3.12", None),
+        (3, "RUN", "pip install  fastapi", None),
+        (7, "RUN", "<<EOF", None),
+        (10, "CMD", '["uvicorn", "app:app"', None),  # not JSON: Docker runs it as a shell string
+    ]
+
+
+def test_dependency_installs_read_from_every_way_a_build_runs_pip(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM python:3.12-slim AS build\n"
+        'RUN ["pip", "install", "--no-cache-dir", "-r", "requirements/prod.txt"]\n'
+        "RUN --mount=type=cache,target=/root/.cache \\\n"
+        "    python -m pip install -c constraints.txt 'uvicorn[standard]'\n"
+        "FROM python:3.12-slim\n"
+        "RUN uv pip install --index-url https://pypi.example.com/simple sentry-sdk==2.0 ./vendor/lib\n"
+        "RUN pip3.12 install -r /app/requirements/missing.txt && echo 'pip install not-this'\n"
+    )
+    files = {
+        "Dockerfile": dockerfile,
+        "requirements/prod.txt": "fastapi\n",
+        "constraints.txt": "uvicorn<1\n",
+        "apprunner.yaml": "version: 1.0\nbuild:\n  commands:\n    build: pip install gunicorn\n"
+        "run:\n  pre-run:\n    - pip install --requirement=requirements/prod.txt\n",
+    }  # fmt: skip
+    context = _context(tmp_path, files)
+    found = [
+        (i.line, i.install.requirements, i.install.constraints, i.install.packages, i.requirement_files,
+         i.constraint_files)
+        for path in ("Dockerfile", "apprunner.yaml") for i in installs(context, path)
+    ]  # fmt: skip
+    assert found == [
+        (2, ("requirements/prod.txt",), (), (), ("requirements/prod.txt",), ()),
+        (3, (), ("constraints.txt",), ("uvicorn[standard]",), (), ("constraints.txt",)),
+        (6, (), (), ("sentry-sdk==2.0",), (), ()),
+        (7, ("/app/requirements/missing.txt",), (), (), (), ()),
+        (4, (), (), ("gunicorn",), (), ()),
+        (7, ("requirements/prod.txt",), (), (), ("requirements/prod.txt",), ()),
+    ]
+    declared = read_declared(context)
+    assert sorted(
+        (r.name, r.origin, r.dev) for r in declared.requirements if r.origin.startswith("Dockerfile")
+    ) == [
+        ("sentry-sdk", "Dockerfile:6", False),
+        ("uvicorn", "Dockerfile:3", False),
+    ]
+    assert ("fastapi", "requirements/prod.txt:1", False) in {
+        (r.name, r.origin, r.dev) for r in declared.requirements
+    }

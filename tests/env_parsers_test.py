@@ -97,11 +97,13 @@ def test_compose_environment_as_list_and_mapping_and_env_files() -> None:
         "docker-compose.yml",
     )
     assert compose_env(doc) == [
-        EnvEntry("DEBUG", 4, "1", "environment"),
-        EnvEntry("API_KEY", 5, None, "environment", reference=True),
-        EnvEntry("DB_URL", 6, "${DB_URL:-postgresql://localhost/app}", "environment", reference=True),
-        EnvEntry("POSTGRES_PASSWORD", 11, "secret", "environment"),
-        EnvEntry("POSTGRES_DB", 12, None, "environment", reference=True),
+        EnvEntry("DEBUG", 4, "1", "environment", scope="web"),
+        EnvEntry("API_KEY", 5, None, "environment", reference=True, scope="web"),
+        EnvEntry(
+            "DB_URL", 6, "${DB_URL:-postgresql://localhost/app}", "environment", reference=True, scope="web"
+        ),
+        EnvEntry("POSTGRES_PASSWORD", 11, "secret", "environment", scope="db"),
+        EnvEntry("POSTGRES_DB", 12, None, "environment", reference=True, scope="db"),
     ]
     assert compose_env_files(doc) == [(".env.web", 8), ("config/extra.env", 8), ("db.env", 13)]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hooks._config import Config
 from hooks._plugins import env_vars as ev
 from hooks._source import RunContext, SourceFile
 
@@ -24,7 +25,7 @@ def source(
             target.write_bytes(content)
         else:
             target.write_text(content, encoding="utf-8")
-    cfg = type("Config", (), config)() if config else None
+    cfg = Config(tmp_path, **config) if config else None
     context = RunContext(tmp_path, frozenset(everything), cfg)
     return SourceFile(path, text, context=context)
 
@@ -68,7 +69,7 @@ def test_searched_lists_files_and_env_provided(tmp_path: Path) -> None:
 def test_sources_that_cannot_be_read_or_parsed_provide_nothing(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {
         "apprunner.yaml": "run: [unclosed\n",
-        "Dockerfile": b"FROM python\nENV X=\xff\n",
+        "Dockerfile": b"FROM python\nENV X=\0\n",  # binary: no reader reads it
         "deploy/notes.txt": "nothing to see\n",
     }
     src = source(tmp_path, "app/x.py", 'import os\nX = os.environ["X"]\n', files, env_sources=("deploy/*",))

@@ -1,18 +1,25 @@
-"""Deployment files as data: which files they are, and parsers that keep line numbers.
+"""Deployment files as data: which files they are, and the one reader of each format.
 
-Shared by env-vars and deploy-config: apprunner.yaml, Dockerfiles, ECS task definitions,
-docker-compose files, GitHub Actions workflows, Procfiles and dotenv files. Parsers are strict
-(duplicate keys, invalid JSON escapes are errors) because the platforms are.
+apprunner.yaml, Dockerfiles, ECS task definitions, docker-compose files, GitHub Actions workflows,
+Procfiles and dotenv files (and .ava-safety.yaml and the repo's rule files, which deploy-config also
+parses strictly). `document(context, path)` reads a file once per run: strictly (duplicate keys and
+invalid JSON escapes are errors, because the platforms are strict) with line numbers, and keeps both
+what it could read and the first problem, so deploy-config reports a duplicate key while target
+detection still reads the runtime. Every hook asks this reader; none parses a deployment file itself.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .._config import CONFIG_NAME, Config, load_config
+from .._errors import ConfigErrors
 from .._glob import PathMatcher
+from .._source import RunContext
 from .._yaml import LineDict, LineList, YamlError, load_text
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -32,14 +39,28 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dotenv": (".env", ".env.*", "*.env"),
 }  # fmt: skip
 _MATCHERS = {kind: PathMatcher(globs) for kind, globs in KINDS.items()}
+_SUFFIXES = (".json", ".yml", ".yaml")
 
 
 def classify(path: str) -> str | None:
     """The kind of deployment file a repo path is, or None."""
+    name = path.rpartition("/")[2]
+    if not (name.endswith(_SUFFIXES) or "ockerfile" in name or name == "Procfile" or ".env" in name):
+        return None  # a cheap first test: every glob of KINDS needs one of these
     for kind, matcher in _MATCHERS.items():  # order matters: examples before plain dotenv
         if matcher(path):
             return kind
     return None
+
+
+def kinds(context: RunContext) -> dict[str, str]:
+    """The kind of every tracked deployment file (path -> kind), classified once per run."""
+    return context.fact(_kinds)
+
+
+def _kinds(context: RunContext) -> dict[str, str]:
+    found = ((path, classify(path)) for path in context.repo_files)
+    return {path: kind for path, kind in found if kind is not None}
 
 
 class DeployFileError(Exception):
@@ -73,8 +94,12 @@ def load_json(text: str, path: str = "<json>") -> Any:
     except ValueError as exc:
         line = _line_of_duplicate(text, str(exc))
         raise DeployFileError(line, 1, f"invalid JSON: {exc}") from None
+    return _json_with_lines(text, path)
+
+
+def _json_with_lines(text: str, path: str, *, allow_duplicates: bool = False) -> Any:
     try:  # JSON is YAML: the YAML loader gives every mapping and key its line
-        return load_text(text, path)
+        return load_text(text, path, allow_duplicates=allow_duplicates)
     except YamlError:
         return json.loads(text)
 
@@ -91,11 +116,18 @@ def _line_of_duplicate(text: str, message: str) -> int:
 
 
 def load_yaml(text: str, path: str) -> Any:
-    """Strict YAML (duplicate keys are errors) with lines; raises DeployFileError."""
+    """Strict YAML (duplicate keys are errors) with lines; raises DeployFileError, at the column of
+    the offending key where known."""
     try:
         return load_text(text, path)
     except YamlError as exc:
-        raise DeployFileError(exc.line, 1, exc.message) from None
+        lines = text.split("\n")
+        line_text = lines[exc.line - 1] if 1 <= exc.line <= len(lines) else ""
+        col = len(line_text) - len(line_text.lstrip()) + 1
+        dup = re.search(r"duplicate key '(.*?)'", exc.message)
+        if dup and dup.group(1) in line_text:
+            col = line_text.find(dup.group(1)) + 1
+        raise DeployFileError(exc.line, col, exc.message) from None
 
 
 def crlf_line(raw: str) -> int | None:
@@ -119,6 +151,171 @@ def line_of(data: Any, key: str | None = None, default: int = 1) -> int:
     if isinstance(data, LineList):
         return data.line
     return default
+
+
+# --- the reader: one parse of each file per run --------------------------------------------------
+
+
+@dataclass
+class Document:
+    """One file as read once: its data (YAML/JSON with lines, Dockerfile instructions, Procfile
+    lines) and the first problem the strict read found.
+
+    When the strict read fails on a duplicate key, `data` still holds what the platform's own loader
+    would read (the last value wins) and `error` says what is wrong; other errors leave `data` None.
+    """
+
+    path: str
+    kind: str | None  # a `classify` kind, "config", "rules" or None
+    text: str
+    data: Any = None
+    error: DeployFileError | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    def line_text(self, line: int) -> str:
+        lines = self.lines
+        return lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
+
+    def col_of(self, line: int, needle: str) -> int:
+        """1-based column of `needle` on `line`, or of the line's first non-blank character."""
+        text = self.line_text(line)
+        index = text.find(needle) if needle else -1
+        if index < 0:
+            index = len(text) - len(text.lstrip())
+        return index + 1
+
+    @property
+    def usable(self) -> Any:
+        """The data when the strict read succeeded, else None: what checks of validity may trust."""
+        return self.data if self.error is None else None
+
+
+def _documents(context: RunContext) -> dict[str, Document | None]:
+    return {}
+
+
+def document(context: RunContext, path: str) -> Document | None:
+    """The file at repo-relative `path`, read once per run (None when it is missing or binary)."""
+    store = context.fact(_documents)
+    if path not in store:
+        source = context.file(path)
+        store[path] = None if source is None else parse(path, source.text, _kind_of(context, path))
+    return store[path]
+
+
+def _kind_of(context: RunContext, path: str) -> str | None:
+    kind = classify(path)
+    if kind is not None:
+        return kind
+    if path == config_display(context):
+        return "config"
+    if path in rule_file_paths(context):
+        return "rules"
+    return None
+
+
+def parse(path: str, text: str, kind: str | None) -> Document:
+    """`text` read as a `kind` file: the one parser per format."""
+    doc = Document(path, kind, text)
+    try:
+        if kind == "dockerfile":
+            doc.data = parse_dockerfile(text)
+        elif kind == "procfile":
+            doc.data = parse_procfile(text)
+        elif kind in ("dotenv", "dotenv-example"):
+            doc.data = parse_dotenv(text)
+        elif kind == "taskdef" or (kind in (None, "rules") and path.endswith(".json")):
+            doc.data = load_json(text, path)
+        elif kind is not None or path.endswith((".yaml", ".yml")):
+            doc.data = load_yaml(text, path)
+    except DeployFileError as exc:
+        doc.error = exc
+        if "duplicate key" in exc.message:
+            doc.data = _lenient(path, text, as_json=kind == "taskdef" or path.endswith(".json"))
+    return doc
+
+
+def _lenient(path: str, text: str, *, as_json: bool) -> Any:
+    try:
+        if as_json:
+            return _json_with_lines(text, path, allow_duplicates=True)
+        return load_text(text, path, allow_duplicates=True)
+    except (YamlError, ValueError, RecursionError):
+        return None
+
+
+def raw_scalar(doc: Document, line: int, key: str) -> str:
+    """A scalar as written on its line (YAML reads an unquoted 3.10 as 3.1); "" when not found."""
+    m = re.search(rf"{re.escape(key)}\s*:\s*(['\"]?)([^'\"#\s]+)\1", doc.line_text(line))
+    return m.group(2) if m else ""
+
+
+# --- configuration and the repository ------------------------------------------------------------
+
+
+def config_of(context: RunContext) -> Config:
+    """The run's config; when the engine runs without one (rule examples), .ava-safety.yaml at the root."""
+    if isinstance(context.config, Config):
+        return context.config
+    return context.fact(_config_on_disk)
+
+
+def _config_on_disk(context: RunContext) -> Config:
+    try:
+        return load_config(context.root)
+    except ConfigErrors:
+        return Config(root=context.root)
+
+
+def config_display(context: RunContext) -> str:
+    config = config_of(context)
+    return config.display if config.path is not None else CONFIG_NAME
+
+
+def rule_file_paths(context: RunContext) -> frozenset[str]:
+    """The repo's own rule files (`rules:` in .ava-safety.yaml), repo-relative."""
+    return context.fact(_rule_file_paths)
+
+
+def _rule_file_paths(context: RunContext) -> frozenset[str]:
+    config = config_of(context)
+    try:
+        files = config.rule_files()
+    except ConfigErrors:
+        return frozenset()
+    root = context.root.resolve()
+    out = set()
+    for path in files:
+        try:
+            out.add(path.resolve().relative_to(root).as_posix())
+        except ValueError:
+            continue
+    return frozenset(out)
+
+
+def dirname(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+def join(base: str, rel: str) -> str:
+    joined = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
+    return "" if joined == "." else joined
+
+
+# --- Procfile ------------------------------------------------------------------------------------
+
+
+def parse_procfile(text: str) -> list[tuple[int, str, str]]:
+    """(line, process type, command) for each `type: command` line of a Procfile."""
+    out = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = re.match(r"^([A-Za-z0-9_-]+)\s*:\s*(.+?)\s*$", line)
+        if m and not line.lstrip().startswith("#"):
+            out.append((number, m.group(1), m.group(2)))
+    return out
 
 
 # --- Dockerfile ----------------------------------------------------------------------------------
@@ -191,6 +388,127 @@ def _exec_form(args: str) -> tuple[str, ...] | None:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     return None
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    base: str | None  # the FROM image with build args resolved; None when it cannot be resolved
+    base_text: str  # as written
+    line: int
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+@dataclass
+class DockerfileModel:
+    path: str
+    stages: list[Stage]
+    workdir: str  # the final stage's WORKDIR ("" when none)
+    bases: list[str]  # repo directories whose files the final stage has at its WORKDIR
+
+    @property
+    def final(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def chain(self, stage: Stage | None) -> list[Stage]:
+        """The stage and the earlier stages it builds FROM."""
+        out: list[Stage] = []
+        by_name = {s.name: s for s in self.stages if s.name}
+        while stage is not None and stage not in out:
+            out.append(stage)
+            stage = by_name.get(stage.base or "") if stage.base else None
+        return out
+
+    def last(self, keyword: str) -> Instruction | None:
+        final = self.final
+        found = [i for i in final.instructions if i.keyword == keyword] if final else []
+        return found[-1] if found else None
+
+
+_VAR_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def substitute(text: str, args: dict[str, str | None]) -> str | None:
+    """Build-arg references replaced by their defaults; None when one has no value."""
+    missing = False
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal missing
+        name = m.group(1) or m.group(3)
+        value = args.get(name)
+        if value is None and m.group(2) is not None:
+            value = m.group(2)
+        if value is None:
+            missing = True
+            return ""
+        return value
+
+    out = _VAR_RX.sub(repl, text)
+    return None if missing else out
+
+
+def _dockerfile_models(context: RunContext) -> dict[str, DockerfileModel | None]:
+    return {}
+
+
+def dockerfile_model(context: RunContext, path: str) -> DockerfileModel | None:
+    """The Dockerfile at `path` as stages, read once per run."""
+    store = context.fact(_dockerfile_models)
+    if path not in store:
+        doc = document(context, path)
+        store[path] = (
+            _dockerfile_model(path, doc.data) if doc is not None and isinstance(doc.data, list) else None
+        )
+    return store[path]
+
+
+def _dockerfile_model(path: str, instructions: list[Instruction]) -> DockerfileModel:
+    args: dict[str, str | None] = {}
+    stages: list[Stage] = []
+    for instr in instructions:
+        if instr.keyword == "ARG" and not stages:
+            name, eq, value = instr.args.partition("=")
+            args[name.strip()] = value.strip().strip("\"'") if eq else None
+        elif instr.keyword == "FROM":
+            words = [w for w in instr.args.split() if not w.startswith("--")]
+            image = words[0] if words else ""
+            alias = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+            stages.append(Stage(len(stages), alias, substitute(image, args), image, instr.line))
+        elif stages:
+            stages[-1].instructions.append(instr)
+    workdir = ""
+    bases = [dirname(path), ""]
+    final = stages[-1] if stages else None
+    for instr in final.instructions if final else []:
+        if instr.keyword == "WORKDIR":
+            workdir = posixpath.join(workdir or "/", instr.args.strip().strip("\"'"))
+        elif instr.keyword in ("COPY", "ADD"):
+            sources, dest = copy_operands(instr)
+            if len(sources) == 1 and dest.rstrip("/") in ("", ".", workdir.rstrip("/")):
+                source = sources[0].rstrip("/")
+                if source not in ("", ".") and not any(c in source for c in "*?[$"):
+                    for root in (dirname(path), ""):
+                        bases.append(join(root, source))
+    return DockerfileModel(path, stages, workdir, list(dict.fromkeys(bases)))
+
+
+def copy_operands(instr: Instruction) -> tuple[list[str], str]:
+    """(sources, destination) of a COPY/ADD; no sources for `--from=` copies, heredocs and URLs."""
+    if instr.exec_form is not None:
+        words = list(instr.exec_form)
+    else:
+        words = instr.args.split()
+    flags = [w for w in words if w.startswith("--")]
+    operands = [w for w in words if not w.startswith("--")]
+    if (
+        any(f.startswith("--from") for f in flags)
+        or len(operands) < 2
+        or instr.args.lstrip().startswith("<<")
+    ):
+        return [], operands[-1] if operands else ""
+    sources = [s for s in operands[:-1] if "://" not in s and not s.startswith("git@")]
+    return sources, operands[-1]
 
 
 def dockerfile_env(instr: Instruction) -> list[tuple[str, str | None]]:
@@ -454,6 +772,7 @@ class EnvEntry:
     value_line: int = 0  # line of the value (0: same as `line`)
     runtime: bool = True  # the running service sees it (False: build stage only, as ARG and build.env)
     reference: bool = False  # the value comes from a secret store or the environment, not the file
+    scope: str = ""  # the compose service it is set for
 
     @property
     def where(self) -> int:
@@ -547,13 +866,15 @@ def compose_env(doc: Any) -> list[EnvEntry]:
     if not isinstance(services, dict):
         return []
     out: list[EnvEntry] = []
-    for service in services.values():
+    for name, service in services.items():
         env = get_path(service, "environment")
+        scope = str(name)
         if isinstance(env, dict):
             for key, raw in env.items():
                 value = _scalar(raw)
                 ref = value is None or is_reference(value)
-                out.append(EnvEntry(str(key), line_of(env, str(key)), value, "environment", reference=ref))
+                line = line_of(env, str(key))
+                out.append(EnvEntry(str(key), line, value, "environment", reference=ref, scope=scope))
         elif isinstance(env, list):
             lines = getattr(env, "item_lines", [])
             for index, item in enumerate(env):
@@ -562,7 +883,11 @@ def compose_env(doc: Any) -> list[EnvEntry]:
                 key, eq, value = item.partition("=")
                 line = lines[index] if index < len(lines) else line_of(env)
                 ref = not eq or is_reference(value)
-                out.append(EnvEntry(key.strip(), line, value if eq else None, "environment", reference=ref))
+                out.append(
+                    EnvEntry(
+                        key.strip(), line, value if eq else None, "environment", reference=ref, scope=scope
+                    )
+                )
     return out
 
 
@@ -618,7 +943,12 @@ def dockerfile_env_entries(instructions: list[Instruction]) -> list[EnvEntry]:
 
 
 def dotenv_entries(text: str) -> list[EnvEntry]:
-    return [EnvEntry(name, line, value, "dotenv") for line, name, value in parse_dotenv(text)]
+    return dotenv_env(parse_dotenv(text))
+
+
+def dotenv_env(rows: list[tuple[int, str, str]]) -> list[EnvEntry]:
+    """The entries of a parsed dotenv file (`parse_dotenv`)."""
+    return [EnvEntry(name, line, value, "dotenv") for line, name, value in rows]
 
 
 def env_references(text: str) -> set[str]:

@@ -2,8 +2,9 @@
 
 Which deployment files there are and which service each belongs to, the ports and names each file
 states, the files and modules each command names. Everything is read from the working tree at
-`context.root` (what pre-commit leaves there is what is being committed) with the strict parsers of
-`hooks._deployment.files`; each file is parsed once and shared by every rule through `context.cached`.
+`context.root` (what pre-commit leaves there is what is being committed) through the one reader of
+each format (`hooks._deployment.files.document`) and the one command analyser
+(`hooks._deployment.commands`); every fact is computed once per run through `context.fact`.
 """
 
 from __future__ import annotations
@@ -11,27 +12,32 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .._config import CONFIG_NAME, Config, ServiceConfig, load_config
-from .._errors import ConfigErrors
-from .._glob import GlobError, PathMatcher, check_glob
+from .._config import ServiceConfig
+from .._glob import PathMatcher
 from .._source import RunContext
-from .._yaml import LineDict, LineList, YamlError, load_text
+from .._yaml import LineDict, LineList
+from .commands import Ref, RunCommand, candidates, module_files, run_commands
+from .commands import analyse as analyse_command
 from .files import (
     UNRESOLVED,
-    DeployFileError,
+    Document,
     ImageRef,
     Instruction,
     WorkflowStep,
     classify,
+    config_of,
+    dirname,
     dockerfile_env,
+    dockerfile_model,
+    document,
     expand,
     get_path,
+    join,
+    kinds,
     line_of,
-    load_json,
-    parse_dockerfile,
     parse_image,
     shell_commands,
     workflow_steps,
@@ -40,15 +46,6 @@ from .files import (
 
 DEPLOY_KINDS = frozenset({"apprunner", "dockerfile", "taskdef", "compose", "workflow", "procfile"})
 APPRUNNER_DEFAULT_PORT = 8080  # App Runner's port when apprunner.yaml gives no network.port
-SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "flask", "streamlit", "celery", "granian"})
-WRAPPERS = frozenset(
-    {"exec", "nohup", "time", "env", "dumb-init", "tini", "gosu", "su-exec", "opentelemetry-instrument",
-     "ddtrace-run", "newrelic-admin", "doppler", "chamber"}
-)  # fmt: skip
-SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
-PYTHON_RX = re.compile(r"^python(?:[23](?:\.\d+)?)?$")
-APP_RX = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_][\w.]*(?:\(.*\))?$")  # module:attr, module:factory()
-ENV_ASSIGN_RX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 LOCAL_URL_RX = re.compile(r"\b(https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?")
 ECR_RX = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
 ECS_DEPLOY_ACTIONS = frozenset({"aws-actions/amazon-ecs-deploy-task-definition"})
@@ -57,148 +54,7 @@ APPRUNNER_ACTIONS = frozenset({"awslabs/amazon-app-runner-deploy"})
 AUTOMATIC_TRIGGERS_EXCLUDED = frozenset({"workflow_dispatch", "workflow_call", "repository_dispatch"})
 
 
-# --- documents -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Document:
-    """One file, parsed once: YAML/JSON data (with lines), Dockerfile instructions or Procfile lines."""
-
-    path: str
-    kind: str | None  # a hooks._deployment.files.classify kind, "config", "rules" or None
-    text: str
-    data: Any = None
-    error: DeployFileError | None = None
-
-    @property
-    def lines(self) -> list[str]:
-        return self.text.split("\n")
-
-    def line_text(self, line: int) -> str:
-        lines = self.lines
-        return lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
-
-    def col_of(self, line: int, needle: str) -> int:
-        """1-based column of `needle` on `line`, or of the line's first non-blank character."""
-        text = self.line_text(line)
-        index = text.find(needle) if needle else -1
-        if index < 0:
-            index = len(text) - len(text.lstrip())
-        return index + 1
-
-
-def document(context: RunContext, path: str, text: str | None = None) -> Document | None:
-    """The parsed file at `path` (None when it cannot be read), from the run's cache."""
-    key = f"deploy-config:doc:{path}"
-    if key in context.memo:
-        doc: Document | None = context.memo[key]
-        return doc
-    if text is None:
-        try:
-            raw = (context.root / path).read_bytes()
-        except OSError:
-            context.memo[key] = None
-            return None
-        text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
-    doc = _parse(path, text, _kind_of(context, path))
-    context.memo[key] = doc
-    return doc
-
-
-def _kind_of(context: RunContext, path: str) -> str | None:
-    kind = classify(path)
-    if kind is not None:
-        return kind
-    if path == config_display(context):
-        return "config"
-    if path in rule_file_paths(context):
-        return "rules"
-    return None
-
-
-def _parse(path: str, text: str, kind: str | None) -> Document:
-    doc = Document(path, kind, text)
-    try:
-        if kind == "dockerfile":
-            doc.data = parse_dockerfile(text)
-        elif kind == "procfile":
-            doc.data = parse_procfile(text)
-        elif kind == "taskdef" or (kind in (None, "rules") and path.endswith(".json")):
-            doc.data = load_json(text, path)
-        elif kind is not None or path.endswith((".yaml", ".yml")):
-            doc.data = strict_yaml(text, path)
-    except DeployFileError as exc:
-        doc.error = exc
-    return doc
-
-
-def strict_yaml(text: str, path: str) -> Any:
-    """Strict YAML with line numbers; errors carry the column of the offending key where known."""
-    try:
-        return load_text(text, path)
-    except YamlError as exc:
-        lines = text.split("\n")
-        line_text = lines[exc.line - 1] if 1 <= exc.line <= len(lines) else ""
-        col = len(line_text) - len(line_text.lstrip()) + 1
-        dup = re.search(r"duplicate key '(.*?)'", exc.message)
-        if dup and dup.group(1) in line_text:
-            col = line_text.find(dup.group(1)) + 1
-        raise DeployFileError(exc.line, col, exc.message) from None
-
-
-def parse_procfile(text: str) -> list[tuple[int, str, str]]:
-    """(line, process type, command) for each `type: command` line of a Procfile."""
-    out = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        m = re.match(r"^([A-Za-z0-9_-]+)\s*:\s*(.+?)\s*$", line)
-        if m and not line.lstrip().startswith("#"):
-            out.append((number, m.group(1), m.group(2)))
-    return out
-
-
-# --- configuration and the repository ------------------------------------------------------------
-
-
-def config_of(context: RunContext) -> Config:
-    """The run's config; when the engine runs without one (rule examples), .ava-safety.yaml at the root."""
-    if isinstance(context.config, Config):
-        return context.config
-
-    def load() -> Config:
-        try:
-            return load_config(context.root)
-        except ConfigErrors:
-            return Config(root=context.root)
-
-    config: Config = context.cached("deploy-config:config", load)
-    return config
-
-
-def config_display(context: RunContext) -> str:
-    config = config_of(context)
-    return config.display if config.path is not None else CONFIG_NAME
-
-
-def rule_file_paths(context: RunContext) -> frozenset[str]:
-    """The repo's own rule files (`rules:` in .ava-safety.yaml), repo-relative."""
-
-    def compute() -> frozenset[str]:
-        config = config_of(context)
-        try:
-            files = config.rule_files()
-        except ConfigErrors:
-            return frozenset()
-        root = context.root.resolve()
-        out = set()
-        for path in files:
-            try:
-                out.add(path.resolve().relative_to(root).as_posix())
-            except ValueError:
-                continue
-        return frozenset(out)
-
-    paths: frozenset[str] = context.cached("deploy-config:rule-files", compute)
-    return paths
+# --- the repository ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -222,342 +78,28 @@ class Tracked:
 
 
 def tracked(context: RunContext) -> Tracked:
-    def compute() -> Tracked:
-        files = frozenset(context.repo_files)
-        dirs: set[str] = set()
-        by_name: dict[str, list[str]] = {}
-        for path in files:
-            parts = path.split("/")
-            for i in range(1, len(parts)):
-                dirs.add("/".join(parts[:i]))
-            by_name.setdefault(parts[-1], []).append(path)
-        return Tracked(files, frozenset(dirs), by_name)
+    return context.fact(_tracked)
 
-    index: Tracked = context.cached("deploy-config:tracked", compute)
-    return index
+
+def _tracked(context: RunContext) -> Tracked:
+    files = frozenset(context.repo_files)
+    dirs: set[str] = set()
+    by_name: dict[str, list[str]] = {}
+    for path in files:
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            dirs.add("/".join(parts[:i]))
+        by_name.setdefault(parts[-1], []).append(path)
+    return Tracked(files, frozenset(dirs), by_name)
 
 
 def deploy_paths(context: RunContext) -> list[str]:
-    """Tracked deployment files (and the file being checked, which may be newly added)."""
-
-    def compute() -> list[str]:
-        return sorted(p for p in context.repo_files if classify(p) in DEPLOY_KINDS)
-
-    paths: list[str] = context.cached("deploy-config:deploy-paths", compute)
-    return paths
+    """Tracked deployment files."""
+    return context.fact(_deploy_paths)
 
 
-def dirname(path: str) -> str:
-    return posixpath.dirname(path)
-
-
-def join(base: str, rel: str) -> str:
-    joined = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
-    return "" if joined == "." else joined
-
-
-# --- commands ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A file or module a command names."""
-
-    kind: str  # "script" | "module" | "file"
-    value: str  # a relative or absolute path, or a dotted module name
-    word: str  # the word as written (to place the finding)
-    base: str = ""  # a directory the command changes to (--app-dir, --chdir)
-    what: str = ""  # how the command names it, for messages
-
-
-@dataclass(frozen=True)
-class CmdPort:
-    port: int
-    word: str
-    label: str
-
-
-def analyse(words: list[str], depth: int = 0) -> tuple[list[Ref], list[CmdPort]]:
-    """The files, modules and ports one simple command names."""
-    refs: list[Ref] = []
-    ports: list[CmdPort] = []
-    i = 0
-    while i < len(words):  # VAR=value prefixes and wrappers (exec, tini --, gosu user, doppler run --)
-        name = posixpath.basename(words[i])
-        if ENV_ASSIGN_RX.match(words[i]):
-            i += 1
-            continue
-        if name not in WRAPPERS:
-            break
-        i += 1
-        if name in ("doppler", "chamber"):
-            i = words.index("--", i) + 1 if "--" in words[i:] else len(words)
-        elif name in ("gosu", "su-exec"):
-            i += 1
-        elif name == "newrelic-admin" and words[i : i + 1] == ["run-program"]:
-            i += 1
-        while i < len(words) and (words[i].startswith("-") or ENV_ASSIGN_RX.match(words[i])):
-            i += 1
-    if i >= len(words):
-        return refs, ports
-    prog = posixpath.basename(words[i])
-    args = words[i + 1 :]
-    if prog in SHELLS:
-        if len(args) >= 2 and args[0] == "-c" and depth < 3:
-            for _, inner in shell_commands(args[1]):
-                more_refs, more_ports = analyse(inner, depth + 1)
-                refs += more_refs
-                ports += more_ports
-        else:
-            script = next((a for a in args if not a.startswith("-")), None)
-            if script is not None:
-                refs.append(Ref("script", script, script, what=f"{prog} script"))
-    elif PYTHON_RX.match(prog):
-        _python(args, refs, ports, depth)
-    elif prog in ("pip", "pip3") or (prog == "uv" and args[:1] == ["pip"]):
-        _pip(args, refs)
-    elif prog in SERVERS:
-        _server(prog, args, refs, ports)
-    elif prog in ("honcho", "foreman") and args[:1] == ["start"]:
-        given = [args[j + 1] for j in range(len(args) - 1) if args[j] in ("-f", "--procfile")]
-        procfile = given[0] if given else "Procfile"
-        refs.append(Ref("file", procfile, procfile if given else words[i], what=f"{prog} Procfile"))
-    elif "/" in words[i] or words[i].endswith((".sh", ".py")):
-        refs.append(Ref("script", words[i], words[i], what="script"))
-    return refs, ports
-
-
-def _python(args: list[str], refs: list[Ref], ports: list[CmdPort], depth: int) -> None:
-    j = 0
-    while j < len(args):
-        arg = args[j]
-        if arg == "-m" and j + 1 < len(args):
-            module, rest = args[j + 1], args[j + 2 :]
-            if module in SERVERS:
-                _server(module, rest, refs, ports)
-            elif module in ("pip", "pip3"):
-                _pip(rest, refs)
-            else:
-                refs.append(Ref("module", module, module, what="python -m module"))
-            return
-        if arg == "-c":
-            return
-        if arg in ("-W", "-X"):
-            j += 2
-            continue
-        if arg.startswith("-"):
-            j += 1
-            continue
-        refs.append(Ref("script", arg, arg, what="python script"))
-        rest = args[j + 1 :]
-        if arg.endswith("manage.py") and rest[:1] == ["runserver"] and len(rest) > 1:
-            port = _port_of(rest[1])
-            if port is not None:
-                ports.append(CmdPort(port, rest[1], "manage.py runserver"))
-        return
-
-
-def _pip(args: list[str], refs: list[Ref]) -> None:
-    for j, arg in enumerate(args):
-        for flag in ("-r", "--requirement", "-c", "--constraint"):
-            if arg == flag and j + 1 < len(args):
-                value = args[j + 1]
-                refs.append(Ref("file", value, value, what=f"pip {flag} file"))
-            elif arg.startswith(flag + "=") and flag.startswith("--"):
-                value = arg.split("=", 1)[1]
-                refs.append(Ref("file", value, arg, what=f"pip {flag} file"))
-
-
-_PORT_OPTIONS = {
-    "uvicorn": ("--port",),
-    "granian": ("--port",),
-    "daphne": ("--port", "-p"),
-    "flask": ("--port", "-p"),
-    "streamlit": ("--server.port",),
-}
-_BIND_OPTIONS = {"gunicorn": ("--bind", "-b"), "hypercorn": ("--bind", "-b")}
-
-
-def _server(prog: str, args: list[str], refs: list[Ref], ports: list[CmdPort]) -> None:
-    base = ""
-    app_seen = False
-    j = 0
-    while j < len(args):
-        arg = args[j]
-        option, eq, inline = arg.partition("=")
-        value = inline if eq else (args[j + 1] if j + 1 < len(args) else "")
-        step = 1 if eq else 2
-        if option in _PORT_OPTIONS.get(prog, ()):
-            if value.isdigit():
-                ports.append(CmdPort(int(value), value, f"{prog} {option}"))
-            j += step
-        elif option in _BIND_OPTIONS.get(prog, ()):
-            port = _port_of(value)
-            if port is not None:
-                ports.append(CmdPort(port, value, f"{prog} {option}"))
-            j += step
-        elif option in ("--app-dir", "--chdir"):
-            base = value
-            j += step
-        elif prog == "gunicorn" and option in ("-c", "--config"):
-            if value and not value.startswith("python:"):
-                refs.append(Ref("file", value, value, what="gunicorn config file"))
-            j += step
-        elif prog in ("celery", "flask") and option in ("-A", "--app"):
-            module = value.split(":", 1)[0]
-            if module.endswith(".py"):
-                refs.append(Ref("script", module, value, what=f"{prog} {option} file"))
-            elif module and re.fullmatch(r"[A-Za-z_][\w.]*", module):
-                refs.append(Ref("module", module, value, what=f"{prog} {option} module"))
-            j += step
-        elif prog == "streamlit" and arg == "run" and j + 1 < len(args):
-            refs.append(Ref("script", args[j + 1], args[j + 1], what="streamlit script"))
-            j += 2
-        else:
-            m = APP_RX.match(arg)
-            if m and not app_seen and prog in ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian"):
-                refs.append(Ref("module", m.group(1), arg, what=f"{prog} application module"))
-                app_seen = True
-            j += 1
-    if base:
-        refs[:] = [Ref(r.kind, r.value, r.word, base, r.what) if r.kind == "module" else r for r in refs]
-
-
-def _port_of(bind: str) -> int | None:
-    """8000 from `0.0.0.0:8000`, `:8000`, `[::]:8000` or `8000`; None for sockets and variables."""
-    if bind.startswith(("unix:", "fd://")):
-        return None
-    tail = bind.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
-
-
-def command_words(value: Any) -> list[tuple[int, list[str]]]:
-    """Simple commands of a command given as a string (shell) or a list (exec form)."""
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [(0, list(value))]
-    if isinstance(value, str):
-        return shell_commands(value)
-    return []
-
-
-# --- Dockerfiles ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Stage:
-    index: int
-    name: str | None
-    base: str | None  # the FROM image with build args resolved; None when it cannot be resolved
-    base_text: str  # as written
-    line: int
-    instructions: list[Instruction] = field(default_factory=list)
-
-
-@dataclass
-class DockerfileModel:
-    path: str
-    stages: list[Stage]
-    workdir: str  # the final stage's WORKDIR ("" when none)
-    bases: list[str]  # repo directories whose files the final stage has at its WORKDIR
-
-    @property
-    def final(self) -> Stage | None:
-        return self.stages[-1] if self.stages else None
-
-    def chain(self, stage: Stage | None) -> list[Stage]:
-        """The stage and the earlier stages it builds FROM."""
-        out: list[Stage] = []
-        by_name = {s.name: s for s in self.stages if s.name}
-        while stage is not None and stage not in out:
-            out.append(stage)
-            stage = by_name.get(stage.base or "") if stage.base else None
-        return out
-
-    def last(self, keyword: str) -> Instruction | None:
-        final = self.final
-        found = [i for i in final.instructions if i.keyword == keyword] if final else []
-        return found[-1] if found else None
-
-
-_VAR_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def substitute(text: str, args: dict[str, str | None]) -> str | None:
-    """Build-arg references replaced by their defaults; None when one has no value."""
-    missing = False
-
-    def repl(m: re.Match[str]) -> str:
-        nonlocal missing
-        name = m.group(1) or m.group(3)
-        value = args.get(name)
-        if value is None and m.group(2) is not None:
-            value = m.group(2)
-        if value is None:
-            missing = True
-            return ""
-        return value
-
-    out = _VAR_RX.sub(repl, text)
-    return None if missing else out
-
-
-def dockerfile_model(context: RunContext, path: str) -> DockerfileModel | None:
-    def compute() -> DockerfileModel | None:
-        doc = document(context, path)
-        if doc is None or not isinstance(doc.data, list):
-            return None
-        return _dockerfile_model(path, doc.data)
-
-    model: DockerfileModel | None = context.cached(f"deploy-config:dockerfile:{path}", compute)
-    return model
-
-
-def _dockerfile_model(path: str, instructions: list[Instruction]) -> DockerfileModel:
-    args: dict[str, str | None] = {}
-    stages: list[Stage] = []
-    for instr in instructions:
-        if instr.keyword == "ARG" and not stages:
-            name, eq, value = instr.args.partition("=")
-            args[name.strip()] = value.strip().strip("\"'") if eq else None
-        elif instr.keyword == "FROM":
-            words = [w for w in instr.args.split() if not w.startswith("--")]
-            image = words[0] if words else ""
-            alias = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
-            stages.append(Stage(len(stages), alias, substitute(image, args), image, instr.line))
-        elif stages:
-            stages[-1].instructions.append(instr)
-    workdir = ""
-    bases = [dirname(path), ""]
-    final = stages[-1] if stages else None
-    for instr in final.instructions if final else []:
-        if instr.keyword == "WORKDIR":
-            workdir = posixpath.join(workdir or "/", instr.args.strip().strip("\"'"))
-        elif instr.keyword in ("COPY", "ADD"):
-            sources, dest = copy_operands(instr)
-            if len(sources) == 1 and dest.rstrip("/") in ("", ".", workdir.rstrip("/")):
-                source = sources[0].rstrip("/")
-                if source not in ("", ".") and not any(c in source for c in "*?[$"):
-                    for root in (dirname(path), ""):
-                        bases.append(join(root, source))
-    return DockerfileModel(path, stages, workdir, list(dict.fromkeys(bases)))
-
-
-def copy_operands(instr: Instruction) -> tuple[list[str], str]:
-    """(sources, destination) of a COPY/ADD; no sources for `--from=` copies, heredocs and URLs."""
-    if instr.exec_form is not None:
-        words = list(instr.exec_form)
-    else:
-        words = instr.args.split()
-    flags = [w for w in words if w.startswith("--")]
-    operands = [w for w in words if not w.startswith("--")]
-    if (
-        any(f.startswith("--from") for f in flags)
-        or len(operands) < 2
-        or instr.args.lstrip().startswith("<<")
-    ):
-        return [], operands[-1] if operands else ""
-    sources = [s for s in operands[:-1] if "://" not in s and not s.startswith("git@")]
-    return sources, operands[-1]
+def _deploy_paths(context: RunContext) -> list[str]:
+    return sorted(p for p, kind in kinds(context).items() if kind in DEPLOY_KINDS)
 
 
 # --- images --------------------------------------------------------------------------------------
@@ -640,15 +182,17 @@ class WorkflowModel:
         return bool(self.targets) or bool(self.images)
 
 
-def workflow_model(context: RunContext, path: str) -> WorkflowModel | None:
-    def compute() -> WorkflowModel | None:
-        doc = document(context, path)
-        if doc is None or not isinstance(doc.data, dict):
-            return None
-        return _workflow_model(doc)
+def _workflow_models(context: RunContext) -> dict[str, WorkflowModel | None]:
+    return {}
 
-    model: WorkflowModel | None = context.cached(f"deploy-config:workflow:{path}", compute)
-    return model
+
+def workflow_model(context: RunContext, path: str) -> WorkflowModel | None:
+    """The workflow at `path` as what it deploys, read once per run."""
+    store = context.fact(_workflow_models)
+    if path not in store:
+        doc = document(context, path)
+        store[path] = _workflow_model(doc) if doc is not None and isinstance(doc.usable, dict) else None
+    return store[path]
 
 
 def _value_site(doc: Document, data: Any, step: WorkflowStep, key: str) -> tuple[str, Site] | None:
@@ -669,8 +213,8 @@ def _value_site(doc: Document, data: Any, step: WorkflowStep, key: str) -> tuple
 
 def _env_line(doc: Document, step: WorkflowStep, name: str) -> int | None:
     """The line where `name` is set for this step: step env, then job env, then workflow env."""
-    job = get_path(doc.data, "jobs", step.job)
-    for node in (step.data, job, doc.data):
+    job = get_path(doc.usable, "jobs", step.job)
+    for node in (step.data, job, doc.usable):
         env = node.get("env") if isinstance(node, dict) else None
         if isinstance(env, LineDict) and name in env:
             return env.line_of(name)
@@ -689,9 +233,9 @@ def _run_lines(doc: Document, step: WorkflowStep) -> list[tuple[int, list[str]]]
 
 
 def _workflow_model(doc: Document) -> WorkflowModel:
-    triggers = workflow_triggers(doc.data)
+    triggers = workflow_triggers(doc.usable)
     automatic = bool(triggers - AUTOMATIC_TRIGGERS_EXCLUDED)
-    steps = workflow_steps(doc.data)
+    steps = workflow_steps(doc.usable)
     model = WorkflowModel(doc.path, steps, automatic, [], [], [], [])
     renders: dict[str, list[tuple[str | None, Site, Claim | None]]] = {}  # job -> (taskdef, site, container)
     pushes: dict[str, list[Claim]] = {}
@@ -806,10 +350,10 @@ def _literal_site(doc: Document, step: WorkflowStep, value: str, fallback: Site)
     """Where `value` is written: on the fallback line, or where the step's env sets a variable to it."""
     if value in doc.line_text(fallback.line):
         return Site(doc.path, fallback.line, doc.col_of(fallback.line, value))
-    job = get_path(doc.data, "jobs", step.job)
+    job = get_path(doc.usable, "jobs", step.job)
     envs = [
         n["env"]
-        for n in (step.data, job, doc.data)
+        for n in (step.data, job, doc.usable)
         if isinstance(n, dict) and isinstance(n.get("env"), LineDict)
     ]
     for same in (True, False):  # a variable set to the value, else one whose value contains it (an ARN)
@@ -963,8 +507,7 @@ class Groups:
 
 
 def groups(context: RunContext) -> Groups:
-    groups_: Groups = context.cached("deploy-config:groups", lambda: _groups(context))
-    return groups_
+    return context.fact(_groups)
 
 
 def _groups(context: RunContext) -> Groups:
@@ -1043,8 +586,7 @@ class PortFact:
 
 def port_facts(context: RunContext) -> dict[str, list[PortFact]]:
     """Port facts of each group."""
-    facts: dict[str, list[PortFact]] = context.cached("deploy-config:ports", lambda: _port_facts(context))
-    return facts
+    return context.fact(_port_facts)
 
 
 def _port_facts(context: RunContext) -> dict[str, list[PortFact]]:
@@ -1093,16 +635,13 @@ def file_port_facts(
             number = next(w.split("/")[0] for w in first.args.split() if w.split("/")[0].isdigit())
             site = Site(path, first.line, doc.col_of(first.line, number))
             facts.append(PortFact(site, frozenset(exposed), "EXPOSE", RANK_IMAGE))
-        for keyword in ("ENTRYPOINT", "CMD"):
-            last = model.last(keyword)
-            if last is not None:
-                command: Any = list(last.exec_form) if last.exec_form is not None else last.args
-                facts.extend(_command_ports(doc, last.line, command, path, model.bases, entries, context))
+        for command in run_commands(context, path):
+            facts.extend(_command_ports(context, doc, command, entries))
         check = model.last("HEALTHCHECK")
         if check is not None:
             facts.extend(_health_ports(doc, check.line, check.args))
-    elif kind == "apprunner" and isinstance(doc.data, dict):
-        run = doc.data.get("run")
+    elif kind == "apprunner" and isinstance(doc.usable, dict):
+        run = doc.usable.get("run")
         if isinstance(run, LineDict):
             port = get_path(run, "network", "port")
             if isinstance(port, (int, str)) and str(port).isdigit():
@@ -1110,16 +649,13 @@ def file_port_facts(
                 site = Site(path, line, doc.col_of(line, str(port)))
                 facts.append(PortFact(site, frozenset({int(port)}), "network.port", RANK_PLATFORM))
             elif port is None:
-                site = Site(path, line_of(doc.data, "run"), 1)
+                site = Site(path, line_of(doc.usable, "run"), 1)
                 label = "App Runner's default port (no network.port)"
                 facts.append(PortFact(site, frozenset({APPRUNNER_DEFAULT_PORT}), label, RANK_PLATFORM))
-            if "command" in run:
-                line = run.line_of("command")
-                facts.extend(
-                    _command_ports(doc, line, run["command"], path, [dirname(path)], entries, context)
-                )
-    elif kind == "taskdef" and isinstance(doc.data, dict):
-        container = main_container(doc.data, svc.container if svc else None)
+            for command in run_commands(context, path):
+                facts.extend(_command_ports(context, doc, command, entries))
+    elif kind == "taskdef" and isinstance(doc.usable, dict):
+        container = main_container(doc.usable, svc.container if svc else None)
         if container is not None:
             mappings = container.get("portMappings")
             ports = {
@@ -1142,32 +678,26 @@ def file_port_facts(
         wf = workflow_model(context, path)
         for port, site, label in wf.ports if wf else []:
             facts.append(PortFact(site, frozenset({port}), label, RANK_PLATFORM))
-    elif kind == "procfile" and isinstance(doc.data, list):
-        for line, process, command in doc.data:
-            if process == "web":
-                facts.extend(_command_ports(doc, line, command, path, [dirname(path)], entries, context))
+    elif kind == "procfile":
+        for command in run_commands(context, path):
+            if command.process == "web":
+                facts.extend(_command_ports(context, doc, command, entries))
     return facts
 
 
 def _command_ports(
-    doc: Document,
-    line: int,
-    command: Any,
-    path: str,
-    bases: list[str],
-    entries: list[str],
-    context: RunContext,
+    context: RunContext, doc: Document, command: RunCommand, entries: list[str]
 ) -> list[PortFact]:
     facts = []
-    for offset, words in command_words(command):
-        refs, ports = analyse(words)
-        at = line + offset
-        for port in ports:
-            site = Site(path, at, doc.col_of(at, port.word))
+    for line, words in command.commands():
+        analysis = analyse_command(words)
+        for port in analysis.ports:
+            at = command.line_of(line, port.word)
+            site = Site(doc.path, at, doc.col_of(at, port.word))
             facts.append(PortFact(site, frozenset({port.port}), port.label, RANK_LISTEN))
-        for ref in refs:
+        for ref in analysis.refs:
             if ref.what in ("python script", "python -m module"):
-                entries.extend(resolve(context, ref, bases))
+                entries.extend(resolve(context, ref, list(command.bases)))
     return facts
 
 
@@ -1214,28 +744,10 @@ def _is_uvicorn_run(func: ast.expr) -> bool:
 # --- resolving what commands name ----------------------------------------------------------------
 
 
-def module_files(module: str) -> list[str]:
-    rel = module.replace(".", "/")
-    return [f"{rel}.py", f"{rel}/__init__.py", f"{rel}/__main__.py"]
-
-
 def resolve(context: RunContext, ref: Ref, bases: list[str]) -> list[str]:
     """Tracked repo paths a reference can mean, trying each base directory."""
     index = tracked(context)
-    candidates = _candidates(ref, bases)
-    return [c for c in candidates if c in index.files]
-
-
-def _candidates(ref: Ref, bases: list[str]) -> list[str]:
-    rels = module_files(ref.value) if ref.kind == "module" else [ref.value]
-    out = []
-    for base in bases:
-        root = join(base, ref.base) if ref.base else base
-        for rel in rels:
-            if rel.startswith("/"):
-                continue
-            out.append(join(root, rel))
-    return list(dict.fromkeys(out))
+    return [c for c in candidates(ref, bases) if c in index.files]
 
 
 @dataclass(frozen=True)
@@ -1257,15 +769,15 @@ def missing(context: RunContext, ref: Ref, bases: list[str], *, generated: str =
     value = ref.value
     if value.startswith("/"):
         return None
-    candidates = _candidates(ref, bases)
-    if any(index.has(c) for c in candidates):
+    found = candidates(ref, bases)
+    if any(index.has(c) for c in found):
         return None
-    if any(c and is_ignored(context, c) for c in candidates):
+    if ignored(context, found):
         return None  # build output on purpose (dist/, *.whl): something builds it before the image
     rels = module_files(value) if ref.kind == "module" else [value]
     if any(index.has_suffix(rel) for rel in rels if rel.strip("./")):
         return None
-    on_disk = [c for c in candidates if c and (context.root / c).exists()]
+    on_disk = [c for c in found if c and (context.root / c).exists()]
     if on_disk:
         return Missing(ref, f"{on_disk[0]} exists only in this working tree: git add it")
     if ref.kind == "module":
@@ -1280,41 +792,22 @@ def missing(context: RunContext, ref: Ref, bases: list[str], *, generated: str =
     return Missing(ref, "no such file in the repository")
 
 
-def is_ignored(context: RunContext, path: str) -> bool:
-    """Whether the repository's .gitignore files ignore `path` or a directory above it.
-
-    Read without git: the patterns of .gitignore in the root and in each directory above the path,
-    gitignore-style; negations (`!`) are not applied, which can only make a path count as ignored
-    (and so not reported).
-    """
-    parts = path.strip("/").split("/")
-    for depth in range(len(parts)):
-        directory = "/".join(parts[:depth])
-        matcher = _gitignore(context, directory)
-        rel_parts = parts[depth:]
-        for end in range(1, len(rel_parts) + 1):
-            if matcher("/".join(rel_parts[:end])):
-                return True
-    return False
+def _ignored_paths(context: RunContext) -> dict[str, bool]:
+    return {}
 
 
-def _gitignore(context: RunContext, directory: str) -> PathMatcher:
-    def compute() -> PathMatcher:
+def ignored(context: RunContext, paths: list[str]) -> bool:
+    """Whether git ignores any of `paths` (or a directory above one): .gitignore files with their
+    negations, asked of `git check-ignore` once per batch and remembered for the run. When git
+    cannot answer, nothing counts as ignored."""
+    from .. import _git
+
+    known = context.fact(_ignored_paths)
+    asked = [p for p in paths if p and p not in known]
+    if asked:
         try:
-            text = (context.root / directory / ".gitignore").read_text("utf-8", errors="replace")
-        except OSError:
-            return PathMatcher(())
-        globs = []
-        for line in text.splitlines():
-            line = line.strip()
-            if not line or line.startswith(("#", "!")):
-                continue
-            try:
-                check_glob(line)
-            except GlobError:
-                continue
-            globs.append(line)
-        return PathMatcher(globs)
-
-    matcher: PathMatcher = context.cached(f"deploy-config:gitignore:{directory}", compute)
-    return matcher
+            hits = _git.ignored(context.root, asked)
+        except _git.GitError:
+            hits = set()
+        known.update((p, p in hits) for p in asked)
+    return any(known.get(p, False) for p in paths)

@@ -19,32 +19,40 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._deployment.files import UNRESOLVED, ImageRef, classify, crlf_line, get_path, line_of
-from .._deployment.model import (
-    Claim,
+from .._deployment.commands import Ref, RunCommand, build_commands, command_words, run_commands
+from .._deployment.commands import analyse as analyse_command
+from .._deployment.files import (
+    UNRESOLVED,
     DockerfileModel,
     Document,
-    Missing,
-    PortFact,
-    Ref,
-    Site,
+    ImageRef,
     Stage,
-    analyse,
-    command_words,
+    classify,
     config_display,
     config_of,
-    containers,
     copy_operands,
-    deploy_paths,
+    crlf_line,
     dirname,
     dockerfile_model,
     document,
+    get_path,
+    join,
+    line_of,
+    raw_scalar,
+    shell_commands,
+)
+from .._deployment.model import (
+    Claim,
+    Missing,
+    PortFact,
+    Site,
+    containers,
+    deploy_paths,
     groups,
     health_command,
+    ignored,
     image_of,
     is_ecr,
-    is_ignored,
-    join,
     main_container,
     missing,
     port_facts,
@@ -67,7 +75,7 @@ INSTALLERS_RX = re.compile(r"\b(?:apt-get|apt|apk|yum|dnf|microdnf|zypper|tdnf)\
 
 
 def _doc(source: SourceFile) -> Document | None:
-    return document(source.context, source.path, source.text)
+    return document(source.context, source.path)
 
 
 def _match(site: Site, **values: str) -> Match:
@@ -121,24 +129,18 @@ def _table(options: Mapping[str, Any]) -> dict[str, Any]:
     return _runtime_table(str(bundled_root() / str(options.get("table", "data/apprunner-runtimes.yaml"))))
 
 
-def _raw_scalar(doc: Document, line: int, key: str) -> str:
-    """A scalar as written (YAML reads an unquoted 3.10 as 3.1)."""
-    m = re.search(rf"{re.escape(key)}\s*:\s*(['\"]?)([^'\"#\s]+)\1", doc.line_text(line))
-    return m.group(2) if m else ""
-
-
 def check_apprunner_runtime(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
-    if doc is None or not isinstance(doc.data, LineDict):
+    if doc is None or not isinstance(doc.usable, LineDict):
         return
     table = _table(options)
-    data = doc.data
+    data = doc.usable
     if "runtime" not in data:
         known = _runtime_choices(table, "")
         yield Match(data.line, 1, {"problem": "no runtime: App Runner requires one", "known": known})
         return
     line = data.line_of("runtime")
-    runtime = _raw_scalar(doc, line, "runtime") or str(data["runtime"])
+    runtime = raw_scalar(doc, line, "runtime") or str(data["runtime"])
     entry = table.get(runtime)
     if not isinstance(entry, dict):
         problem = f"runtime {runtime} is not an App Runner managed runtime"
@@ -149,7 +151,7 @@ def check_apprunner_runtime(source: SourceFile, options: Mapping[str, Any]) -> I
     if not isinstance(run, LineDict) or "runtime-version" not in run:
         return
     vline = run.line_of("runtime-version")
-    version = _raw_scalar(doc, vline, "runtime-version") or str(run["runtime-version"])
+    version = raw_scalar(doc, vline, "runtime-version") or str(run["runtime-version"])
     lines = [str(v) for v in entry.get("versions", [])]
     col = doc.col_of(vline, version)
     if not VERSION_RX.match(version):
@@ -171,10 +173,10 @@ def _runtime_choices(table: Mapping[str, Any], runtime: str) -> str:
 
 def check_apprunner_runtime_support(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
-    if doc is None or not isinstance(doc.data, LineDict) or "runtime" not in doc.data:
+    if doc is None or not isinstance(doc.usable, LineDict) or "runtime" not in doc.usable:
         return
-    line = doc.data.line_of("runtime")
-    runtime = _raw_scalar(doc, line, "runtime")
+    line = doc.usable.line_of("runtime")
+    runtime = raw_scalar(doc, line, "runtime")
     entry = _table(options).get(runtime)
     if not isinstance(entry, dict) or not entry.get("end_of_support"):
         return
@@ -202,12 +204,11 @@ def check_files_tracked(source: SourceFile, options: Mapping[str, Any]) -> Itera
     found: list[tuple[Site, Missing]] = []
     if doc.kind == "dockerfile":
         found = _dockerfile_missing(context, doc)
-    elif doc.kind == "apprunner" and isinstance(doc.data, LineDict):
+    elif doc.kind == "apprunner" and isinstance(doc.usable, LineDict):
         found = _apprunner_missing(context, doc)
-    elif doc.kind == "procfile" and isinstance(doc.data, list):
-        base = [dirname(doc.path)]
-        for line, _process, command in doc.data:
-            found += _command_missing(context, doc, line, command, base, "")
+    elif doc.kind == "procfile":
+        for run in run_commands(context, doc.path):
+            found += _command_missing(context, doc, run.line, run.value, list(run.bases), "", run)
     elif doc.kind == "workflow":
         wf = workflow_model(context, doc.path)
         generated = "\n".join(str(s.data.get("run", "")) for s in wf.steps) if wf else ""
@@ -238,12 +239,8 @@ def _dockerfile_missing(context: RunContext, doc: Document) -> list[tuple[Site, 
                 gone = _copy_source_missing(context, src, context_dirs, instr.keyword)
                 if gone is not None:
                     out.append((site, gone))
-    for keyword in ("ENTRYPOINT", "CMD"):
-        last = model.last(keyword)
-        if last is None:
-            continue
-        command: Any = list(last.exec_form) if last.exec_form is not None else last.args
-        out += _command_missing(context, doc, last.line, command, model.bases, generated, model.workdir)
+    for command in run_commands(context, doc.path):
+        out += _command_missing(context, doc, command.line, command.value, model.bases, generated, command)
     return out
 
 
@@ -253,7 +250,7 @@ def _copy_source_missing(context: RunContext, src: str, bases: list[str], keywor
         return None
     if not any(c in src for c in "*?["):
         return missing(context, Ref("file", src.rstrip("/") or src, src, what=what), bases)
-    if any(is_ignored(context, join(base, src)) for base in bases):
+    if ignored(context, [join(base, src) for base in bases]):
         return None  # build output on purpose: something builds it before the image
     index = tracked(context)
     for base in bases:
@@ -275,44 +272,31 @@ def _command_missing(
     command: Any,
     bases: list[str],
     generated: str,
-    workdir: str = "",
+    run: RunCommand | None = None,
 ) -> list[tuple[Site, Missing]]:
     out = []
+    workdir = run.workdir if run is not None else ""
     for offset, words in command_words(command):
-        refs, _ports = analyse(words)
-        for ref in refs:
+        for ref in analyse_command(words).refs:
             if ref.value.startswith("/") and workdir and ref.value.startswith(workdir.rstrip("/") + "/"):
                 ref = Ref(ref.kind, ref.value[len(workdir.rstrip("/")) + 1 :], ref.word, ref.base, ref.what)
             gone = missing(context, ref, bases, generated=generated)
             if gone is not None:
-                at = line + offset
+                at = run.line_of(line + offset, ref.word) if run is not None else line + offset
                 out.append((Site(doc.path, at, doc.col_of(at, ref.word)), gone))
     return out
 
 
 def _apprunner_missing(context: RunContext, doc: Document) -> list[tuple[Site, Missing]]:
-    data = doc.data
     base = [dirname(doc.path)]
-    commands: list[tuple[int, Any]] = []
-    phases = get_path(data, "build", "commands")
-    if isinstance(phases, LineDict):
-        for phase in ("pre-build", "build", "post-build"):
-            items = phases.get(phase)
-            if isinstance(items, LineList):
-                commands += list(zip(items.item_lines, items, strict=False))
-            elif isinstance(items, str):
-                commands.append((phases.line_of(phase), items))
-    run = data.get("run")
-    if isinstance(run, LineDict):
-        pre_run = run.get("pre-run")
-        if isinstance(pre_run, LineList):
-            commands += list(zip(pre_run.item_lines, pre_run, strict=False))
-        if "command" in run:
-            commands.append((run.line_of("command"), run["command"]))
+    commands: list[tuple[int, Any, RunCommand | None]] = [
+        (line, command, None) for line, command in build_commands(context, doc.path)
+    ]
+    commands += [(run.line, run.value, run) for run in run_commands(context, doc.path)]
     out = []
-    for index, (line, command) in enumerate(commands):
-        generated = "\n".join(str(c) for i, (_, c) in enumerate(commands) if i != index)
-        out += _command_missing(context, doc, line, command, base, generated)
+    for index, (line, command, run) in enumerate(commands):
+        generated = "\n".join(str(c) for i, (_, c, _) in enumerate(commands) if i != index)
+        out += _command_missing(context, doc, line, command, base, generated, run)
     return out
 
 
@@ -345,7 +329,7 @@ def _rendered(context: RunContext, taskdef: str, container: str, image: str) -> 
 
 
 def _taskdef_images(doc: Document) -> Iterator[tuple[LineDict, ImageRef, Site]]:
-    for container in containers(doc.data):
+    for container in containers(doc.usable):
         text = container.get("image")
         if not isinstance(text, str) or "$" in text:
             continue
@@ -435,8 +419,8 @@ def check_image_registry(source: SourceFile, options: Mapping[str, Any]) -> Iter
     elif doc.kind == "workflow":
         wf = workflow_model(context, doc.path)
         found = [(p.image, p.site) for p in wf.images] if wf else []
-    elif doc.kind == "compose" and isinstance(doc.data, dict):
-        services = doc.data.get("services")
+    elif doc.kind == "compose" and isinstance(doc.usable, dict):
+        services = doc.usable.get("services")
         for svc in services.values() if isinstance(services, dict) else []:
             text = svc.get("image") if isinstance(svc, LineDict) else None
             image = image_of(text) if isinstance(text, str) and "$" not in text else None
@@ -548,13 +532,13 @@ def check_healthcheck_tool(source: SourceFile, options: Mapping[str, Any]) -> It
             checks.append((instr.args, site, _stage_tools(model, model.final, table)))
     elif doc.kind == "taskdef":
         svc = _service_for(context, doc.path)
-        container = main_container(doc.data, svc.container if svc else None)
+        container = main_container(doc.usable, svc.container if svc else None)
         health = health_command(container) if container is not None else None
         if container is not None and health is not None:
             site = Site(doc.path, health[1], doc.col_of(health[1], "command"))
             checks.append((health[0], site, _container_tools(context, doc.path, container, table)))
-    elif doc.kind == "compose" and isinstance(doc.data, dict):
-        services = doc.data.get("services")
+    elif doc.kind == "compose" and isinstance(doc.usable, dict):
+        services = doc.usable.get("services")
         for svc_data in services.values() if isinstance(services, dict) else []:
             if isinstance(svc_data, LineDict):
                 check = _compose_health(context, doc, svc_data, table)
@@ -646,7 +630,7 @@ def _config_sites(context: RunContext) -> dict[str, dict[str, Site]]:
     config = config_of(context)
     doc = document(context, shown) if config.path is not None else None
     out: dict[str, dict[str, Site]] = {}
-    services = doc.data.get("services") if doc is not None and isinstance(doc.data, LineDict) else None
+    services = doc.usable.get("services") if doc is not None and isinstance(doc.usable, LineDict) else None
     for item in services if isinstance(services, LineList) else []:
         if isinstance(item, LineDict) and isinstance(item.get("name"), str):
             sites = {}
@@ -658,7 +642,7 @@ def _config_sites(context: RunContext) -> dict[str, dict[str, Site]]:
 
 
 def check_names_agree(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    disagreements = source.context.cached("deploy-config:names", lambda: _name_disagreements(source.context))
+    disagreements = source.context.fact(_name_disagreements)
     for site, values in disagreements:
         if site.path == source.path:
             yield _match(site, **values)
@@ -736,13 +720,13 @@ def _render_names(context: RunContext, target: Any, pair: Any) -> None:
     if target.taskdef is None or not target.containers:
         return
     doc = document(context, target.taskdef)
-    if doc is None or doc.error is not None or not isinstance(doc.data, LineDict):
+    if doc is None or doc.error is not None or not isinstance(doc.usable, LineDict):
         return
-    defs = containers(doc.data)
+    defs = containers(doc.usable)
     names = [str(c.get("name")) for c in defs]
     if not defs:
         return
-    line = doc.data.line_of("containerDefinitions")
+    line = doc.usable.line_of("containerDefinitions")
     site = Site(doc.path, line, doc.col_of(line, "containerDefinitions"))
     for claim in target.containers:
         if claim.value not in names:
@@ -751,9 +735,9 @@ def _render_names(context: RunContext, target: Any, pair: Any) -> None:
 
 def _taskdef_names(context: RunContext, path: str, against_config: Any, pair: Any, sites: Any) -> None:
     doc = document(context, path)
-    if doc is None or doc.error is not None or not isinstance(doc.data, LineDict) or not containers(doc.data):
+    if doc is None or not isinstance(doc.usable, LineDict) or not containers(doc.usable):
         return
-    data = doc.data
+    data = doc.usable
     for svc in _services_of(context, path):
         if isinstance(data.get("family"), str):
             line = data.line_of("family")
@@ -792,7 +776,7 @@ def _name_values(kind: str, value: str, other: str, where: Site, label: str, not
 
 def check_one_pipeline(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     context = source.context
-    pipelines = context.cached("deploy-config:pipelines", lambda: _pipelines(context))
+    pipelines = context.fact(_pipelines)
     for target, others in pipelines:
         if target.site.path == source.path:
             other = others[0]
@@ -830,9 +814,9 @@ def _pipelines(context: RunContext) -> list[tuple[Any, list[Any]]]:
 
 def check_secrets_execution_role(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
-    if doc is None or not isinstance(doc.data, LineDict) or doc.data.get("executionRoleArn"):
+    if doc is None or not isinstance(doc.usable, LineDict) or doc.usable.get("executionRoleArn"):
         return
-    for container in containers(doc.data):
+    for container in containers(doc.usable):
         key = "secrets" if container.get("secrets") else None
         log = container.get("logConfiguration")
         if key is None and isinstance(log, LineDict) and log.get("secretOptions"):
@@ -848,8 +832,8 @@ def check_circuit_breaker(source: SourceFile, options: Mapping[str, Any]) -> Ite
     doc = _doc(source)
     if doc is None or doc.error is not None:
         return
-    if doc.kind == "taskdef" and isinstance(doc.data, LineDict) and "serviceName" in doc.data:
-        data = doc.data
+    if doc.kind == "taskdef" and isinstance(doc.usable, LineDict) and "serviceName" in doc.usable:
+        data = doc.usable
         controller = get_path(data, "deploymentController", "type")
         if controller not in (None, "ECS"):
             return
@@ -874,8 +858,6 @@ def check_circuit_breaker(source: SourceFile, options: Mapping[str, Any]) -> Ite
 
 
 def _cli_breaker(doc: Document, step: Any) -> Iterator[Match]:
-    from .._deployment.files import shell_commands
-
     run = str(step.data.get("run"))
     key_line = line_of(step.data, "run")
     first = (

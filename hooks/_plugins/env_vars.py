@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .._deployment import files as df
-from .._glob import PathMatcher
+from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
 
@@ -78,72 +78,81 @@ class Deployment:
         more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
         return ", ".join(shown) + more
 
+    def only(self, reach: Sequence[EnvSource]) -> Deployment:
+        """The part of this deployment that reaches one service (`Service.env_sources`)."""
+        scopes = {s.path: s.scope for s in reach}
+        sources = []
+        for source in self.sources:
+            if source.path not in scopes:
+                continue
+            scope = scopes[source.path]
+            if scope is not None:  # a compose file: only the compose services that are this service
+                source = Source(
+                    source.path, source.kind,
+                    [e for e in source.entries if e.scope in scope],
+                    [e for e in source.provides if e.scope in scope], source.error,
+                )  # fmt: skip
+            sources.append(source)
+        return _deployment_of(sources, self.outside, self.references)
+
+
+def _deployment_of(sources: list[Source], outside: frozenset[str], references: set[str]) -> Deployment:
+    provided: dict[str, tuple[str, int]] = {}
+    for source in sources:
+        for entry in source.provides:
+            provided.setdefault(entry.name, (source.path, entry.line))
+    upper = frozenset(n.upper() for n in (*provided, *outside))
+    return Deployment(sources, provided, outside, references, upper)
+
 
 def _config(context: RunContext) -> Any:
     return context.config
 
 
-def _source_paths(context: RunContext) -> list[tuple[str, str | None]]:
-    """(path, kind by name) of every file that counts as the deployment's."""
-    config = _config(context)
-    files = sorted(context.repo_files)
-    services = list(getattr(config, "services", []) or [])
-    globs = [g for s in services for g in s.files]
-    globs += list(getattr(config, "env_sources", ()) or ())
-    auto = not services or any(not s.files for s in services)
-    chosen = PathMatcher(globs)
-    exclude = getattr(config, "exclude", None)
-    out = []
-    for path in files:
-        if path.endswith(".py") or (exclude is not None and exclude(path)):
-            continue
-        kind = df.classify(path)
-        if chosen(path) or (auto and kind in SOURCE_KINDS):
-            out.append((path, kind))
-    return out
-
-
 def parse_source(path: str, text: str, kind: str | None) -> Source:
     """What one deployment file sets; a file that does not parse sets nothing (deploy-config says why)."""
-    kind = kind if kind in SOURCE_KINDS or kind == "dotenv" else df.sniff_kind(path, text)
-    entries: list[df.EnvEntry] = []
+    return _source(df.parse(path, text, _source_kind(path, text, kind)))
+
+
+def _source_kind(path: str, text: str, kind: str | None) -> str | None:
+    return kind if kind in SOURCE_KINDS or kind == "dotenv" else df.sniff_kind(path, text)
+
+
+def _source(doc: df.Document) -> Source:
+    kind = doc.kind
+    if kind not in (*SOURCE_KINDS, "dotenv"):
+        return Source(doc.path, kind or "unknown", [], [])
+    assert kind is not None
+    if doc.error is not None:
+        return Source(doc.path, kind, [], [], error=doc.error.message)
     own: set[int] | None = None
-    try:
-        if kind == "apprunner":
-            entries = df.apprunner_env(df.load_yaml(text, path))
-        elif kind == "taskdef":
-            entries = df.taskdef_env(df.load_json(text, path))
-        elif kind == "compose":
-            doc = df.load_yaml(text, path)
-            entries = df.compose_env(doc)
-            own = _own_compose_lines(doc)
-        elif kind == "dockerfile":
-            entries = df.dockerfile_env_entries(df.parse_dockerfile(text))
-        elif kind in ("dotenv-example", "dotenv"):
-            entries = df.dotenv_entries(text)
-        else:
-            return Source(path, kind or "unknown", [], [])
-    except df.DeployFileError as exc:
-        return Source(path, kind or "unknown", [], [], error=exc.message)
+    if kind == "apprunner":
+        entries = df.apprunner_env(doc.data)
+    elif kind == "taskdef":
+        entries = df.taskdef_env(doc.data)
+    elif kind == "compose":
+        entries = df.compose_env(doc.data)
+        own = {e.line for e in df.compose_env({"services": own_compose_services(doc.data)})}
+    elif kind == "dockerfile":
+        entries = df.dockerfile_env_entries(doc.data)
+    else:
+        entries = df.dotenv_env(doc.data)
     provides = [
         e for e in entries
         if (e.runtime or e.section == "ARG") and (own is None or e.line in own)
     ]  # fmt: skip
-    return Source(path, kind or "unknown", entries, provides)
+    return Source(doc.path, kind, entries, provides)
 
 
-def _own_services(doc: Any) -> dict[str, Any]:
-    """The compose services built from this repository (`build:`): the others (postgres, redis) run
-    someone else's code, and their environment is not this service's. All, when none is built here."""
-    services = df.get_path(doc, "services")
-    if not isinstance(services, dict):
-        return {}
-    built = {name: svc for name, svc in services.items() if isinstance(svc, dict) and "build" in svc}
-    return built or dict(services)
-
-
-def _own_compose_lines(doc: Any) -> set[int]:
-    return {e.line for e in df.compose_env({"services": _own_services(doc)})}
+def _read_source(context: RunContext, found: EnvSource) -> tuple[Source, str] | None:
+    """The source and its text, read through the deployment reader."""
+    doc = df.document(context, found.path)
+    if doc is None:
+        return None
+    kind = _source_kind(found.path, doc.text, found.kind)
+    if doc.kind != kind:  # named by .ava-safety.yaml (env.sources, a compose env_file): read by content
+        doc = df.parse(found.path, doc.text, kind)
+    return _source(doc), doc.text
 
 
 def _read_text(context: RunContext, path: str) -> str | None:
@@ -154,46 +163,46 @@ def _read_text(context: RunContext, path: str) -> str | None:
 
 
 def deployment(context: RunContext) -> Deployment:
-    return context.cached("env-vars:deployment", lambda: _compute_deployment(context))  # type: ignore[no-any-return]
+    """Every deployment source of the repository: what a read is checked against when the file that
+    reads belongs to no one service."""
+    return context.fact(_compute_deployment)
+
+
+def _service_deployments(context: RunContext) -> dict[str, Deployment]:
+    return {}
+
+
+def deployment_for(context: RunContext, path: str) -> Deployment:
+    """The deployment a read in `path` is checked against: that of the service whose code it is
+    (hooks._deployment.service), or every service's when it is no one service's code."""
+    service = service_of(context, path)
+    everything = deployment(context)
+    if service is None:
+        return everything
+    store = context.fact(_service_deployments)
+    if service.key not in store:
+        store[service.key] = everything.only(service.env_sources)
+    return store[service.key]
 
 
 def _compute_deployment(context: RunContext) -> Deployment:
     sources: list[Source] = []
     references: set[str] = set()
-    for path, kind in _source_paths(context):
-        text = _read_text(context, path)
-        if text is None:
+    for found in env_sources(context):
+        read = _read_source(context, found)
+        if read is None:
             continue
-        source = parse_source(path, text, kind)
-        sources.append(source)
-        references |= df.env_references(text)
-        if source.kind == "compose" and source.error is None:
-            services = {"services": _own_services(df.load_yaml(text, path))}
-            for env_file, _line in df.compose_env_files(services):
-                target = _normal(path, env_file)
-                # an untracked env file holds the developer's own values: it is never read
-                env_text = _read_text(context, target) if target in context.repo_files else None
-                if env_text is not None and all(s.path != target for s in sources):
-                    sources.append(parse_source(target, env_text, "dotenv"))
+        sources.append(read[0])
+        if not found.via:  # a compose env_file holds values, not commands
+            references |= df.env_references(read[1])
+    known = df.kinds(context)
     for path in sorted(context.repo_files):  # scripts and workflows expand variables too
-        if path.endswith(".sh") or path in ("Procfile", "Makefile") or df.classify(path) == "workflow":
+        if path.endswith(".sh") or path in ("Procfile", "Makefile") or known.get(path) == "workflow":
             text = _read_text(context, path)
             if text is not None:
                 references |= df.env_references(text)
-    provided: dict[str, tuple[str, int]] = {}
-    for source in sources:
-        for entry in source.provides:
-            provided.setdefault(entry.name, (source.path, entry.line))
     outside = frozenset(getattr(_config(context), "env_provided", frozenset()) or ())
-    upper = frozenset(n.upper() for n in (*provided, *outside))
-    return Deployment(sources, provided, outside, references, upper)
-
-
-def _normal(base: str, relative: str) -> str:
-    """A path written in `base` (relative to its folder) as a repo path."""
-    import posixpath
-
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base), relative))
+    return _deployment_of(sources, outside, references)
 
 
 def _platform(deploy: Deployment, options: Mapping[str, Any]) -> frozenset[str]:
@@ -400,7 +409,7 @@ def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> I
     missing = [r for r in env.reads if r.required]
     if not missing:
         return
-    deploy = deployment(source.context)
+    deploy = deployment_for(source.context, source.path)
     platform = _platform(deploy, options)
     missing = [r for r in missing if not deploy.provides(r, platform)]
     for read in env.locate(missing):
@@ -415,9 +424,11 @@ def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> I
 def _own_source(source: SourceFile) -> Source | None:
     """This file as a deployment source, when it is one: detected by name, named by the config
     (services[].files, env.sources, which then decide alone), or a compose service's env_file."""
-    context = source.context
-    by_path = context.cached("env-vars:by-path", lambda: {s.path: s for s in deployment(context).sources})
-    return by_path.get(source.path)  # type: ignore[no-any-return]
+    return source.context.fact(_sources_by_path).get(source.path)
+
+
+def _sources_by_path(context: RunContext) -> dict[str, Source]:
+    return {s.path: s for s in deployment(context).sources}
 
 
 def _col(source: SourceFile, line: int, token: str) -> int:

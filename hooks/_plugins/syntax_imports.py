@@ -937,7 +937,4 @@ def _definition_line(source: SourceFile, attr: str) -> int:
 
 
 def run_commands(context: RunContext) -> list[deploy_commands.Started]:
-    result: list[deploy_commands.Started] = context.cached(
-        "si:run-commands", lambda: deploy_commands.read(context, _frameworks())
-    )
-    return result
+    return deploy_commands.started(context)

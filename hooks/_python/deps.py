@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .._deployment.commands import installs
 from .._deployment.files import get_path
 from .._source import RunContext
 
@@ -29,13 +30,6 @@ DEV_WORDS = frozenset(
         "dev", "develop", "development", "test", "tests", "testing", "lint", "linting", "doc", "docs",
         "typing", "types", "mypy", "ci", "local", "tox", "bench", "benchmark", "benchmarks", "style",
         "format", "check", "checks", "coverage", "cov", "qa", "debug", "tools", "tooling", "build",
-    }
-)  # fmt: skip
-PIP_INSTALL_RX = re.compile(r"\bpip3?(?:\.\d+)?\s+install\b(?P<args>[^&|;]*)")
-PIP_VALUE_OPTIONS = frozenset(
-    {
-        "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix",
-        "--root", "--platform", "--python-version", "--trusted-host", "--only-binary", "--no-binary",
     }
 )  # fmt: skip
 VENV_DIRS = (".venv", "venv", "env", ".env", "virtualenv", ".virtualenv")
@@ -438,51 +432,19 @@ def _read_pipfile(context: RunContext, path: str, out: Declared) -> None:
 
 
 def _read_dockerfile(context: RunContext, path: str, out: Declared) -> set[str]:
-    """`RUN pip install x y -r requirements/prod.txt`: what the image installs is production."""
-    text = _read_text(context, path)
-    if text is None:
-        return set()
+    """`RUN pip install x y -r requirements/prod.txt`: what the image installs is production.
+
+    The pip installs are the deployment model's (hooks._deployment.commands.installs)."""
     files: set[str] = set()
     found = False
-    for number, line in _logical_lines(text):
-        if not re.match(r"^\s*RUN\b", line, re.I):
-            continue
-        for m in PIP_INSTALL_RX.finditer(line):
-            tokens = m.group("args").split()
-            skip_next = False
-            for i, token in enumerate(tokens):
-                if skip_next:
-                    skip_next = False
-                    continue
-                if token in ("-r", "--requirement", "-c", "--constraint"):
-                    if token in ("-r", "--requirement") and i + 1 < len(tokens):
-                        named = _docker_path(context, path, tokens[i + 1])
-                        if named is not None:
-                            files.add(named)
-                    skip_next = True
-                    continue
-                if token in PIP_VALUE_OPTIONS:
-                    skip_next = True
-                    continue
-                if token.startswith("-") or token.startswith((".", "/", "$")) or "://" in token:
-                    continue
-                add_requirement(token.strip("\"'"), f"{path}:{number}", out, dev=False)
-                found = True
+    for install in installs(context, path):
+        files.update(install.requirement_files)
+        for spec in install.install.packages:
+            add_requirement(spec, install.where, out, dev=False)
+            found = True
     if found:
         out.sources.append(path)
     return files
-
-
-def _docker_path(context: RunContext, dockerfile: str, name: str) -> str | None:
-    """A requirements file named in a Dockerfile (`/app/requirements/prod.txt`) as a tracked path."""
-    parts = name.strip("\"'").lstrip("/").split("/")
-    base = str(PurePosixPath(dockerfile).parent)
-    for i in range(len(parts)):
-        candidate = "/".join(parts[i:])
-        full = candidate if base == "." else f"{base}/{candidate}"
-        if full in context.repo_files:
-            return full
-    return None
 
 
 # --- import name → distribution ----------------------------------------------------------------

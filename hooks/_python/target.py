@@ -12,14 +12,12 @@ import re
 import sys
 from dataclasses import dataclass
 
-from .._deployment.files import get_path
+from .._deployment.files import dockerfile_model, document, get_path, line_of, parse_image, raw_scalar
 from .._source import RunContext
 
 Version = tuple[int, int]
 VERSION_RX = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
 APPRUNNER_RUNTIME_RX = re.compile(r"^python3(\d{1,2})$")
-FROM_RX = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)", re.I)
-ARG_RX = re.compile(r"^\s*ARG\s+(?P<name>\w+)\s*=\s*(?P<value>\S+)", re.I)
 SPEC_RX = re.compile(r"(?P<op>>=|~=|==|\^|~|>)\s*(?P<major>\d+)(?:\.(?P<minor>\d+|\*))?")
 MIN_MINOR, MAX_MINOR = 0, 40
 
@@ -126,20 +124,17 @@ def _from_tool_versions(text: str, context: RunContext, path: str) -> Found:
 
 
 def _from_apprunner(text: str, context: RunContext, path: str) -> Found:
-    import yaml
-
-    try:
-        doc = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError):
+    doc = document(context, path)
+    data = doc.data if doc is not None else None  # what it says, even when deploy-config finds an error
+    if doc is None or not isinstance(data, dict):
         return None
-    if not isinstance(doc, dict):
-        return None
-    run = doc.get("run")
+    run = data.get("run")
     if isinstance(run, dict) and run.get("runtime-version") is not None:
-        version = parse_version(str(run["runtime-version"]))
+        written = raw_scalar(doc, line_of(run, "runtime-version"), "runtime-version")
+        version = parse_version(written or str(run["runtime-version"]))  # unquoted 3.10 is not 3.1
         if version:
             return version, f"{path} runtime-version"
-    runtime = str(doc.get("runtime", ""))
+    runtime = str(data.get("runtime", ""))
     m = APPRUNNER_RUNTIME_RX.match(runtime)
     if m:
         return (3, int(m.group(1))), f"{path} runtime"
@@ -147,23 +142,15 @@ def _from_apprunner(text: str, context: RunContext, path: str) -> Found:
 
 
 def _from_dockerfile(text: str, context: RunContext, path: str) -> Found:
-    args: dict[str, str] = {}
+    model = dockerfile_model(context, path)
     found: Found = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        a = ARG_RX.match(line)
-        if a:
-            args[a.group("name")] = a.group("value").strip("\"'")
+    for stage in model.stages if model is not None else []:
+        image = parse_image(stage.base) if stage.base else None  # build args resolved
+        if image is None or image.repository.rsplit("/", 1)[-1] != "python":
             continue
-        m = FROM_RX.match(line)
-        if m is None:
-            continue
-        image = re.sub(r"\$\{?(\w+)\}?", lambda v: args.get(v.group(1), ""), m.group("image"))
-        name, _, tag = image.rpartition("/")[2].partition(":")
-        if name != "python":
-            continue
-        version = parse_version(tag)
+        version = parse_version(image.tag or "")
         if version:
-            found = version, f"{path}:{number}"
+            found = version, f"{path}:{stage.line}"
     return found
 
 
