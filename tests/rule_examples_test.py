@@ -244,3 +244,22 @@ def test_outside_git_the_examples_run_without_a_cache(
     result = run_hook("a.py")
     assert result.code == 2
     assert "TS001: fail example is not flagged; run ava-safety rules --test" in result.err[0]
+
+
+def test_rules_test_outside_git_reads_the_config_in_the_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capsys, clean_env: None
+) -> None:
+    (tmp_path / "safety").mkdir()
+    (tmp_path / "safety/r.yaml").write_text(pack_text([EVAL]), encoding="utf-8")
+    (tmp_path / ".ava-safety.yaml").write_text("packs: []\nrules: [safety/*.yaml]\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert _cli.main(["rules", "--test"]) == 0
+    assert capsys.readouterr().out == "all 2 examples of 1 rules hold\n"
+
+
+def test_an_unwritable_cache_costs_time_not_the_run(repo: Repo, run_hook: Callable[..., HookRun]) -> None:
+    repo.use_pack(EVAL)
+    cache = repo.root / ".git/ava-safety/cache"
+    cache.mkdir(parents=True)
+    (cache / "examples").write_text("a file where the cache directory should be", encoding="utf-8")
+    assert run_hook("--all-files").code == 0

@@ -597,3 +597,34 @@ def test_a_suppression_naming_the_retired_id_silences_the_rule_that_replaced_it(
         "x = 1  # ava-safety: ignore[TS002] unused, but the id is retired: not reported\n"
     )
     assert scan({"a.py": code}, new, old) == ["a.py:3:1: TS001 eval"]
+
+
+def test_a_retired_id_twice_is_a_duplicate(tmp_path: Path) -> None:
+    assert errors(tmp_path, {"a.yaml": HEADER + GOOD_RULE + RETIRED, "b.yaml": HEADER + RETIRED}) == [
+        "b.yaml:6: TS002: duplicate rule id (also at a.yaml:16)"
+    ]
+
+
+def test_a_retired_rule_with_a_bad_id(tmp_path: Path) -> None:
+    assert errors(tmp_path, {"a.yaml": HEADER + "  - {id: T2, name: old, retired: true}\n"}) == [
+        "a.yaml:6: T2: 'id' must be 2-4 capital letters and 3 digits, like CC001"
+    ]
+
+
+def test_ava_safety_rules_lists_retired_ids_last(
+    bundled: Callable[[str, str], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hooks import _cli
+
+    bundled("base/a.yaml", HEADER + GOOD_RULE + RETIRED + "  - {id: TS003, name: gone, retired: true}\n")
+    assert _cli.main(["rules"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "TS001  error    own       no-eval",
+        "TS002  retired  own       no-eval (replaced by TS001)",
+        "TS003  retired  own       gone",
+    ]
+    assert _cli.main(["rules", "--markdown"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "| TS002 | own | no-eval | retired |  | replaced by TS001 |",
+        "| TS003 | own | gone | retired |  | no longer checked |",
+    ]
