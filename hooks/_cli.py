@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from . import __version__
-from ._rules import Rule
+from ._rules import RetiredRule, Rule
 
 HOOKS: dict[str, str] = {
     "constitutional-compliance": "hooks.constitutional_compliance",
@@ -84,21 +84,92 @@ def _init(argv: Sequence[str]) -> int:
 def _rules(argv: Sequence[str]) -> int:
     from ._rules import bundled_packs, load_rules
 
-    parser = argparse.ArgumentParser(prog="ava-safety rules", description="List the bundled rules.")
+    parser = argparse.ArgumentParser(
+        prog="ava-safety rules", description="List the bundled rules, or test rule examples."
+    )
     parser.add_argument("--pack", action="append", help="only these packs")
     parser.add_argument("--markdown", action="store_true", help="the README's rule table")
+    parser.add_argument(
+        "--test",
+        action="store_true",
+        help="run every example of the repo's own rule files through the engine; exit 1 if one fails",
+    )
+    parser.add_argument("--config", type=Path, help="with --test: config file (default .ava-safety.yaml)")
+    parser.add_argument("--bundled", action="store_true", help="with --test: the bundled packs' examples too")
     args = parser.parse_args(argv)
+    if args.test:
+        return _test_examples(args.config, bundled=args.bundled)
+    if args.config is not None or args.bundled:
+        parser.error("--config and --bundled go with --test")
     ruleset = load_rules(hook=None, packs=args.pack or bundled_packs())
     if args.markdown:
-        print(rule_table(ruleset.rules))
+        print(rule_table(ruleset.rules, ruleset.retired.values()))
         return 0
     for rule in ruleset.rules:
         print(f"{rule.id}  {rule.severity:<7}  {rule.pack:<8}  {rule.name}")
+    for old in sorted(ruleset.retired.values(), key=lambda r: r.id):
+        instead = f" (replaced by {', '.join(old.replaced_by)})" if old.replaced_by else ""
+        print(f"{old.id}  {'retired':<7}  {old.pack:<8}  {old.name}{instead}")
     return 0
 
 
-def rule_table(rules: Sequence[Rule]) -> str:
-    """The README's rule table, generated so it cannot drift from rules/."""
+def _test_examples(config_path: Path | None, *, bundled: bool) -> int:
+    """`rules --test`: each rule whose fail example its check cannot flag, or whose pass example it
+    flags, with file and line; exit 1 when there is one, 2 on a configuration error or a crash."""
+    from . import _git
+    from ._config import load_config
+    from ._errors import ConfigErrors
+    from ._examples import check_examples
+    from ._rules import bundled_packs, load_rules
+
+    cwd = Path.cwd()
+    try:
+        root = _git.repo_root(cwd)
+    except _git.GitError:
+        root = cwd
+    try:
+        config = load_config(root, config_path)
+        own = config.rule_files()
+        display = {p: _shown(p, root) for p in own}
+        ruleset = load_rules(
+            hook=None,
+            packs=bundled_packs() if bundled else config.packs,
+            extra_files=own,
+            extra_display=display,
+            packs_from=(config.display, config.packs_line),
+        )
+    except ConfigErrors as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("ava-safety rules: fix the configuration above (exit 2)", file=sys.stderr)
+        return 2
+    own_sources = set(display.values())
+    rules = [r for r in ruleset.rules if bundled or r.source in own_sources]
+    if not rules:
+        print("ava-safety rules: no rules of your own to test ('rules:' in .ava-safety.yaml); "
+              "--bundled tests the bundled packs")  # fmt: skip
+        return 0
+    failures = check_examples(rules, catch_crash=True)
+    for failure in sorted(failures, key=lambda f: (f.rule.source, f.example.line)):
+        print(failure)
+    examples = sum(len(r.examples) for r in rules)
+    if failures:
+        print(f"{len(failures)} of {examples} examples of {len(rules)} rules do not hold")
+        return 2 if any(f.crashed for f in failures) else 1
+    print(f"all {examples} examples of {len(rules)} rules hold")
+    return 0
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def rule_table(rules: Sequence[Rule], retired: Iterable[RetiredRule] = ()) -> str:
+    """The README's rule table, generated so it cannot drift from rules/; retired ids last, so an
+    old suppression's id can still be looked up."""
     lines = ["| id | pack | name | severity | principle | what it flags |", "|---|---|---|---|---|---|"]
     for rule in rules:
         flag = " (blocking)" if rule.blocking else ""
@@ -106,6 +177,9 @@ def rule_table(rules: Sequence[Rule]) -> str:
         text = " ".join(text.split())
         cells = [rule.id, rule.pack, rule.name, rule.severity + flag, rule.principle or "", text]
         lines.append("| " + " | ".join(cells) + " |")
+    for old in sorted(retired, key=lambda r: r.id):
+        text = f"replaced by {', '.join(old.replaced_by)}" if old.replaced_by else "no longer checked"
+        lines.append(f"| {old.id} | {old.pack} | {old.name} | retired |  | {text} |")
     return "\n".join(lines)
 
 

@@ -161,7 +161,8 @@ def check_source(
         checker = rule.checker
         if not checker.admits(source):
             continue
-        if hasattr(checker, "node_types"):
+        # a tree kind that also reads other files as text (`strings`: templates) does so on them
+        if hasattr(checker, "node_types") and (source.is_python or not hasattr(checker, "check_file")):
             tree_rules.append(rule)
         else:
             file_rules.append(rule)
@@ -281,19 +282,12 @@ def _finish(
         for target in sup.targets:
             by_line.setdefault(target, []).append(sup)
     seen: set[tuple[str, int, int]] = set()
-    said: dict[tuple[str, int], str] = {}  # (rule name, line) -> the rule id that printed it
     for rule, m in sorted(raw, key=lambda item: item[0].id):
         key = (rule.id, m.line, m.col)
         if key in seen:
             continue
         seen.add(key)
-        if _suppressed(rule.id, m.line, by_line, today):
-            continue
-        if said.setdefault((rule.name, m.line), rule.id) != rule.id:
-            # two packs' rules with one name (generic and ava-olo both have `bare-except`): both
-            # count against their principles, the line is printed once (one rule's several hits
-            # on a line all print)
-            coverage[rule.id].violating.add(source.path)
+        if _suppressed(rule, m.line, by_line, today):
             continue
         values = {"path": source.path, "line_text": source.line_text(m.line).strip(), **m.values}
         findings.append(
@@ -325,12 +319,13 @@ def _finish(
     return findings
 
 
-def _suppressed(rule_id: str, line: int, by_line: dict[int, list[Suppression]], today: date) -> bool:
+def _suppressed(rule: Rule, line: int, by_line: dict[int, list[Suppression]], today: date) -> bool:
     for sup in by_line.get(line, ()):
-        if rule_id in sup.ids:
+        # a retired id that this rule replaced still names it (old suppressions keep working)
+        if rule.id in sup.ids or any(old in sup.ids for old in rule.aliases):
             if sup.until is not None and sup.until < today:
                 return False
-            sup.used.add(rule_id)
+            sup.used.add(rule.id)
             return True
     return False
 

@@ -115,6 +115,8 @@ def execute(hook: str, args: argparse.Namespace, *, scoring: bool) -> Outcome:
         extra_files=extra,
         extra_display=display,
         packs_from=(config.display, config.packs_line),
+        check_own_examples=True,
+        examples_cache=_git.state_dir(scope.root) / "cache" if extra and scope.in_git else None,
     )
     unknown = sorted(config.disable - _declared_ids(extra)) if config.disable else []
     if unknown:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ PRINCIPLE_KEYS = frozenset({"weight", "min_score", "description"})
 RULE_KEYS = frozenset(
     {
         "id", "name", "severity", "principle", "message", "description", "files", "exclude",
-        "check", "blocking", "weight", "examples", "retired", "disabled",
+        "check", "blocking", "weight", "examples", "retired", "replaced-by", "disabled",
     }
 )  # fmt: skip
 EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files"})
@@ -68,7 +68,8 @@ class Rule:
     pack: str
     source: str  # file that defined it
     line: int
-    retired: bool = False
+    # retired ids this rule replaces: a suppression naming one of them still silences this rule
+    aliases: tuple[str, ...] = ()
 
     def applies_to(self, path: str) -> bool:
         return self.files(path) and not self.exclude(path)
@@ -99,11 +100,27 @@ class _Default(dict):  # type: ignore[type-arg]
         return "{" + key + "}"
 
 
+@dataclass(frozen=True)
+class RetiredRule:
+    """A rule that no longer runs. Its id stays reserved (ids are never reused), and an old
+    suppression naming it is neither unknown nor unused; with `replaced-by`, it silences the rule
+    that took its place."""
+
+    id: str
+    name: str
+    pack: str
+    source: str
+    line: int
+    replaced_by: tuple[str, ...] = ()  # the rules that took its place (a split rule names several)
+    description: str = ""
+
+
 @dataclass
 class RuleSet:
     rules: list[Rule]
     principles: dict[str, Principle]
     packs: list[str]
+    retired: dict[str, RetiredRule] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
@@ -152,8 +169,16 @@ def load_rules(
     extra_files: Iterable[Path] = (),
     extra_display: Mapping[Path, str] | None = None,
     packs_from: tuple[str, int] = ("<packs>", 1),
+    check_own_examples: bool = False,
+    examples_cache: Path | None = None,
 ) -> RuleSet:
-    """Load the bundled packs and the repo's own rule files for one hook; raise ConfigErrors."""
+    """Load the bundled packs and the repo's own rule files for one hook; raise ConfigErrors.
+
+    With `check_own_examples`, the examples of the repo's own rules run too (a rule whose fail
+    example its check cannot flag is a configuration error), once per content of each file when
+    `examples_cache` names a directory to remember it in. The bundled packs' examples are the test
+    suite's business, not every commit's.
+    """
     errors = _Collector()
     available = bundled_packs()
     sources: list[tuple[Path, str, bool]] = []
@@ -169,22 +194,34 @@ def load_rules(
     principles: dict[str, Principle] = {}
     bundled: dict[str, Rule] = {}
     own: dict[str, Rule] = {}
+    retired: dict[str, RetiredRule] = {}
     disabled: set[str] = set()
     for path, shown, is_bundled in sources:
-        _load_file(path, shown, hook, is_bundled, errors, principles, bundled, own, disabled)
+        _load_file(path, shown, hook, is_bundled, errors, principles, bundled, own, disabled, retired)
     if errors.problems:
         raise ConfigErrors(errors.problems)
     merged = dict(bundled)
     merged.update(own)
-    for rule_id in disabled:
+    for rule_id in disabled | set(retired):
         merged.pop(rule_id, None)
     for rule in merged.values():
         if rule.principle is not None and rule.principle not in principles:
             errors.add(rule.source, rule.line, f"{rule.id}: unknown principle '{rule.principle}'")
     if errors.problems:
         raise ConfigErrors(errors.problems)
-    rules = sorted((r for r in merged.values() if not r.retired), key=lambda r: r.id)
-    return RuleSet(rules=rules, principles=principles, packs=pack_names)
+    aliases: dict[str, list[str]] = {}
+    for old in sorted(retired.values(), key=lambda r: r.id):
+        for new in old.replaced_by:
+            aliases.setdefault(new, []).append(old.id)
+    rules = sorted(
+        (replace(r, aliases=tuple(aliases[r.id])) if r.id in aliases else r for r in merged.values()),
+        key=lambda r: r.id,
+    )
+    if check_own_examples and extra_files:
+        from ._examples import verify_own_rule_files
+
+        verify_own_rule_files(rules, {display.get(p, str(p)): p for p in extra_files}, examples_cache)
+    return RuleSet(rules=rules, principles=principles, packs=pack_names, retired=retired)
 
 
 _HOOK_LINE_RX = re.compile(r"^hook:[ \t]*['\"]?([\w-]+)", re.M)
@@ -210,6 +247,7 @@ def _load_file(
     bundled: dict[str, Rule],
     own: dict[str, Rule],
     disabled: set[str],
+    retired: dict[str, RetiredRule],
 ) -> None:
     if hook is not None and is_bundled and not _may_serve(path, hook):
         return  # another hook's pack file: not worth parsing on every commit
@@ -280,6 +318,11 @@ def _load_file(
         if isinstance(rule_id, str) and raw.get("disabled") is True and set(raw) <= {"id", "disabled"}:
             disabled.add(rule_id)
             continue
+        if raw.get("retired") is True:
+            old = _build_retired(raw, shown, pack, errors)
+            if old is not None:
+                _reserve(old, shown, raw.line, errors, bundled, own, retired)
+            continue
         rule = _build_rule(raw, shown, pack, errors, lists)
         if rule is None:
             continue
@@ -295,7 +338,82 @@ def _load_file(
                 f"{rule.id}: duplicate rule id (also at {other.source}:{other.line})",
             )
             continue
+        if rule.id in retired:
+            errors.add(shown, raw.line, _reserved_message(rule.id, retired[rule.id]))
+            continue
         target[rule.id] = rule
+
+
+def _reserved_message(rule_id: str, old: RetiredRule) -> str:
+    instead = f", replaced by {', '.join(old.replaced_by)}" if old.replaced_by else ""
+    return (
+        f"{rule_id}: the id of a retired rule ({old.name}{instead}, {old.source}:{old.line}); "
+        "ids are never reused: give this rule a new id"
+    )
+
+
+def _reserve(
+    old: RetiredRule,
+    shown: str,
+    line: int,
+    errors: _Collector,
+    bundled: dict[str, Rule],
+    own: dict[str, Rule],
+    retired: dict[str, RetiredRule],
+) -> None:
+    if old.id in retired:
+        other = retired[old.id]
+        errors.add(shown, line, f"{old.id}: duplicate rule id (also at {other.source}:{other.line})")
+        return
+    for target in (bundled, own):
+        if old.id in target:
+            errors.add(target[old.id].source, target[old.id].line, _reserved_message(old.id, old))
+            return
+    retired[old.id] = old
+
+
+def _build_retired(raw: LineDict, shown: str, pack: str, errors: _Collector) -> RetiredRule | None:
+    """A retired rule needs its id and name (and may say which rule replaced it); the rest of its
+    old definition may stay for the record but is neither compiled nor run."""
+    kinds = load_kinds()
+    rule_id = raw.get("id")
+    label = rule_id if isinstance(rule_id, str) else "rule"
+    before = len(errors.problems)
+
+    def err(key: str | None, message: str) -> None:
+        errors.add(shown, raw.line_of(key) if key else raw.line, f"{label}: {message}")
+
+    if not isinstance(rule_id, str) or not ID_RX.match(rule_id):
+        err("id", "'id' must be 2-4 capital letters and 3 digits, like CC001")
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RX.match(name):
+        err("name", "'name' must be a slug like 'private-key-in-code'")
+    known = RULE_KEYS.union(*(k.fields for k in kinds.values()))
+    for key in raw:
+        if key not in known:
+            err(key, unknown_key(key, RULE_KEYS))
+    replaced_by = raw.get("replaced-by", [])
+    if isinstance(replaced_by, str):
+        replaced_by = [replaced_by]
+    if not isinstance(replaced_by, list) or not all(
+        isinstance(r, str) and ID_RX.match(r) for r in replaced_by
+    ):
+        err(
+            "replaced-by",
+            "'replaced-by' must be the id (or a list of the ids) of the rules that took its place",
+        )
+        replaced_by = []
+    if rule_id in replaced_by:
+        err("replaced-by", "a rule cannot replace itself")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        err("description", "'description' must be a string")
+    if len(errors.problems) > before:
+        return None
+    assert isinstance(rule_id, str) and isinstance(name, str)
+    return RetiredRule(
+        rule_id, name, pack, shown, raw.line, tuple(replaced_by), " ".join(str(description).split())
+    )
 
 
 def _is_number(value: Any) -> bool:
@@ -396,6 +514,8 @@ def _build_rule(
             except CheckError as exc:
                 err(exc.key, exc.message)
     examples = _examples(raw, err)
+    if "replaced-by" in raw:
+        err("replaced-by", "'replaced-by' belongs to a retired rule (retired: true)")
     if len(errors.problems) > before or checker is None or kind is None:
         return None
     assert isinstance(rule_id, str) and isinstance(message, str) and isinstance(name, str)
@@ -416,14 +536,11 @@ def _build_rule(
         pack=pack,
         source=shown,
         line=raw.line,
-        retired=bool(raw.get("retired", False)),
     )
 
 
 def _examples(raw: LineDict, err: Any) -> tuple[Example, ...]:
     block = raw.get("examples")
-    if raw.get("retired") is True and block is None:
-        return ()
     if not isinstance(block, LineDict):
         err("examples", "'examples' with both 'pass' and 'fail' lists is required")
         return ()

@@ -8,6 +8,7 @@ needs (name, severity, message, examples) unless the test gives it.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,11 @@ from typing import Any
 
 import pytest
 import yaml
+
+try:  # the regex parser, to write a text a test rule's pattern matches
+    import re._parser as re_parser  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # Python < 3.11
+    import sre_parse as re_parser  # type: ignore[no-redef,unused-ignore]
 
 from hooks import _engine
 from hooks._report import finding_line
@@ -48,8 +54,51 @@ def full_rule(spec: Mapping[str, Any]) -> dict[str, Any]:
         "message": f"{rule_id} hit",
     }
     out.update(spec)
-    out.setdefault("examples", {"pass": ["x = 1"], "fail": ["x = 2"]})
+    # hooks run the examples of a repo's own rules when they load them: a test's rule needs a fail
+    # example its check flags (derived from its pattern) and a pass example it does not
+    out.setdefault("examples", {"pass": ["x = 1"], "fail": [_fail_example(out)]})
     return out
+
+
+def _fail_example(rule: Mapping[str, Any]) -> str:
+    """Code the rule's own pattern matches: a python pattern with `$X` as `x`, a text a regex
+    matches (first alternatives, minimal repeats); `x = 2` for other kinds."""
+    pattern = rule.get("pattern")
+    if pattern is None and rule.get("pattern-either"):
+        pattern = rule["pattern-either"][0]
+    if not isinstance(pattern, str):
+        return "x = 2"
+    if rule.get("check") == "python":
+        return re.sub(r"\$([A-Z_][A-Z0-9_]*)", lambda m: m.group(1).lower(), pattern)
+    if rule.get("check") in ("regex", "strings"):
+        try:
+            text = _sample(re_parser.parse(pattern))
+        except Exception:  # noqa: BLE001 - a test of a broken pattern: the loader reports it
+            return "x = 2"
+        return f'x = "{text}"' if rule.get("check") == "strings" else text
+    return "x = 2"
+
+
+def _sample(parsed: Any) -> str:
+    out = []
+    for op, arg in parsed:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "IN":
+            first = arg[0]
+            out.append(chr(first[1]) if str(first[0]) == "LITERAL" else "a")
+        elif name == "ANY":
+            out.append("x")
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            out.append(_sample(arg[2]) * max(arg[0], 0))
+        elif name == "SUBPATTERN":
+            out.append(_sample(arg[-1]))
+        elif name == "BRANCH":
+            out.append(_sample(arg[1][0]))
+        elif name == "CATEGORY":
+            out.append({"CATEGORY_SPACE": " ", "CATEGORY_DIGIT": "0"}.get(str(arg), "a"))
+    return "".join(out)
 
 
 def pack_text(

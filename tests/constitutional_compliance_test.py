@@ -415,6 +415,7 @@ def test_principle_allowance_drops_findings_that_bind_an_allowed_name(repo: Repo
         "metavariable-regex": {"$M": "^(redis|pymongo)"},
         "principle": "POSTGRESQL ONLY",
         "message": "{M} is not PostgreSQL",
+        "examples": {"pass": ["import psycopg"], "fail": ["import pymongo"]},
     }
     principles = {"POSTGRESQL ONLY": {"weight": 1}}
     repo.use_pack(

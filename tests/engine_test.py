@@ -358,14 +358,14 @@ def test_a_plugin_that_reports_syntax_errors_sees_unparsable_files_instead_of_as
     ]
 
 
-def test_rules_sharing_a_name_print_one_line_but_both_count(
-    tmp_path: Path, make_rules: Callable[..., list[Rule]]
-) -> None:
+def test_rules_sharing_a_name_each_report(tmp_path: Path, make_rules: Callable[..., list[Rule]]) -> None:
+    # no folding by name: packs do not duplicate rules (a duplicate is retired), so two rules are
+    # two findings, each one suppressible and counted on its own
     (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
     spec = {"check": "python", "pattern": "eval($X)", "name": "no-eval"}
     rules = make_rules({"id": "PY001", **spec}, {"id": "PY002", **spec})
     result = _engine.run(tmp_path, ["a.py"], rules, jobs=1)
-    assert [f.rule for f in result.findings] == ["PY001"]
+    assert [f.rule for f in result.findings] == ["PY001", "PY002"]
     assert result.coverage["PY002"].violating == {"a.py"}
 
 

@@ -358,6 +358,32 @@ def test_only_python_files_by_default(scan: Scan) -> None:
             "invalid regex for $X",
             id="regex-invalid",
         ),
+        pytest.param(
+            {"pattern": "except A:\n    pass\nexcept B:\n    pass\n"},
+            "an except pattern is one `except` clause",
+            id="two-except-clauses",
+        ),
+        pytest.param(
+            {"pattern": "except A:\n    pass\nfinally:\n    pass\n"},
+            "an except pattern is one `except` clause",
+            id="except-with-finally",
+        ),
+        pytest.param(
+            {"pattern": "f($X)", "focus": "X"}, "'focus' must name one metavariable", id="focus-name"
+        ),
+        pytest.param(
+            {"pattern": "f($X)", "focus": ["$X"]}, "'focus' must name one metavariable", id="focus-list"
+        ),
+        pytest.param(
+            {"pattern-either": ["f($X)", "g()"], "focus": "$X"},
+            "focus $X is not bound to code by pattern 'g()'",
+            id="focus-unbound",
+        ),
+        pytest.param(
+            {"pattern": "def $F(...): ...", "focus": "$F"},
+            "a metavariable in a name position",
+            id="focus-on-a-name",
+        ),
     ],
 )
 def test_invalid_patterns_are_config_errors(
@@ -379,3 +405,93 @@ def test_metavariable_regex_backtracks_to_a_later_argument(scan: Scan) -> None:
 def test_regex_string_pattern_with_backslash_needs_no_raw_string(scan: Scan) -> None:
     rule = py('call("=~/^\\d+$/")')
     assert scan({"app.py": 'call("123")\ncall("abc")\n'}, rule) == ["app.py:1:1: PY001 hit"]
+
+
+# --- except clauses -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "expected"),
+    [
+        pytest.param(
+            {"pattern": "except:\n    ..."},
+            "try:\n    a()\nexcept ValueError:\n    pass\nexcept:\n    pass\n",
+            ["app.py:5:1: PY001 hit"],
+            id="bare-clause-on-its-own-line",
+        ),
+        pytest.param(
+            {"pattern": "except:\n    ...", "pattern-not": "except:\n    ...\n    raise"},
+            "try:\n    a()\nexcept:\n    undo()\n    raise\n"
+            "def f():\n    try:\n        a()\n    except:\n        raise Other()\n",
+            ["app.py:9:5: PY001 hit"],
+            id="pattern-not-a-clause-that-re-raises",
+        ),
+        pytest.param(
+            {"pattern": "except $E as $N:\n    ...", "message": "{E} {N}"},
+            "def f():\n    try:\n        a()\n    except (A, B) as exc:\n        return exc\n"
+            "    except C:\n        return None\n",
+            ["app.py:4:5: PY001 (A, B) exc"],
+            id="type-and-name-bind",
+        ),
+        pytest.param(
+            {"pattern": "except ValueError:\n    pass"},
+            "try:\n    a()\nexcept* ValueError:\n    pass\n",
+            ["app.py:3:1: PY001 hit"],
+            id="except-star-clauses-too",
+        ),
+    ],
+)
+def test_except_clause_patterns(scan: Scan, fields: dict[str, Any], code: str, expected: list[str]) -> None:
+    assert scan({"app.py": code}, {"id": "PY001", "check": "python", "message": "hit", **fields}) == expected
+
+
+def test_an_except_clause_pattern_needs_the_word_except_in_the_file(scan: Scan) -> None:
+    # a file that cannot match is not parsed: no AS005 for a broken file without `except`
+    rule = py("except:\n    ...")
+    assert scan({"app.py": "def (:\n"}, rule) == []
+    assert scan({"app.py": "def (:\n    except\n"}, rule)[0].startswith("app.py:1:5: AS005")
+
+
+# --- focus --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "expected"),
+    [
+        pytest.param(
+            {"pattern": "os.getenv($K, $D)", "focus": "$D"},
+            'URL = os.getenv(\n    "URL",\n    "http://localhost",\n)\n',
+            ['app.py:3:5: PY001 K="URL"'],
+            id="at-an-argument-on-another-line",
+        ),
+        pytest.param(
+            {"pattern": "$F(..., debug=$V)", "focus": "$V", "metavariable-regex": {"$V": "True"}},
+            "app = Flask(__name__, debug=True)\n",
+            ["app.py:1:29: PY001 K={K}"],
+            id="at-a-keyword-value",
+        ),
+        pytest.param(
+            {"pattern": "for $X in $Y:\n    $S", "focus": "$S"},
+            "for a in b:\n    print(a)\n",
+            ["app.py:2:5: PY001 K={K}"],
+            id="at-a-statement",
+        ),
+        pytest.param(
+            {"pattern": "print($X)", "pattern-inside": "with $CM:\n    ...", "focus": "$CM"},
+            "with lock:\n    print(1)\n",
+            ["app.py:1:6: PY001 K={K}"],
+            id="bound-by-pattern-inside",
+        ),
+    ],
+)
+def test_focus_reports_at_the_bound_code(
+    scan: Scan, fields: dict[str, Any], code: str, expected: list[str]
+) -> None:
+    rule = {"id": "PY001", "check": "python", "message": "K={K}", **fields}
+    assert scan({"app.py": code}, rule) == expected
+
+
+def test_a_suppression_goes_on_the_focus_line(scan: Scan) -> None:
+    rule = py("os.getenv($K, $D)", focus="$D")
+    code = 'URL = os.getenv(\n    "URL",\n    "x",  # ava-safety: ignore[PY001] local only\n)\n'
+    assert scan({"app.py": code}, rule) == []

@@ -185,10 +185,10 @@ def test_rule_file_for_another_hook_is_skipped(tmp_path: Path) -> None:
             GOOD_RULE.replace("    check: python", "    check: grep"),
             [
                 "a.yaml:11: TS001: 'check' must be one of contrast, css, files, html, imports, plugin, "
-                "python, regex",
+                "python, regex, strings",
                 "a.yaml:12: TS001: unknown key 'pattern' (known keys: blocking, check, description, "
-                "disabled, "
-                "examples, exclude, files, id, message, name, principle, retired, severity, weight)",
+                "disabled, examples, exclude, files, id, message, name, principle, replaced-by, retired, "
+                "severity, weight)",
             ],
             id="unknown-check-kind",
         ),
@@ -343,7 +343,7 @@ def test_all_errors_of_all_files_are_reported_at_once(tmp_path: Path) -> None:
         "safety/b.yaml:6: TS002: 'name' must be a slug like 'private-key-in-code'",
         "safety/b.yaml:7: TS002: unknown key 'nmae' (did you mean 'name'?)",
         "safety/c.yaml:4: TS003: 'check' must be one of contrast, css, files, html, imports, plugin, "
-        "python, regex",
+        "python, regex, strings",
         "safety/c.yaml:4: TS003: 'examples' with both 'pass' and 'fail' lists is required",
         "safety/c.yaml:4: TS003: 'message' must be a non-empty string",
         "safety/c.yaml:4: TS003: 'name' must be a slug like 'private-key-in-code'",
@@ -492,3 +492,139 @@ def test_a_principle_two_packs_declare_alike_is_shared(tmp_path: Path) -> None:
     one = "pack: one\nversion: 1\nprinciples:\n  SAFETY: {weight: 2}\nrules: []\n"
     ruleset = load(tmp_path, {"a.yaml": one, "b.yaml": one.replace("one", "two")})
     assert ruleset.principles["SAFETY"].weight == 2
+
+
+# --- retired rules ----------------------------------------------------------------------------------
+
+RETIRED = """\
+  - id: TS002
+    name: no-eval
+    retired: true
+    replaced-by: TS001
+    description: Merged into TS001.
+"""
+
+
+def test_a_retired_rule_needs_only_its_id_and_name(tmp_path: Path) -> None:
+    ruleset = load(tmp_path, {"a.yaml": HEADER + GOOD_RULE + RETIRED})
+    assert [r.id for r in ruleset.rules] == ["TS001"]
+    old = ruleset.retired["TS002"]
+    assert (old.name, old.pack, old.replaced_by, old.description, old.source, old.line) == (
+        "no-eval", "own", ("TS001",), "Merged into TS001.", "a.yaml", 16
+    )  # fmt: skip
+    assert ruleset.rules[0].aliases == ("TS002",)
+
+
+def test_a_split_rule_names_every_rule_that_took_its_place(tmp_path: Path) -> None:
+    second = GOOD_RULE.replace("TS001", "TS003").replace("no-eval", "no-exec").replace("eval", "exec")
+    split = RETIRED.replace("replaced-by: TS001", "replaced-by: [TS001, TS003]")
+    ruleset = load(tmp_path, {"a.yaml": HEADER + GOOD_RULE + second + split})
+    assert ruleset.retired["TS002"].replaced_by == ("TS001", "TS003")
+    assert [r.aliases for r in ruleset.rules] == [("TS002",), ("TS002",)]
+
+
+@pytest.mark.parametrize(
+    ("stanza", "expected"),
+    [
+        pytest.param(
+            "  - {id: TS002, retired: true}\n",
+            ["a.yaml:16: TS002: 'name' must be a slug like 'private-key-in-code'"],
+            id="no-name",
+        ),
+        pytest.param(
+            "  - {id: TS002, name: old, retired: true, replaced-by: [ts1]}\n",
+            [
+                "a.yaml:16: TS002: 'replaced-by' must be the id (or a list of the ids) of the rules that "
+                "took its place"
+            ],
+            id="bad-replacement",
+        ),
+        pytest.param(
+            "  - {id: TS002, name: old, retired: true, replaced-by: TS002}\n",
+            ["a.yaml:16: TS002: a rule cannot replace itself"],
+            id="itself",
+        ),
+        pytest.param(
+            "  - {id: TS002, name: old, retired: true, replacedby: TS001}\n",
+            ["a.yaml:16: TS002: unknown key 'replacedby' (did you mean 'replaced-by'?)"],
+            id="unknown-key",
+        ),
+        pytest.param(
+            "  - {id: TS001, name: old, retired: true}\n",
+            [
+                "a.yaml:6: TS001: the id of a retired rule (old, a.yaml:16); ids are never reused: give this "
+                "rule a new id"
+            ],
+            id="active-and-retired-in-one-pack",
+        ),
+    ],
+)
+def test_retired_rule_errors(tmp_path: Path, stanza: str, expected: list[str]) -> None:
+    assert errors(tmp_path, {"a.yaml": HEADER + GOOD_RULE + stanza}) == expected
+
+
+def test_replaced_by_belongs_to_retired_rules(tmp_path: Path) -> None:
+    assert errors(tmp_path, {"a.yaml": HEADER + GOOD_RULE + "    replaced-by: TS009\n"}) == [
+        "a.yaml:16: TS001: 'replaced-by' belongs to a retired rule (retired: true)"
+    ]
+
+
+def test_a_retired_bundled_id_is_never_reused_by_a_repo_rule(
+    tmp_path: Path, bundled: Callable[[str, str], None]
+) -> None:
+    bundled("base/a.yaml", HEADER + RETIRED.replace("replaced-by: TS001", "replaced-by: TS009"))
+    own = "pack: mine\nversion: 1\nrules:\n" + GOOD_RULE.replace("TS001", "TS002")
+    assert errors(tmp_path, {"safety/a.yaml": own}, packs=("base",)) == [
+        "safety/a.yaml:4: TS002: the id of a retired rule (no-eval, replaced by TS009, rules/base/a.yaml:6); "
+        "ids are never reused: give this rule a new id"
+    ]
+
+
+def test_a_retired_rule_of_a_pack_not_loaded_reserves_nothing(tmp_path: Path) -> None:
+    own = "pack: mine\nversion: 1\nprinciples: {SAFETY: 1}\nrules:\n" + GOOD_RULE.replace("TS001", "TS002")
+    assert [r.id for r in load(tmp_path, {"safety/a.yaml": own}).rules] == ["TS002"]
+
+
+def test_a_suppression_naming_the_retired_id_silences_the_rule_that_replaced_it(
+    scan: Callable[..., list[str]],
+) -> None:
+    new = {"id": "TS001", "check": "python", "pattern": "eval($X)", "message": "eval", "name": "no-eval"}
+    old = {"id": "TS002", "name": "no-eval", "retired": True, "replaced-by": "TS001"}
+    code = (
+        "eval(a)  # ava-safety: ignore[TS002] written before the merge\n"
+        "eval(b)  # ava-safety: ignore[TS001]\n"
+        "eval(c)\n"
+        "x = 1  # ava-safety: ignore[TS002] unused, but the id is retired: not reported\n"
+    )
+    assert scan({"a.py": code}, new, old) == ["a.py:3:1: TS001 eval"]
+
+
+def test_a_retired_id_twice_is_a_duplicate(tmp_path: Path) -> None:
+    assert errors(tmp_path, {"a.yaml": HEADER + GOOD_RULE + RETIRED, "b.yaml": HEADER + RETIRED}) == [
+        "b.yaml:6: TS002: duplicate rule id (also at a.yaml:16)"
+    ]
+
+
+def test_a_retired_rule_with_a_bad_id(tmp_path: Path) -> None:
+    assert errors(tmp_path, {"a.yaml": HEADER + "  - {id: T2, name: old, retired: true}\n"}) == [
+        "a.yaml:6: T2: 'id' must be 2-4 capital letters and 3 digits, like CC001"
+    ]
+
+
+def test_ava_safety_rules_lists_retired_ids_last(
+    bundled: Callable[[str, str], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hooks import _cli
+
+    bundled("base/a.yaml", HEADER + GOOD_RULE + RETIRED + "  - {id: TS003, name: gone, retired: true}\n")
+    assert _cli.main(["rules"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "TS001  error    own       no-eval",
+        "TS002  retired  own       no-eval (replaced by TS001)",
+        "TS003  retired  own       gone",
+    ]
+    assert _cli.main(["rules", "--markdown"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "| TS002 | own | no-eval | retired |  | replaced by TS001 |",
+        "| TS003 | own | gone | retired |  | no longer checked |",
+    ]

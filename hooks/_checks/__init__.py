@@ -63,7 +63,7 @@ def register(kind: CheckKind) -> CheckKind:
 
 
 def load_kinds() -> dict[str, CheckKind]:
-    from . import contrast, css, files, html, imports, plugin, python, regex  # noqa: F401  (registration)
+    from . import contrast, css, files, html, imports, plugin, python, regex, strings  # noqa: F401  (registration)
 
     return KINDS
 

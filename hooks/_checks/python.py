@@ -27,6 +27,7 @@ _OPTIONAL_FIELDS = frozenset(
 )
 _SKIP_FIELDS = frozenset({"ctx", "type_comment", "kind"})
 _STRING_RX_PREFIX = "=~/"
+_EXCEPT_RX = re.compile(r"except\b")
 
 Env = dict[str, Any]
 
@@ -67,23 +68,29 @@ class Pattern:
         self.text = text
         source = _DEF_ANY_ARGS_RX.sub(lambda m: f"{m.group(1)}(*{ANY_ARGS})", text)
         source = _MV_RX.sub(lambda m: MV_PREFIX + m.group(1), source)
+        # `except ...:` alone is a pattern for the clause itself, matched wherever one stands (the
+        # finding is on the `except` line, not on its `try`): parsed inside a `try` of its own
+        handler = _EXCEPT_RX.match(_dedent(source)) is not None
         try:
-            with warnings.catch_warnings():  # "=~/\d+/" in a pattern is a regex, not an escape
-                warnings.simplefilter("ignore")
-                module = ast.parse(_dedent(source))
+            module = _parse(source, handler)
         except SyntaxError as exc:
             # `f(..., key=True, ...)`: Python forbids a positional `...` after a keyword, but allows
             # `*...`, which the matcher reads as the same "any further arguments"
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    module = ast.parse(_dedent(_LATER_ELLIPSIS_ARG_RX.sub(r",\1*...", source)))
+                module = _parse(_LATER_ELLIPSIS_ARG_RX.sub(r",\1*...", source), handler)
             except SyntaxError:
                 raise PatternError(f"pattern is not valid Python: {exc.msg} in {text.strip()!r}") from None
         body: list[ast.stmt] = module.body
         self.sequence: list[ast.stmt] | None = None
         root: ast.AST
-        if len(body) == 1:
+        if handler:
+            try_node = body[0]
+            if len(body) != 1 or not isinstance(try_node, ast.Try) or len(try_node.handlers) != 1:
+                raise PatternError(f"pattern {text.strip()!r}: an except pattern is one `except` clause")
+            if try_node.orelse or try_node.finalbody:
+                raise PatternError(f"pattern {text.strip()!r}: an except pattern is one `except` clause")
+            root = try_node.handlers[0]
+        elif len(body) == 1:
             root = body[0].value if isinstance(body[0], ast.Expr) else body[0]
         else:
             self.sequence = body
@@ -92,7 +99,7 @@ class Pattern:
         if (isinstance(root, ast.Name) and _is_mv(root.id)) or _is_ellipsis(root):
             raise PatternError(f"pattern {text.strip()!r} would match everything; anchor it on code")
         self.node_type: type[ast.AST] = type(root)
-        self.literals = _literals(module)
+        self.literals = _literals(module) | ({"except"} if handler else set())
 
     def match(self, node: ast.AST, env: Env) -> Env | None:
         if self.sequence is not None:
@@ -103,6 +110,15 @@ class Pattern:
         assert self.sequence is not None
         pat = list(self.sequence) + [ast.Expr(ast.Constant(Ellipsis))]
         return _match_list(pat, stmts[start:], dict(env))
+
+
+def _parse(source: str, handler: bool) -> ast.Module:
+    text = _dedent(source)
+    if handler:
+        text = "try:\n    pass\n" + text
+    with warnings.catch_warnings():  # "=~/\d+/" in a pattern is a regex, not an escape
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
 
 
 def _dedent(text: str) -> str:
@@ -330,6 +346,7 @@ class PythonChecker:
             if pat.sequence is not None:
                 raise CheckError("pattern-inside", "inside-patterns must be a single statement or expression")
         self.regexes = _metavariable_regexes(fields.get("metavariable-regex"))
+        self.focus = _focus(fields.get("focus"), self.positives, self.inside)
         self._regex_map = dict(self.regexes)
         self.sequences = [p for p in self.positives if p.sequence is not None]
         self.by_type: dict[type[ast.AST], list[Pattern]] = {}
@@ -399,6 +416,10 @@ class PythonChecker:
         return True
 
     def _to_match(self, node: ast.AST, env: Env, source: SourceFile) -> Match:
+        if self.focus is not None:
+            bound = env.get(self.focus)
+            if isinstance(bound, ast.AST) and hasattr(bound, "lineno"):
+                node = bound
         line = getattr(node, "lineno", 1)
         col = source.char_col(line, getattr(node, "col_offset", 0))
         values = {name: _text(value, source) for name, value in env.items()}
@@ -435,6 +456,31 @@ def _call_names(patterns: list[Pattern]) -> frozenset[str] | None:
 
 def _text(value: Any, source: SourceFile) -> str:
     return source.segment(value) if isinstance(value, ast.AST) else str(value)
+
+
+def _focus(value: Any, positives: list[Pattern], inside: list[Pattern]) -> str | None:
+    """`focus: $X` (semgrep's focus-metavariable): the finding stands at the code bound to $X."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _MV_RX.fullmatch(value):
+        raise CheckError("focus", "'focus' must name one metavariable, like $X")
+    name = value[1:]
+    bound_in_inside = any(_binds_code(p, name) for p in inside)
+    for pat in positives:
+        if not (_binds_code(pat, name) or bound_in_inside):
+            raise CheckError(
+                "focus",
+                f"focus {value} is not bound to code by pattern {pat.text.strip()!r} "
+                "(a metavariable in a name position, like def $F, has no place of its own)",
+            )
+    return name
+
+
+def _binds_code(pattern: Pattern, name: str) -> bool:
+    """Whether the pattern binds $name to an expression or a statement (which have positions)."""
+    roots: list[ast.AST] = list(pattern.sequence) if pattern.sequence is not None else [pattern.root]
+    target = MV_PREFIX + name
+    return any(isinstance(n, ast.Name) and n.id == target for r in roots for n in ast.walk(r))
 
 
 def _metavariable_regexes(value: Any) -> list[tuple[str, re.Pattern[str]]]:
@@ -489,6 +535,7 @@ register(
                 "pattern-inside",
                 "pattern-not-inside",
                 "metavariable-regex",
+                "focus",
             }
         ),
         required=frozenset(),

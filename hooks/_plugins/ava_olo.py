@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from .._checks.imports import _resolve_relative, module_name
+from .._checks.strings import dotted_name as _dotted
 from .._source import Match, SourceFile
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -62,38 +63,6 @@ def _position(source: SourceFile, node: ast.AST) -> tuple[int, int]:
     return line, source.char_col(line, getattr(node, "col_offset", 0))
 
 
-def _dotted(node: ast.AST) -> str:
-    """`a.b.c` for a name/attribute chain; other receivers (calls, subscripts) become `?`."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    parts.append(node.id if isinstance(node, ast.Name) else "?")
-    return ".".join(reversed(parts))
-
-
-def _docstrings(source: SourceFile, tree: ast.Module) -> set[int]:
-    """ids of the docstring nodes of the module, its classes and functions."""
-    found: set[int] = set()
-    for node in (tree, *source.nodes(*SCOPE_NODES)):
-        if isinstance(node, (ast.Module, *SCOPE_NODES)) and node.body:
-            first = node.body[0]
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            ):
-                found.add(id(first.value))
-    return found
-
-
-def _fstring_text(node: ast.JoinedStr) -> str:
-    return "".join(
-        part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
-        for part in node.values
-    )
-
-
 def _module_of(path: str) -> str:
     return module_name(path)[0] if path.endswith((".py", ".pyi")) else ""
 
@@ -124,88 +93,6 @@ def _top_level_names(repo_files: frozenset[str]) -> frozenset[str]:
 @lru_cache(maxsize=4)
 def _basenames(repo_files: frozenset[str]) -> frozenset[str]:
     return frozenset(posixpath.basename(p) for p in repo_files)
-
-
-# --- string literals ----------------------------------------------------------------------------
-
-
-def _iter_strings(
-    source: SourceFile, tree: ast.Module, *, skip_docstrings: bool, skip_calls: re.Pattern[str] | None
-) -> Iterator[tuple[ast.expr, str]]:
-    """Every string literal (f-strings joined, `{}` for their fields) outside the skipped places."""
-    skipped = _docstrings(source, tree) if skip_docstrings else set()
-    if skip_calls is not None:
-        for call in source.nodes(ast.Call):
-            if isinstance(call, ast.Call) and skip_calls.search(_dotted(call.func)):
-                skipped.update(id(n) for n in ast.walk(call))
-    strings = source.nodes(ast.Constant, ast.JoinedStr)
-    for node in strings:
-        if isinstance(node, ast.JoinedStr):
-            skipped.update(id(part) for part in node.values)
-    for node in strings:
-        if id(node) in skipped:
-            continue
-        if isinstance(node, ast.JoinedStr):
-            yield node, _fstring_text(node)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            yield node, node.value
-
-
-def _locate(source: SourceFile, node: ast.expr, found: str) -> tuple[int, int]:
-    """Where `found` stands inside the literal's source, or the literal's start when escaped."""
-    line, col = _position(source, node)
-    raw = source.segment(node)
-    at = raw.find(found) if found else -1
-    if at < 0:
-        return line, col
-    before = raw[:at]
-    newlines = before.count("\n")
-    if newlines == 0:
-        return line, col + at
-    return line + newlines, at - before.rfind("\n")
-
-
-def check_string_literals(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    """A regex over the values of string literals: never comments, identifiers or docstrings.
-
-    Options: `pattern` (required), `ignore_case`, `skip_docstrings` (default true), `skip_calls`
-    (a regex over the dotted callee, e.g. loggers: strings passed there are not looked at) and
-    `min_words` (only strings of at least that many words: prose, not tokens). Files that are not
-    Python (templates) are searched line by line. Named groups become message values. `contains`
-    (words) is a cheap test of the whole text before anything else.
-    """
-    rx = _regex(options, "pattern")
-    if rx is None or not _mentions(source, options) or rx.search(source.text) is None:
-        return
-    min_words = int(options.get("min_words", 1))
-    if not source.is_python:
-        for number, text in enumerate(source.lines, start=1):
-            m = rx.search(text)
-            if m is not None:
-                yield Match(number, m.start() + 1, _values(m))
-        return
-    tree = source.tree
-    if tree is None:
-        return
-    strings = _iter_strings(
-        source,
-        tree,
-        skip_docstrings=bool(options.get("skip_docstrings", True)),
-        skip_calls=_compile(str(options["skip_calls"]), False) if options.get("skip_calls") else None,
-    )
-    for node, value in strings:
-        if min_words > 1 and len(value.split()) < min_words:
-            continue
-        m = rx.search(value)
-        if m is not None:
-            line, col = _locate(source, node, m.group(0))
-            yield Match(line, col, _values(m))
-
-
-def _values(m: re.Match[str]) -> dict[str, str]:
-    values = {k: v for k, v in m.groupdict().items() if v is not None}
-    values.setdefault("text", m.group(0))
-    return values
 
 
 # --- LLM-FIRST: hardcoded decision chains and tables ---------------------------------------------
