@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ._postgres import postgres  # noqa: F401 - the real PostgreSQL server fixture
 from ._support import (  # noqa: F401 - fixtures shared by the engine and hook tests
     clean_env_fixture,
     make_rules_fixture,
