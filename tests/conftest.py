@@ -71,3 +71,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="session")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+# after git and GIT_ENV, which it uses
+from ._deploy_support import service_repo  # noqa: E402, F401 - a service repo the deploy tests deploy

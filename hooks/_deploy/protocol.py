@@ -370,6 +370,7 @@ def _deploy_locked(
         with session.phase("finish"):
             run.event = session.finish("succeeded")
             _tag(session, commit, version, "deploy", outcome.ref)
+        run.event = session.update(durations=session.durations())
         session.log.say(f"deployed {service.name} {version}")
         session.notifier.send(
             "succeeded", f"{service.name} {version} deployed ({commit[:12]})", _facts(run.event)
@@ -652,9 +653,9 @@ def _rollback_locked(session: _Session, plan: Plan, *, reason: str, notes: Seque
     Inside a failed deploy's session the rollback is a second event: the deploy's is set aside and
     restored (re-read, since the rollback marks it `rolled_back`) at the end."""
     outer, outer_first = session.event, session.first_phase
-    if outer is not None:
+    if outer is not None:  # an automatic rollback: its own phases only
         session.prefix = "rollback."
-    session.first_phase = len(session.log.phases)
+        session.first_phase = len(session.log.phases)
     session.event = session.store.record(
         _new_event(
             session,
@@ -708,9 +709,10 @@ def _rollback_steps(session: _Session, plan: Plan, notes: Sequence[str]) -> Even
     with session.phase("finish"):
         event = session.finish("succeeded")
         if plan.from_event is not None and plan.from_event.id is not None:
-            if plan.from_event.status in ("succeeded", "failed", "interrupted"):
+            if plan.from_event.status in ("succeeded", "failed"):  # `interrupted` stays as it was
                 session.store.update(plan.from_event.id, status="rolled_back")
         _tag(session, plan.commit, plan.version, "rollback", event.provider_ref)
+    event = session.update(durations=session.durations())
     session.log.say(f"rolled {service.name} back to {plan.version}")
     return event
 
