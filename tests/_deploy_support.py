@@ -54,7 +54,9 @@ class ServiceRepo:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-        return {**env, **GIT_ENV, "HOME": str(self.path), "NO_COLOR": "1", **extra}
+        home = self.path.parent / "home"  # pip and pre-commit write caches there: not into the repo
+        home.mkdir(exist_ok=True)
+        return {**env, **GIT_ENV, "HOME": str(home), "NO_COLOR": "1", **extra}
 
     def release(self, version: str, *, status: int = 200, delay: float = 0.0, tag: bool = True) -> str:
         app = (SERVICE / "app.py").read_text(encoding="utf-8")
