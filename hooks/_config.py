@@ -32,7 +32,7 @@ SERVICE_KEYS = SERVICE_STR_KEYS | {
 COMMAND_KEYS = ("deploy", "rollback", "current")
 HEALTH_KEYS = frozenset({"url", "expect", "passes", "timeout_s", "interval_s", "request_timeout_s"})
 EXPECT_KEYS = frozenset({"status", "json", "max_ms"})
-NOTIFY_KEYS = frozenset({"webhook", "format", "timeout_s", "on"})
+NOTIFY_KEYS = frozenset({"webhook", "format", "timeout_s", "events"})  # not `on`: YAML reads it as true
 NOTIFY_FORMATS = ("slack", "json")
 NOTIFY_EVENTS = ("failed", "auto_rollback", "rollback", "succeeded")
 TAG_MODES = ("local", "push", "none")
@@ -102,7 +102,7 @@ class NotifyConfig:
     webhook: str
     format: str = "slack"  # slack | json
     timeout_s: float = 5.0
-    on: tuple[str, ...] = ("failed", "auto_rollback", "rollback")
+    events: tuple[str, ...] = ("failed", "auto_rollback", "rollback")
 
 
 @dataclass
@@ -581,12 +581,12 @@ def _notify(
                 err("timeout_s", "'timeout_s' must be a number of seconds from 0.1 to 60")
             else:
                 values["timeout_s"] = number
-        if "on" in spec:
-            events = _str_list(spec, "on", err, default=[])
+        if "events" in spec:
+            events = _str_list(spec, "events", err, default=[])
             bad = [e for e in events if e not in NOTIFY_EVENTS]
             for event in bad:
-                err("on", f"'on': unknown event '{event}' (one of {', '.join(NOTIFY_EVENTS)})")
-            values["on"] = tuple(e for e in events if e in NOTIFY_EVENTS)
+                err("events", f"'events': unknown event '{event}' (one of {', '.join(NOTIFY_EVENTS)})")
+            values["events"] = tuple(e for e in events if e in NOTIFY_EVENTS)
         out.append(NotifyConfig(webhook=url, **values))
     return tuple(out)
 

@@ -99,6 +99,7 @@ class PostgresHistory:
             raise HistoryError(
                 "history is a PostgreSQL URL but psycopg is not installed: pip install 'ava-safety[postgres]'"
             ) from None
+        self.url = url
         self.display = mask_url(url)
         self._psycopg = psycopg
         try:

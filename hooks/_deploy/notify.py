@@ -66,7 +66,7 @@ class Notifier:
         """Start sending `event` to every webhook that wants it; returns how many were started."""
         count = 0
         for config in self.configs:
-            if event not in config.on:
+            if event not in config.events:
                 continue
             body = payload(config, event, text, facts or {})
             thread = threading.Thread(target=_post, args=(config, body, self.sent), daemon=True)
