@@ -297,13 +297,13 @@ def test_ecs_deploys_a_revision_pinned_by_digest_and_rolls_back(
     assert started.ok, started.detail
     assert started.ref.endswith("task-definition/farm-worker:2")
     assert p.wait(started, log).ok
-    assert p.running(log) == ecs_world["v2"]
+    assert p.running(log) == started.ref
     assert p.live_env() == frozenset({"WEATHER_URL", "DATABASE_URL"})
     again = p.deploy(Target("farm-worker", "v2", "", ECS_REPO + ":v2"), log)
     assert again.ref == started.ref  # the revision that already runs the digest is reused
     back = p.rollback(Target("farm-worker", "v1", ""), log)  # no history: the previous stable revision
     assert back.ok and back.ref == ecs_world["first"]
-    assert p.wait(back, log).ok and p.running(log) == ecs_world["v1"]
+    assert p.wait(back, log).ok and p.running(log) == ecs_world["first"]
     log.close()
     assert (
         "registered arn:aws:ecs:eu-central-1:123456789012:task-definition/farm-worker:2"
@@ -352,3 +352,50 @@ def test_ecs_reads_the_circuit_breaker_outcome(tmp_path: Path) -> None:
         "the deployment circuit breaker rolled the service back to the previous revision: "
         "ECS deployment circuit breaker: tasks failed to start."
     )
+
+
+def test_ecs_deploy_gates_and_rollback_through_the_protocol(
+    ecs_world: dict[str, str], tmp_path: Path
+) -> None:
+    from hooks._config import load_config
+    from hooks._deploy import protocol
+
+    from .conftest import git, make_repo
+
+    config = (
+        "services:\n  worker:\n    provider: ecs\n    region: eu-central-1\n    cluster: farm\n"
+        f"    container: worker\n    ecs_service: farm-worker\n    image: '{ECS_REPO}:{{version}}'\n"
+        "    gates: [aws-credentials, live-env]\n    timeout_s: 60\n"
+    )
+    settings = 'import os\n\nDATABASE_URL = os.environ["DATABASE_URL"]\n'
+    repo = make_repo(tmp_path / "svc", {".ava-safety.yaml": config, "settings.py": settings})
+    git(repo, "tag", "v1")
+    lines: list[str] = []
+    first = protocol.deploy(repo, load_config(repo), None, echo=lines.append)
+    assert first.code == 0, lines
+    assert first.event is not None and first.event.provider_ref == ecs_world["first"]  # reused
+    assert [(g["gate"], g["verdict"]) for g in first.event.gates] == [
+        ("aws-credentials", "pass"),
+        ("live-env", "pass"),
+    ]
+
+    (repo / "settings.py").write_text(settings + 'API_KEY = os.environ["FARM_API_KEY"]\n', encoding="utf-8")
+    git(repo, "commit", "-qam", "read a new key")
+    git(repo, "tag", "v2")
+    blocked = protocol.deploy(repo, load_config(repo), None, echo=lines.append)
+    assert blocked.code == 1
+    assert (
+        "    FARM_API_KEY is required by settings.py:4 but the live service's configuration does not set it"
+        in lines
+    )
+
+    (repo / "settings.py").write_text(settings + "# the key stays in the console\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "no new key")
+    git(repo, "tag", "-f", "v2")
+    second = protocol.deploy(repo, load_config(repo), None, echo=lines.append)
+    assert second.code == 0, lines
+    assert second.event is not None and second.event.provider_ref.endswith("farm-worker:2")
+    back = protocol.rollback(repo, load_config(repo), None, echo=lines.append)
+    assert back.code == 0, lines
+    assert back.event is not None and back.event.provider_ref == ecs_world["first"]
+    assert ecs_provider().running(LiveLog(None)) == ecs_world["first"]

@@ -206,10 +206,8 @@ class EcsProvider:
         return Outcome(False, outcome.ref, detail, notes=outcome.notes)
 
     def running(self, log: LiveLog) -> str | None:
-        return (
-            str(self._container(self.task_definition(self.describe()["taskDefinition"])).get("image", ""))
-            or None
-        )
+        """The task definition revision the service runs (what the history records as provider_ref)."""
+        return str(self.describe().get("taskDefinition", "")) or None
 
     def live_env(self) -> frozenset[str] | None:
         container = self._container(self.task_definition(self.describe()["taskDefinition"]))
