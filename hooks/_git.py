@@ -238,3 +238,7 @@ def push_commit(root: Path, remote: str, commit: str, branch: str, *, force: boo
     if force:
         args.insert(2, "--force-with-lease")
     _git(args, root)
+
+
+def tag_names(root: Path) -> list[str]:
+    return _git(["tag", "--list", "v*"], root).split()
