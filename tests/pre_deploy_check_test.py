@@ -108,3 +108,27 @@ def test_aws_credentials_pass_with_the_account(monkeypatch: pytest.MonkeyPatch) 
     with moto.mock_aws():
         result = check_aws_credentials(ServiceConfig(name="api", region="eu-central-1"))
     assert (result.verdict, result.figure) == ("pass", "account 123456789012")
+
+
+def test_live_env_blocks_a_missing_variable_and_warns_about_console_only_ones(tmp_path: Path) -> None:
+    from hooks._config import load_config
+    from hooks._deploy.gates import check_live_env
+
+    from .conftest import make_repo
+
+    apprunner = (
+        "version: 1.0\nruntime: python311\nrun:\n  command: python app.py\n  env:\n"
+        "    - name: WEATHER_URL\n      value: https://w.example\n"
+    )
+    app = 'import os\n\nURL = os.environ["WEATHER_URL"]\nKEY = os.environ["FARM_KEY"]\n'
+    repo = make_repo(tmp_path / "r", {"apprunner.yaml": apprunner, "app.py": app})
+    config = load_config(repo)
+    blocked = check_live_env(repo, config, lambda: frozenset({"WEATHER_URL"}))
+    assert (blocked.verdict, blocked.figure) == ("block", "1 missing of 2")
+    assert blocked.detail == (
+        "FARM_KEY is required by app.py:4 but the live service's configuration does not set it",
+    )
+    warned = check_live_env(repo, config, lambda: frozenset({"WEATHER_URL", "FARM_KEY", "SENTRY_DSN"}))
+    assert (warned.verdict, warned.figure) == ("warn", "2 set only live")
+    assert warned.detail[0].startswith("FARM_KEY is set on the live service but in no deployment file")
+    assert check_live_env(repo, config, lambda: None).verdict == "skip"

@@ -26,7 +26,8 @@ def client(name: str, region: str | None, *, read_timeout_s: float = READ_TIMEOU
         connect_timeout=CONNECT_TIMEOUT_S, read_timeout=read_timeout_s,
         retries={"max_attempts": 5, "mode": "standard"}, user_agent_extra="ava-safety",
     )  # fmt: skip
-    return boto3.client(name, region_name=region, config=config)
+    # a session of its own: boto3's default session caches credentials for the life of the process
+    return boto3.session.Session().client(name, region_name=region, config=config)
 
 
 def error_code(exc: BaseException) -> str:
