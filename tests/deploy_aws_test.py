@@ -399,3 +399,41 @@ def test_ecs_deploy_gates_and_rollback_through_the_protocol(
     assert back.code == 0, lines
     assert back.event is not None and back.event.provider_ref == ecs_world["first"]
     assert ecs_provider().running(LiveLog(None)) == ecs_world["first"]
+
+
+def test_a_code_service_deploys_a_commit_by_pushing_its_branch(
+    apprunner: tuple[Any, Stubber], tmp_path: Path
+) -> None:
+    from .conftest import git, make_repo
+
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    repo = make_repo(tmp_path / "svc", {"app.py": "print('v1')\n"})
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "origin", "main")
+    first = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "app.py").write_text("print('v2')\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "v2")
+    second = git(repo, "rev-parse", "HEAD").strip()
+    code = describe()
+    code["Service"]["SourceConfiguration"] = {
+        "CodeRepository": {
+            "RepositoryUrl": "https://github.com/farm/api",
+            "SourceCodeVersion": {"Type": "BRANCH", "Value": "production"},
+            "CodeConfiguration": {"ConfigurationSource": "REPOSITORY"},
+        },
+        "AutoDeploymentsEnabled": False,
+    }
+    client, stub = apprunner
+    for _ in range(2):
+        stub.add_response("describe_service", code, {"ServiceArn": ARN})
+        stub.add_response("start_deployment", {"OperationId": OP}, {"ServiceArn": ARN})
+    service = ServiceConfig(name="farm-api", provider="apprunner", region="eu-central-1", service_arn=ARN)
+    fake = FakeTime()
+    p = AppRunnerProvider(service, repo, {"apprunner": client}, sleep=fake.sleep, clock=fake.clock)
+    deployed = p.deploy(Target("farm-api", "v2", second), LiveLog(None))
+    assert deployed == Outcome(True, ref=second, operation=OP)
+    assert git(remote, "rev-parse", "production").strip() == second
+    back = p.rollback(Target("farm-api", "v1", first), LiveLog(None))  # an older commit: a forced push
+    assert back.ok and git(remote, "rev-parse", "production").strip() == first
+    assert p.refuse(Target("farm-api", "v1", first), rollback=True) is None
