@@ -315,3 +315,19 @@ def test_the_protocol_on_a_postgresql_history(tmp_path: Path, postgres: Postgres
         assert no_password.stderr.startswith(f"history: cannot open the history store {url}:")
     finally:
         repo.stop_service()
+
+
+def test_a_provider_that_cannot_act_ends_the_event_failed_with_exit_2(tmp_path: Path) -> None:
+    repo = make_service_repo(tmp_path / "svc", gates="[]")
+    config = repo.path / ".ava-safety.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text("\n".join(line for line in text.splitlines() if "deploy:" not in line) + "\n", "utf-8")
+    repo.release("1.0.1")
+    proc = repo.run("deploy")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (
+        "deploy: service web: the command provider needs 'deploy: [program, args...]' in .ava-safety.yaml"
+    )
+    (event,) = repo.history()
+    assert (event["status"], event["phase"]) == ("failed", "prepare")
+    assert event["error"].startswith("service web: the command provider needs")

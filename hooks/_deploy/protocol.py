@@ -275,9 +275,25 @@ def deploy(
     except (KeyboardInterrupt, Interrupted) as exc:
         _mark_interrupted(session, run, exc)
         return run
+    except Exception as exc:
+        _mark_failed(session, exc)  # the history tells the truth, then the caller reports it (exit 2)
+        raise
     finally:
         run.lines = session.log.summary()
         session.close()
+
+
+def _mark_failed(session: _Session, exc: Exception) -> None:
+    """A refusal or a crash after the event was recorded: it ends `failed`, not `started`."""
+    event = session.event
+    if event is None or event.id is None or event.status != "started":
+        return
+    known = isinstance(exc, (DeployError, ProviderError))
+    error = str(exc) if known else f"internal error: {type(exc).__name__}: {exc}"
+    session.log.say(f"{session.kind} FAILED: {error}")
+    session.event = session.store.get(event.id) or event
+    if session.event.status == "started":
+        session.finish("failed", error=error)
 
 
 def _mark_interrupted(session: _Session, run: Run, exc: BaseException) -> None:
@@ -642,6 +658,9 @@ def rollback(
     except (KeyboardInterrupt, Interrupted) as exc:
         _mark_interrupted(session, run, exc)
         return run
+    except Exception as exc:
+        _mark_failed(session, exc)  # the history tells the truth, then the caller reports it (exit 2)
+        raise
     finally:
         run.lines = session.log.summary()
         session.close()
