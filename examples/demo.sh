@@ -25,6 +25,8 @@ git init -q -b main
 git config user.name "Demo Farmer" && git config user.email demo@example.com
 git add -A && git commit -qm "sample service"
 step() { printf '\n== %s\n' "$*"; }
+serving() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+  "http://127.0.0.1:$port/health"; }
 expect() { local want=$1; shift; set +e; "$@"; local got=$?; set -e
   [ "$got" -eq "$want" ] || { echo "demo: expected exit $want from '$*', got $got" >&2; exit 1; }; }
 
@@ -62,14 +64,14 @@ expect 0 ava-safety pre-deploy-check
 
 step "3. deploy v1.0.0: gates, the provider, health verification (3 passes, version == v1.0.0), history"
 expect 0 ava-safety deploy
-curl -s "http://127.0.0.1:$port/health"; echo
+serving
 
 step "4. v1.1.0 makes /health slow (1.5 s, over max_ms 500): its deploy fails and is rolled back by itself"
 sed -i 's/VERSION = "1.0.0"/VERSION = "1.1.0"/' app/settings.py
 sed -i 's/^def health() -> dict:/def health() -> dict:\n    import time\n\n    time.sleep(1.5)  # a database check added in a hurry/' app/main.py
 git commit -qam "Check the database in /health" && git tag v1.1.0
 expect 1 ava-safety deploy
-curl -s "http://127.0.0.1:$port/health"; echo
+serving
 
 step "5. v1.2.0 (the fix) deploys; then an emergency rollback: it lands on v1.0.0, the last stable version"
 sed -i 's/VERSION = "1.1.0"/VERSION = "1.2.0"/' app/settings.py
@@ -83,7 +85,7 @@ git commit -qam "Fast /health again" && git tag v1.2.0
 expect 0 ava-safety deploy
 expect 0 ava-safety rollback --dry-run
 expect 0 ava-safety rollback
-curl -s "http://127.0.0.1:$port/health"; echo
+serving
 
 step "6. the history, newest first (ava-safety history --format json for the machine-readable form)"
 expect 0 ava-safety history
