@@ -6,9 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from ._rules import RetiredRule, Rule
+
+if TYPE_CHECKING:  # the rule machinery costs 40 ms to import: not for deploy, rollback, history
+    from ._rules import RetiredRule, Rule
 
 HOOKS: dict[str, str] = {
     "constitutional-compliance": "hooks.constitutional_compliance",
@@ -16,6 +19,10 @@ HOOKS: dict[str, str] = {
     "syntax-imports": "hooks.syntax_imports",
     "deploy-config": "hooks.deploy_config",
     "env-vars": "hooks.env_vars",
+    "version-consistency": "hooks.version_consistency",
+    "pre-deploy-check": "hooks.pre_deploy_check",
+    "deploy": "hooks.deploy",
+    "rollback": "hooks.rollback",
 }
 
 STARTER_CONFIG = """\
@@ -183,6 +190,37 @@ def rule_table(rules: Sequence[Rule], retired: Iterable[RetiredRule] = ()) -> st
     return "\n".join(lines)
 
 
+def _history(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ava-safety history", description="Deploys and rollbacks, newest first."
+    )
+    parser.add_argument("service", nargs="?", help="only this service")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--limit", type=int, default=30, help="how many events (default 30)")
+    parser.add_argument("--before", type=int, metavar="ID", help="events older than this id (paging)")
+    parser.add_argument("--config", type=Path, help="config file (default: .ava-safety.yaml)")
+    args = parser.parse_args(argv)
+    from ._config import Config
+    from ._deploy import main as common
+    from ._deploy import report
+    from ._deploy.history import open_history
+
+    def action(root: Path, config: Config) -> int:
+        store = open_history(root, config.history)
+        try:
+            events = store.events(args.service, before=args.before, limit=args.limit)
+        finally:
+            store.close()
+        if args.format == "json":
+            print(report.history_json(events))
+        else:
+            for line in report.history_table(events):
+                print(line)
+        return 0
+
+    return common.act("history", args.config, action)
+
+
 def _hook(module: str) -> Callable[[Sequence[str]], int]:
     def run(argv: Sequence[str]) -> int:
         import importlib
@@ -196,7 +234,7 @@ def _hook(module: str) -> Callable[[Sequence[str]], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands: dict[str, Callable[[Sequence[str]], int]] = {name: _hook(m) for name, m in HOOKS.items()}
-    commands.update({"init": _init, "rules": _rules})
+    commands.update({"init": _init, "rules": _rules, "history": _history})
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: ava-safety {" + ",".join(commands) + "} [args]")
         print("       ava-safety --version")

@@ -15,16 +15,32 @@ CONFIG_NAME = ".ava-safety.yaml"
 KEYS = frozenset(
     {
         "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
-        "env", "services", "image_registries",
+        "env", "services", "image_registries", "history", "version_sources",
     }
 )  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
 ENV_KEYS = frozenset({"provided", "sources"})
 PROVIDERS = ("apprunner", "ecs", "command")
 SERVICE_STR_KEYS = frozenset(
-    {"name", "provider", "region", "cluster", "container", "repository", "task_family", "service_arn"}
-)
-SERVICE_KEYS = SERVICE_STR_KEYS | {"files"}
+    {"name", "provider", "region", "cluster", "container", "repository", "task_family", "service_arn",
+     "ecs_service", "image"}
+)  # fmt: skip
+SERVICE_KEYS = SERVICE_STR_KEYS | {
+    "files", "deploy", "rollback", "current", "timeout_s", "gates", "health", "notify", "tag",
+    "auto_rollback", "lock_wait_s",
+}  # fmt: skip
+COMMAND_KEYS = ("deploy", "rollback", "current")
+HEALTH_KEYS = frozenset({"url", "expect", "passes", "timeout_s", "interval_s", "request_timeout_s"})
+EXPECT_KEYS = frozenset({"status", "json", "max_ms"})
+NOTIFY_KEYS = frozenset({"webhook", "format", "timeout_s", "events"})  # not `on`: YAML reads it as true
+NOTIFY_FORMATS = ("slack", "json")
+NOTIFY_EVENTS = ("failed", "auto_rollback", "rollback", "succeeded")
+TAG_MODES = ("local", "push", "none")
+# gates that are not file-level hooks; the file-level ones are the hook ids of hooks._cli.FILE_HOOKS
+SPECIAL_GATES = ("git-state", "health", "aws-credentials", "live-env")
+FILE_GATES = ("syntax-imports", "env-vars", "deploy-config", "constitutional-compliance", "design-rules")
+PLACEHOLDER_RX = re.compile(r"\{([^{}]*)\}")
+PLACEHOLDERS = frozenset({"service", "version", "commit", "image"})
 PY_VERSION_RX = re.compile(r"^3\.[0-9]{1,2}$")
 
 
@@ -48,6 +64,45 @@ class ServiceConfig:
     task_family: str | None = None
     service_arn: str | None = None
     line: int = 1
+    # deploy and rollback (issue 9); `None` where the key is absent
+    ecs_service: str | None = None  # ECS service name (default: the service's name)
+    image: str | None = None  # image reference template for `{image}` and the AWS providers
+    deploy: tuple[str, ...] | None = None  # argv templates of the command provider
+    rollback: tuple[str, ...] | None = None
+    current: tuple[str, ...] | None = None
+    timeout_s: float = 600.0  # each provider command / platform wait
+    gates: tuple[str, ...] | None = None  # None: pre-deploy-check's set
+    health: HealthConfig | None = None
+    notify: tuple[NotifyConfig, ...] = ()
+    tag: str = "local"  # deploy/<service>/<n> tags: local | push | none
+    auto_rollback: bool = True
+    lock_wait_s: float = 0.0  # how long to wait for another deploy of this service to finish
+    key_lines: tuple[tuple[str, int], ...] = ()  # where each key is written, for messages
+
+    def line_of(self, key: str) -> int:
+        return dict(self.key_lines).get(key, self.line)
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """What "healthy" means for a service: N consecutive passes of these conditions in time."""
+
+    url: str
+    status: int = 200
+    json: tuple[tuple[str, str], ...] = ()  # dotted field path -> expected value (a template)
+    max_ms: float | None = None
+    passes: int = 3
+    timeout_s: float = 60.0
+    interval_s: float = 1.0
+    request_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    webhook: str
+    format: str = "slack"  # slack | json
+    timeout_s: float = 5.0
+    events: tuple[str, ...] = ("failed", "auto_rollback", "rollback")
 
 
 @dataclass
@@ -68,6 +123,12 @@ class Config:
     env_sources: tuple[str, ...] = ()  # globs of files that count as the deployment's env
     services: list[ServiceConfig] = field(default_factory=list)
     image_registries: tuple[str, ...] = ()  # allowed image registries (empty: any)
+    version_sources: tuple[str, ...] = ()  # version-consistency: globs of the files stating the version
+    history: str = "sqlite"  # "sqlite" (under .git/ava-safety/) or a postgresql:// URL
+    history_line: int = 1
+
+    def service(self, name: str) -> ServiceConfig | None:
+        return next((s for s in self.services if s.name == name), None)
 
     @property
     def display(self) -> str:
@@ -193,6 +254,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             )
     _load_env(doc, shown, config, problems)
     _load_services(doc, shown, config, problems)
+    _load_history(doc, shown, config, problems)
+    config.version_sources = tuple(_str_list(doc, "version_sources", err, default=[], globs=True))
     config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
     if problems:
         raise ConfigErrors(problems)
@@ -219,50 +282,315 @@ def _load_env(doc: LineDict, shown: str, config: Config, problems: list[ConfigPr
     config.env_sources = tuple(_str_list(env, "sources", err, default=[], globs=True))
 
 
+def _load_history(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    if "history" not in doc:
+        return
+    value = doc["history"]
+    config.history_line = doc.line_of("history")
+    if value == "sqlite" or (
+        isinstance(value, str) and value.startswith(("postgresql://", "postgres://")) and len(value) > 13
+    ):
+        if isinstance(value, str) and re.search(r"://[^/@\s]*:[^@/\s]+@", value):
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    config.history_line,
+                    "'history': do not write the password into the URL; set PGPASSWORD or use ~/.pgpass",
+                )
+            )
+            return
+        config.history = value
+        return
+    problems.append(
+        ConfigProblem(
+            shown,
+            config.history_line,
+            "'history' must be 'sqlite' or a PostgreSQL URL such as postgresql://deploy@db.internal/ops",
+        )
+    )
+
+
 def _load_services(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    """`services:` as a mapping (`web: {provider: ...}`) or a list (`- name: web`)."""
     if "services" not in doc:
         return
     raw = doc["services"]
-    if not isinstance(raw, list):
+    items: list[tuple[str | None, Any, int]] = []
+    if isinstance(raw, LineDict):
+        items = [(str(name), spec, raw.line_of(name)) for name, spec in raw.items()]
+    elif isinstance(raw, list):
+        lines = getattr(raw, "item_lines", [])
+        items = [(None, spec, lines[i] if i < len(lines) else doc.line_of("services")) for i, spec in
+                 enumerate(raw)]  # fmt: skip
+    else:
         problems.append(
-            ConfigProblem(shown, doc.line_of("services"), "'services' must be a list of services")
+            ConfigProblem(
+                shown,
+                doc.line_of("services"),
+                "'services' must map each service name to its settings: {web: {provider: command}}",
+            )
         )
         return
     names: set[str] = set()
-    for item in raw:
+    for key_name, item, item_line in items:
+        if isinstance(item, LineDict) and key_name is not None and "name" in item:
+            problems.append(
+                ConfigProblem(shown, item.line_of("name"), f"service '{key_name}': 'name' is its key already")
+            )
+        if item is None and key_name is not None:
+            item = LineDict()
+            item.line, item.key_lines = item_line, {}
         if not isinstance(item, LineDict):
-            problems.append(ConfigProblem(shown, doc.line_of("services"), "each service must be a mapping"))
+            problems.append(ConfigProblem(shown, item_line, "each service must be a mapping"))
             continue
+        service = _service(key_name, item, shown, problems)
+        if service is None:
+            continue
+        if service.name in names:
+            problems.append(
+                ConfigProblem(shown, item.line_of("name"), f"service '{service.name}' is declared twice")
+            )
+        names.add(service.name)
+        config.services.append(service)
 
-        def err(key: str, message: str, item: LineDict = item) -> None:
-            problems.append(ConfigProblem(shown, item.line_of(key), message))
 
-        for key in item:
-            if key not in SERVICE_KEYS:
-                err(key, "service: " + unknown_key(key, SERVICE_KEYS))
-        values: dict[str, str] = {}
-        for key in SERVICE_STR_KEYS & set(item):
-            if not isinstance(item[key], str) or not item[key]:
-                err(key, f"service: '{key}' must be a non-empty string")
+def _service(
+    key_name: str | None, item: LineDict, shown: str, problems: list[ConfigProblem]
+) -> ServiceConfig | None:
+    def err(key: str, message: str) -> None:
+        problems.append(ConfigProblem(shown, item.line_of(key), message))
+
+    label = f"service '{key_name}'" if key_name else "service"
+    for key in item:
+        if key not in SERVICE_KEYS:
+            err(key, f"{label}: " + unknown_key(key, SERVICE_KEYS))
+    values: dict[str, Any] = {}
+    for key in SERVICE_STR_KEYS & set(item):
+        if not isinstance(item[key], str) or not item[key]:
+            err(key, f"{label}: '{key}' must be a non-empty string")
+        else:
+            values[key] = item[key]
+    name = key_name if key_name is not None else values.get("name")
+    if name is None:
+        if "name" not in item:
+            err("name", "service: 'name' is required")
+        return None
+    label = f"service '{name}'"
+    values.pop("name", None)
+    provider = values.pop("provider", "apprunner")
+    if provider not in PROVIDERS:
+        err("provider", f"{label}: 'provider' must be one of {', '.join(PROVIDERS)}")
+    files = _str_list(item, "files", err, default=[], globs=True)
+    for key in COMMAND_KEYS:
+        if key in item:
+            values[key] = _argv(item, key, label, err)
+    if provider != "command":  # what a provider needs to deploy is checked when deploying
+        for key in COMMAND_KEYS[:2]:
+            if key in item:
+                err(key, f"{label}: '{key}' is for the command provider; {provider} deploys by itself")
+    if provider in ("apprunner", "ecs") and "region" in values:
+        if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]", values["region"]):
+            err("region", f"{label}: 'region' {values['region']!r} is not an AWS region such as eu-central-1")
+    for key, low, high in (("timeout_s", 1, 86400), ("lock_wait_s", 0, 86400)):
+        if key in item:
+            number = _number(item[key], low, high)
+            if number is None:
+                err(key, f"{label}: '{key}' must be a number of seconds from {low} to {high}")
             else:
-                values[key] = item[key]
-        name = values.get("name")
-        if name is None:
-            if "name" not in item:
-                err("name", "service: 'name' is required")
-            continue
-        if name in names:
-            err("name", f"service '{name}' is declared twice")
-        names.add(name)
-        provider = values.get("provider", "apprunner")
-        if provider not in PROVIDERS:
-            err("provider", f"service '{name}': 'provider' must be one of {', '.join(PROVIDERS)}")
-        files = _str_list(item, "files", err, default=[], globs=True)
-        values.pop("name")
-        values.pop("provider", None)
-        config.services.append(
-            ServiceConfig(name=name, provider=provider, files=tuple(files), line=item.line, **values)
+                values[key] = number
+    if "gates" in item:
+        gates = _str_list(item, "gates", err, default=[])
+        known = FILE_GATES + SPECIAL_GATES
+        for gate in gates:
+            if gate not in known:
+                err("gates", f"{label}: 'gates': {unknown_key(gate, known).replace('key', 'gate')}")
+        values["gates"] = tuple(g for g in gates if g in known)
+    if "health" in item:
+        values["health"] = _health(item, label, shown, problems)
+    if "notify" in item:
+        values["notify"] = _notify(item, label, shown, problems)
+    if "tag" in item:
+        tag = item["tag"]
+        tag = "local" if tag is True else "none" if tag is False else tag
+        if tag not in TAG_MODES:
+            err("tag", f"{label}: 'tag' must be one of {', '.join(TAG_MODES)} (deploy/<service>/<n> tags)")
+        else:
+            values["tag"] = tag
+    if "auto_rollback" in item:
+        if not isinstance(item["auto_rollback"], bool):
+            err("auto_rollback", f"{label}: 'auto_rollback' must be true or false")
+        else:
+            values["auto_rollback"] = item["auto_rollback"]
+    for key in ("image",):
+        if key in values:
+            _check_placeholders(values[key], key, label, err)
+    return ServiceConfig(
+        name=name,
+        provider=provider,
+        files=tuple(files),
+        line=item.line,
+        key_lines=tuple(sorted(item.key_lines.items())),
+        **values,
+    )
+
+
+def _argv(item: LineDict, key: str, label: str, err: Any) -> tuple[str, ...] | None:
+    value = item[key]
+    if isinstance(value, str):
+        err(
+            key,
+            f"{label}: '{key}' must be an argv list such as [./deploy.sh, \"{{version}}\"], "
+            "never a shell string",
         )
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, (str, int)) for v in value):
+        err(key, f"{label}: '{key}' must be a non-empty list of strings: [program, args...]")
+        return None
+    words = tuple(str(v) for v in value)
+    for word in words:
+        _check_placeholders(word, key, label, err)
+    return words
+
+
+def _check_placeholders(text: str, key: str, label: str, err: Any) -> None:
+    for m in PLACEHOLDER_RX.finditer(text):
+        if m.group(1) not in PLACEHOLDERS:
+            close = unknown_key(m.group(1), PLACEHOLDERS).split(" (", 1)[1].rstrip(")")
+            err(key, f"{label}: '{key}': unknown placeholder {{{m.group(1)}}} ({close})")
+
+
+def _number(value: Any, low: float, high: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        return None
+    return float(value)
+
+
+def _health(item: LineDict, label: str, shown: str, problems: list[ConfigProblem]) -> HealthConfig | None:
+    spec = item["health"]
+    if isinstance(spec, str):
+        spec_dict = LineDict({"url": spec})
+        spec_dict.line, spec_dict.key_lines = item.line_of("health"), {}
+        spec = spec_dict
+    if not isinstance(spec, LineDict):
+        problems.append(
+            ConfigProblem(shown, item.line_of("health"), f"{label}: 'health' must be a mapping with 'url'")
+        )
+        return None
+
+    def err(key: str, message: str, where: LineDict = spec) -> None:
+        problems.append(ConfigProblem(shown, where.line_of(key), f"{label}: health: {message}"))
+
+    for key in spec:
+        if key not in HEALTH_KEYS:
+            err(key, unknown_key(key, HEALTH_KEYS))
+    url = spec.get("url")
+    if not isinstance(url, str) or not re.match(r"^https?://[^/\s]+", url):
+        err("url", "'url' must be an http:// or https:// URL such as http://127.0.0.1:8080/health")
+        return None
+    values: dict[str, Any] = {}
+    limits = {"passes": (1, 100), "timeout_s": (1, 3600), "interval_s": (0.05, 600),
+              "request_timeout_s": (0.1, 600)}  # fmt: skip
+    for key, (low, high) in limits.items():
+        if key in spec:
+            number = _number(spec[key], low, high)
+            if number is None or (key == "passes" and not isinstance(spec[key], int)):
+                err(key, f"'{key}' must be a number from {low:g} to {high:g}")
+            else:
+                values[key] = int(number) if key == "passes" else number
+    expect = spec.get("expect", LineDict())
+    if not isinstance(expect, LineDict):
+        err(
+            "expect",
+            "'expect' must be a mapping: {status: 200, json: {version: \"{version}\"}, max_ms: 1000}",
+        )
+        expect = LineDict()
+    for key in expect:
+        if key not in EXPECT_KEYS:
+            err(key, "expect: " + unknown_key(key, EXPECT_KEYS), expect)
+    if "status" in expect:
+        status = expect["status"]
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            err("status", "expect: 'status' must be an HTTP status code such as 200", expect)
+        else:
+            values["status"] = status
+    if "max_ms" in expect:
+        number = _number(expect["max_ms"], 1, 600000)
+        if number is None:
+            err("max_ms", "expect: 'max_ms' must be a number of milliseconds", expect)
+        else:
+            values["max_ms"] = number
+    if "json" in expect:
+        fields = expect["json"]
+        if not isinstance(fields, LineDict) or not all(
+            isinstance(v, (str, int, float, bool)) for v in fields.values()
+        ):
+            err("json", "expect: 'json' must map field names to expected values: {version: \"{version}\"}",
+                expect)  # fmt: skip
+        else:
+            pairs = []
+            for field_name, expected in fields.items():
+                text = str(expected).lower() if isinstance(expected, bool) else str(expected)
+                _check_placeholders(
+                    text, "json", label, lambda _k, m: err("json", m.split(": ", 1)[-1], expect)
+                )
+                pairs.append((field_name, text))
+            values["json"] = tuple(pairs)
+    return HealthConfig(url=url, **values)
+
+
+def _notify(
+    item: LineDict, label: str, shown: str, problems: list[ConfigProblem]
+) -> tuple[NotifyConfig, ...]:
+    raw = item["notify"]
+    if isinstance(raw, LineDict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        problems.append(
+            ConfigProblem(
+                shown, item.line_of("notify"), f"{label}: 'notify' must be a list: [{{webhook: URL}}]"
+            )
+        )
+        return ()
+    out = []
+    for spec in raw:
+        if not isinstance(spec, LineDict):
+            problems.append(
+                ConfigProblem(
+                    shown, item.line_of("notify"), f"{label}: each 'notify' entry must be {{webhook: URL}}"
+                )
+            )
+            continue
+
+        def err(key: str, message: str, spec: LineDict = spec) -> None:
+            problems.append(ConfigProblem(shown, spec.line_of(key), f"{label}: notify: {message}"))
+
+        for key in spec:
+            if key not in NOTIFY_KEYS:
+                err(key, unknown_key(key, NOTIFY_KEYS))
+        url = spec.get("webhook")
+        if not isinstance(url, str) or not re.match(r"^https?://[^/\s]+", url):
+            err("webhook", "'webhook' must be an http:// or https:// URL")
+            continue
+        values: dict[str, Any] = {}
+        if "format" in spec:
+            if spec["format"] not in NOTIFY_FORMATS:
+                err("format", f"'format' must be one of {', '.join(NOTIFY_FORMATS)}")
+            else:
+                values["format"] = spec["format"]
+        if "timeout_s" in spec:
+            number = _number(spec["timeout_s"], 0.1, 60)
+            if number is None:
+                err("timeout_s", "'timeout_s' must be a number of seconds from 0.1 to 60")
+            else:
+                values["timeout_s"] = number
+        if "events" in spec:
+            events = _str_list(spec, "events", err, default=[])
+            bad = [e for e in events if e not in NOTIFY_EVENTS]
+            for event in bad:
+                err("events", f"'events': unknown event '{event}' (one of {', '.join(NOTIFY_EVENTS)})")
+            values["events"] = tuple(e for e in events if e in NOTIFY_EVENTS)
+        out.append(NotifyConfig(webhook=url, **values))
+    return tuple(out)
 
 
 def _is_score(value: Any) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import shutil
+import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
@@ -99,6 +101,8 @@ def run_example(
                 written.append(folder)
             target.write_text(text, encoding="utf-8")
             written.append(target)
+        if example.tags:  # a repository with these tags on one commit of the example's files
+            _tagged_repo(workdir, sorted(tracked), example.tags)
         try:
             config = load_config(workdir)
         except ConfigErrors as exc:
@@ -114,6 +118,8 @@ def run_example(
     finally:
         # the next example starts from an empty directory (a new one per example costs more:
         # directories are the slow part of a file system)
+        if example.tags:
+            shutil.rmtree(workdir / ".git", ignore_errors=True)
         for made in reversed(written):
             if made.is_dir():
                 made.rmdir()
@@ -141,6 +147,22 @@ def run_example(
         wanted += f": {example.message}"
     got = "; ".join(f"{f.line}:{f.col}: {f.message}" for f in hits)
     return fail(f"fail example is flagged, but not as expected: wanted {wanted}, got {got}")
+
+
+def _tagged_repo(workdir: Path, tracked: Sequence[str], tags: Iterable[str]) -> None:
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "example",
+        "GIT_AUTHOR_EMAIL": "example@example.invalid",
+        "GIT_COMMITTER_NAME": "example",
+        "GIT_COMMITTER_EMAIL": "example@example.invalid",
+    }
+    steps = [["init", "-q"], ["add", "--", *tracked], ["commit", "-q", "--no-verify", "-m", "example"]]
+    steps += [["tag", tag] for tag in tags]
+    for args in steps:
+        subprocess.run(["git", *args], cwd=workdir, env=env, capture_output=True, check=True, timeout=30)
 
 
 def check_examples(rules: Iterable[Rule], *, catch_crash: bool = False) -> list[ExampleFailure]:

@@ -1,17 +1,21 @@
 """Git access for the hooks: which files to check and where results may be written.
 
 The commit path uses plain `git` subprocesses (GitPython costs import time that a hook on every
-commit should not pay). Every call has a timeout.
+commit should not pay); GitPython is imported in `_repo` only, for the deploy commands. Every call has
+a timeout.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 TIMEOUT = 30
 
@@ -125,3 +129,152 @@ def _run_stdin(args: list[str], cwd: Path, stdin: bytes) -> subprocess.Completed
         return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[1]} did not answer within {TIMEOUT}s") from None
+
+
+# --- deploy and rollback (GitPython: imported here only, and only by those commands) ----------------
+
+DEPLOY_TAG_PREFIX = "deploy"
+
+
+def _repo(root: Path) -> Any:
+    import git  # GitPython: about 0.08 s to import, so never on the commit path
+
+    return git.Repo(root)
+
+
+def resolve(root: Path, rev: str) -> str:
+    return _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root).strip()
+
+
+def version_of(root: Path, commit: str) -> str:
+    """The commit's tag (the highest vX.Y.Z, else any), else `git describe --tags`, else the short sha."""
+    tags = [t for t in _git(["tag", "--points-at", commit], root).split() if not t.startswith("deploy/")]
+    if tags:
+        semver = [t for t in tags if re.fullmatch(r"v?\d+(\.\d+)*", t)]
+        key = lambda t: tuple(int(x) for x in t.lstrip("v").split("."))  # noqa: E731
+        return max(semver, key=key) if semver else sorted(tags)[0]
+    try:
+        described = _git(["describe", "--tags", "--exclude", "deploy/*", commit], root).strip()
+    except GitError:
+        described = ""
+    return described or _git(["rev-parse", "--short=12", commit], root).strip()
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author: str
+    subject: str
+
+
+def commit_info(root: Path, rev: str) -> CommitInfo:
+    out = _git(["log", "-1", "--format=%H%x00%an <%ae>%x00%s", rev], root).rstrip("\n")
+    sha, author, subject = (out.split("\0") + ["", ""])[:3]
+    return CommitInfo(sha, author, subject)
+
+
+def subjects_between(root: Path, old: str | None, new: str, *, limit: int = 30) -> list[str]:
+    """Commit subjects in old..new (newest first): a deploy's change description."""
+    spec = [f"{old}..{new}"] if old else [new]
+    try:
+        out = _git(["log", f"--max-count={limit + 1}", "--format=%h %s", *spec], root)
+    except GitError:
+        out = _git(["log", f"--max-count={limit + 1}", "--format=%h %s", new], root)
+    lines = out.splitlines()
+    return lines[:limit] + ([f"... and more since {old[:12]}"] if len(lines) > limit and old else [])
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """Whether `older` is an ancestor of `newer` (and not the same commit)."""
+    if not older or not newer or older == newer:
+        return False
+    try:
+        return bool(_repo(root).is_ancestor(older, newer))
+    except Exception:  # noqa: BLE001 - an unknown commit (another clone's) is simply not an ancestor
+        return False
+
+
+def actor(root: Path) -> str:
+    try:
+        name = _git(["config", "user.name"], root).strip()
+    except GitError:
+        name = ""
+    return name or os.environ.get("USER", "") or os.environ.get("USERNAME", "")
+
+
+@dataclass(frozen=True)
+class DeployTag:
+    n: int
+    name: str
+    commit: str
+    fields: dict[str, str]  # what the tag's message records: version, kind, provider_ref
+
+
+def deploy_tags(root: Path, service: str) -> list[DeployTag]:
+    """`deploy/<service>/<n>` tags, highest n first: the history of a clone without a history store."""
+    fmt = "%(refname:strip=2)%00%(*objectname)%00%(objectname)%00%(contents)%01"
+    out = _git(["for-each-ref", f"--format={fmt}", f"refs/tags/{DEPLOY_TAG_PREFIX}/{service}/"], root)
+    tags = []
+    for record in out.split("\x01"):
+        parts = record.strip("\n").split("\0")
+        if len(parts) < 4 or not parts[0]:
+            continue
+        name, peeled, obj, message = parts[:4]
+        tail = name.rsplit("/", 1)[-1]
+        if not tail.isdigit():
+            continue
+        fields = dict(
+            line.split(": ", 1) for line in message.splitlines() if ": " in line and not line.startswith(" ")
+        )
+        tags.append(DeployTag(int(tail), name, peeled or obj, fields))
+    return sorted(tags, key=lambda t: t.n, reverse=True)
+
+
+def create_deploy_tag(root: Path, service: str, commit: str, fields: dict[str, str]) -> str:
+    """The next `deploy/<service>/<n>`, annotated with the deploy's facts; returns its name."""
+    existing = deploy_tags(root, service)
+    n = (existing[0].n if existing else 0) + 1
+    message = f"{fields.get('kind', 'deploy')} of {service}\n\n" + "".join(
+        f"{k}: {' '.join(v.split())}\n" for k, v in fields.items()
+    )
+    for _attempt in range(5):  # a concurrent clone may take n first
+        name = f"{DEPLOY_TAG_PREFIX}/{service}/{n}"
+        try:
+            _git(["-c", "tag.gpgSign=false", "tag", "-a", name, "-m", message, commit], root)
+            return name
+        except GitError as exc:
+            if "already exists" not in str(exc):
+                raise
+            n += 1
+    raise GitError(f"could not create a deploy tag for {service}")
+
+
+def push_tag(root: Path, name: str, remote: str = "origin") -> None:
+    _git(["push", "--quiet", remote, f"refs/tags/{name}"], root)
+
+
+def worktree_dirty(root: Path) -> list[str]:
+    """Tracked files changed and untracked files not ignored, as `git status --porcelain` names them."""
+    return [line[3:] for line in _git(["status", "--porcelain"], root).splitlines() if line]
+
+
+def behind_upstream(root: Path) -> tuple[str, int] | None:
+    """(upstream, commits behind) of the current branch, from the last fetch; None without upstream."""
+    try:
+        upstream = _git(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}"], root).strip()
+    except GitError:
+        return None
+    count = _git(["rev-list", "--count", "HEAD..@{u}"], root).strip()
+    return upstream, int(count or 0)
+
+
+def push_commit(root: Path, remote: str, commit: str, branch: str, *, force: bool) -> None:
+    """Put `commit` at the tip of `remote`'s `branch` (a code service deploys its branch)."""
+    args = ["push", "--quiet", remote, f"{commit}:refs/heads/{branch}"]
+    if force:
+        args.insert(2, "--force-with-lease")
+    _git(args, root)
+
+
+def tag_names(root: Path) -> list[str]:
+    return _git(["tag", "--list", "v*"], root).split()

@@ -158,7 +158,7 @@ def test_version(capsys: Capsys) -> None:
 def test_usage(argv: list[str], code: int, capsys: Capsys) -> None:
     assert _cli.main(argv) == code
     assert capsys.readouterr().out.splitlines() == [
-        "usage: ava-safety {" + ",".join([*_cli.HOOKS, "init", "rules"]) + "} [args]",
+        "usage: ava-safety {" + ",".join([*_cli.HOOKS, "init", "rules", "history"]) + "} [args]",
         "       ava-safety --version",
     ]
 
@@ -167,7 +167,7 @@ def test_unknown_command_is_exit_2(capsys: Capsys) -> None:
     assert _cli.main(["deploy-everything"]) == 2
     assert capsys.readouterr().err == (
         "ava-safety: unknown command 'deploy-everything' "
-        f"(choose from {', '.join([*_cli.HOOKS, 'init', 'rules'])})\n"
+        f"(choose from {', '.join([*_cli.HOOKS, 'init', 'rules', 'history'])})\n"
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ._postgres import postgres  # noqa: F401 - the real PostgreSQL server fixture
 from ._support import (  # noqa: F401 - fixtures shared by the engine and hook tests
     clean_env_fixture,
     make_rules_fixture,
@@ -70,3 +71,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="session")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+# after git and GIT_ENV, which it uses
+from ._deploy_support import service_repo  # noqa: E402, F401 - a service repo the deploy tests deploy

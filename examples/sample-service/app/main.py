@@ -7,7 +7,7 @@ import requests
 import uvicorn
 from fastapi import FastAPI
 
-from app.settings import DATABASE_URL, WEATHER_URL
+from app.settings import DATABASE_URL, VERSION, WEATHER_URL
 
 logger = logging.getLogger(__name__)
 app = FastAPI()
@@ -15,7 +15,7 @@ app = FastAPI()
 
 @app.get("/health")
 def health() -> dict:
-    return {"status": "ok", "database": bool(DATABASE_URL)}
+    return {"status": "ok", "version": VERSION, "database": bool(DATABASE_URL)}
 
 
 @app.get("/advice/{crop}")

@@ -1,0 +1,1 @@
+"""Deploy, rollback and their history: providers, the protocol, health, notifications, the store."""

@@ -1,0 +1,216 @@
+"""Gates: the checks a deploy must pass, and pre-deploy-check's table.
+
+File-level gates are the file-level hooks on the whole repository (`run_file_gates`, the one place
+that calls the hook runner). The others look at the world: git state, the running service's
+health, AWS credentials, and the live configuration's environment against what the code requires.
+Each returns a `GateResult`: verdict pass | warn | block | skip | error, its time and key figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._config import Config, ServiceConfig
+
+VERDICTS = ("pass", "warn", "block", "skip", "error")
+AWS_TIMEOUT_S = 5.0
+SCORED = "constitutional-compliance"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: str
+    verdict: str  # one of VERDICTS
+    seconds: float
+    figure: str = ""  # the key figure: a score, a count of findings, a latency
+    detail: tuple[str, ...] = ()  # lines to show under the table (findings, reasons)
+    score: float | None = None  # constitutional-compliance's overall score
+
+    @property
+    def blocks(self) -> bool:
+        return self.verdict in ("block", "error")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"gate": self.gate, "verdict": self.verdict, "seconds": round(self.seconds, 3),
+                "figure": self.figure}  # fmt: skip
+        if self.score is not None:
+            data["score"] = self.score
+        return data
+
+
+def run_file_gates(root: Path, hooks: Sequence[str], config_path: Path | None) -> list[GateResult]:
+    """The file-level hooks as gates on every tracked file, in this process.
+
+    THE one call of the hook runner: when `_hook.execute_many` (each file parsed once for all the
+    hooks) lands, only this function changes."""
+    from .. import _hook
+    from .._errors import ConfigErrors
+    from .._report import finding_line
+
+    results = []
+    for hook in hooks:
+        started = time.perf_counter()
+        args = argparse.Namespace(
+            filenames=[], all_files=True, from_ref=None, to_ref=None, config=config_path, baseline=None,
+            write_baseline=None, strict=False, jobs=None, no_results=True, format="text",
+        )  # fmt: skip
+        try:
+            outcome = _hook.execute(hook, args, scoring=hook == SCORED)
+        except ConfigErrors as exc:
+            lines = tuple(str(p) for p in exc.problems)
+            results.append(GateResult(hook, "error", time.perf_counter() - started, "config error", lines))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a crashed gate refuses the deploy, named
+            detail = (f"internal error: {type(exc).__name__}: {exc}",)
+            results.append(GateResult(hook, "error", time.perf_counter() - started, "crashed", detail))
+            continue
+        seconds = time.perf_counter() - started
+        blocked = _hook.blocked(outcome, strict=False)
+        errors = sum(1 for f in outcome.findings if f.severity == "error")
+        warnings = len(outcome.findings) - errors
+        shown = tuple(finding_line(f) for f in outcome.findings if blocked and f.severity == "error")
+        score = None
+        if outcome.scores is not None and outcome.scores.overall is not None:
+            score = round(outcome.scores.overall, 1)
+            figure = f"score {score:.1f}% (min {outcome.scores.min_score:g}%)"
+            if blocked:
+                shown = shown + tuple(
+                    f"{p.name}: {p.score:.1f}% (min {p.min_score:g}%)" for p in outcome.scores.principles
+                    if not p.passed
+                )  # fmt: skip
+        else:
+            figure = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        verdict = "block" if blocked else "warn" if outcome.findings else "pass"
+        results.append(GateResult(hook, verdict, seconds, figure, shown[:20], score))
+    return results
+
+
+def required_env_vars(root: Path, config: Config) -> dict[str, str]:
+    """Variables the code reads without a default: name -> where (`path:line`).
+
+    The env-vars extraction behind one function: when the per-service deployment model lands, this is
+    where a service's own code is chosen."""
+    from .. import _git
+    from .._plugins.env_vars import repo_reads
+    from .._source import RunContext
+
+    context = RunContext(root=root, repo_files=frozenset(_git.tracked_files(root)), config=config)
+    reads = repo_reads(context)
+    out: dict[str, str] = {}
+    for name, hits in sorted(reads.reads.items()):
+        for path, read in hits:
+            if read.required and read.name == name:
+                out.setdefault(name, f"{path}:{read.line}" if read.line else path)
+    return out
+
+
+def repo_env_vars(root: Path, config: Config) -> frozenset[str] | None:
+    """Variables the repository's deployment files set (None when it has none): the env-vars reader
+    of deployment sources behind one function, like required_env_vars."""
+    from .. import _git
+    from .._plugins.env_vars import deployment
+    from .._source import RunContext
+
+    context = RunContext(root=root, repo_files=frozenset(_git.tracked_files(root)), config=config)
+    found = deployment(context)
+    if not found.sources:
+        return None
+    return frozenset(found.provided) | frozenset(found.outside)
+
+
+def check_git_state(root: Path) -> GateResult:
+    from .. import _git
+
+    started = time.perf_counter()
+    try:
+        dirty = _git.worktree_dirty(root)
+        behind = _git.behind_upstream(root)
+    except _git.GitError as exc:
+        return GateResult("git-state", "error", time.perf_counter() - started, "git failed", (str(exc),))
+    seconds = time.perf_counter() - started
+    detail = []
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" (+{len(dirty) - 5} more)" if len(dirty) > 5 else "")
+        detail.append(f"uncommitted changes: {shown}; commit or stash them, a deploy ships commits")
+    if behind is not None and behind[1] > 0:
+        detail.append(f"the branch is {behind[1]} commit(s) behind {behind[0]}: pull first")
+    if detail:
+        figure = f"{len(dirty)} changed" + (f", {behind[1]} behind" if behind and behind[1] else "")
+        return GateResult("git-state", "block", seconds, figure, tuple(detail))
+    upstream = f"up to date with {behind[0]}" if behind else "no upstream"
+    return GateResult("git-state", "pass", seconds, f"clean, {upstream}")
+
+
+def check_health(service: ServiceConfig, *, deploying: bool, ever_deployed: bool) -> GateResult:
+    """The running service answers its health URL (status and time; the version is not judged here).
+
+    Before a deploy an unhealthy service is a warning: the deploy may be what fixes it."""
+    from .health import probe
+
+    if service.health is None:
+        return GateResult("health", "skip", 0.0, "no health URL configured")
+    health = service.health
+    result = probe(health.url, status=health.status, max_ms=health.max_ms,
+                   timeout_s=min(health.request_timeout_s, 10.0))  # fmt: skip
+    seconds = result.ms / 1000
+    if result.ok:
+        running = f", version {result.version}" if result.version else ""
+        return GateResult("health", "pass", seconds, f"{result.status} in {result.ms:.0f} ms{running}")
+    detail = tuple(f"{service.name}: {f}" for f in result.failures)
+    if result.status is None and not ever_deployed:
+        return GateResult("health", "skip", seconds, "not answering (never deployed)", detail)
+    return GateResult("health", "warn" if deploying else "block", seconds, "unhealthy", detail)
+
+
+def check_aws_credentials(service: ServiceConfig) -> GateResult:
+    from .providers.aws_common import caller_identity
+
+    started = time.perf_counter()
+    verdict, figure, detail = caller_identity(service.region, timeout_s=AWS_TIMEOUT_S)
+    return GateResult("aws-credentials", verdict, time.perf_counter() - started, figure, detail)
+
+
+def check_live_env(
+    root: Path,
+    config: Config,
+    live: Callable[[], frozenset[str] | None],
+    platform: frozenset[str] = frozenset(),
+) -> GateResult:
+    """Variables the code requires that the configuration this deploy runs with lacks."""
+    started = time.perf_counter()
+    try:
+        names = live()
+    except Exception as exc:  # noqa: BLE001 - the platform could not be asked: said, not fatal
+        return GateResult("live-env", "skip", time.perf_counter() - started, "cannot describe the service",
+                          (f"{type(exc).__name__}: {exc}",))  # fmt: skip
+    if names is None:
+        return GateResult("live-env", "skip", time.perf_counter() - started, "provider cannot describe it")
+    required = required_env_vars(root, config)
+    missing = {n: where for n, where in required.items() if n not in names and n not in platform}
+    seconds = time.perf_counter() - started
+    if missing:
+        detail = tuple(
+            f"{name} is required by {where} but the live service's configuration does not set it"
+            for name, where in sorted(missing.items())
+        )
+        return GateResult("live-env", "block", seconds, f"{len(missing)} missing of {len(required)}", detail)
+    declared = repo_env_vars(root, config)
+    console_only = sorted(names - declared) if declared is not None else []
+    if console_only:  # kept by this deploy, but a deploy from the repository's files would drop them
+        detail = tuple(
+            f"{name} is set on the live service but in no deployment file of the repository: "
+            "add it (or to env.provided) before a deploy from those files drops it"
+            for name in console_only
+        )
+        return GateResult("live-env", "warn", seconds, f"{len(console_only)} set only live", detail)
+    return GateResult("live-env", "pass", seconds, f"{len(required)} required, all set")
+
+
+def summarize(results: Sequence[GateResult]) -> Mapping[str, Any]:
+    score = next((r.score for r in results if r.score is not None), None)
+    return {"blocked": [r.gate for r in results if r.blocks], "score": score}
