@@ -6,16 +6,16 @@ import os
 import requests
 import uvicorn
 from fastapi import FastAPI
+from hooks import health
 
 from app.settings import DATABASE_URL, WEATHER_URL
 
 logger = logging.getLogger(__name__)
 app = FastAPI()
-
-
-@app.get("/health")
-def health() -> dict:
-    return {"status": "ok", "database": bool(DATABASE_URL)}
+# GET /health: status, version, commit, uptime and the database server's reachability and latency:
+# what ava-safety's deploy checks and dashboard read. It answers 503 when the database cannot be
+# reached, so a deploy whose service cannot reach its database fails its checks and is rolled back.
+app.add_route("/health", health.asgi_app(service="sample-service", database=health.tcp_check(DATABASE_URL)))
 
 
 @app.get("/advice/{crop}")
