@@ -39,6 +39,7 @@ class Served:
     proc: subprocess.Popen[str]
     url: str  # http://127.0.0.1:PORT/
     first_lines: list[str]
+    stderr: str = ""  # once stopped
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(self.url.rstrip("/") + path, headers=headers or {})
@@ -96,15 +97,18 @@ def serving(repo: ServiceRepo, *args: str, token: str | None = TOKEN, **env: str
     """`ava-safety serve --port 0` in the repo; stopped with SIGINT (as Ctrl-C) at the end."""
     extra = {"AVA_SAFETY_TOKEN": token} if token is not None else {}
     proc = repo.start("serve", "--port", "0", *args, **{**extra, **env})
+    served = None
     try:
         lines = _read_lines(proc, 2, 30)
-        url = lines[0].split(": ", 1)[1]
-        yield Served(proc, url, lines)
+        served = Served(proc, lines[0].split(": ", 1)[1], lines)
+        yield served
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
         try:
-            proc.communicate(timeout=30)
+            _out, err = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
-            proc.communicate(timeout=30)
+            _out, err = proc.communicate(timeout=30)
+        if served is not None:
+            served.stderr = err

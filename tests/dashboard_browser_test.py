@@ -14,9 +14,15 @@ from ._deploy_support import ServiceRepo, statuses
 
 # AVA_SAFETY_SCREENSHOTS=DIR keeps the screenshots there (the README's comes from this test)
 SHOTS = os.environ.get("AVA_SAFETY_SCREENSHOTS")
-# elements sticking out of the viewport, except inside a horizontally scrolling box (wide tables)
+# elements sticking out of their panel or the window, except inside a horizontally scrolling box
 OVERFLOWING = """() => Array.from(document.querySelectorAll('body *'))
-  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !el.closest('.scroll'))
+  .filter((el) => !el.closest('.scroll') && el.getClientRects().length)
+  .filter((el) => {
+    const box = el.closest('section');
+    const edge = box && box !== el ? box.getBoundingClientRect().right : Infinity;
+    const right = Math.min(window.innerWidth, edge);
+    return el.getBoundingClientRect().right > right + 0.5;
+  })
   .map((el) => el.tagName + '.' + el.className + ' ' + (el.textContent || '').slice(0, 40))"""
 
 
@@ -92,6 +98,8 @@ def test_the_written_page_shows_the_services_versions_rollbacks_and_scores(
     assert week == "Last 8 weeks 3 67% 1 2 (1 automatic) 0"
     page.select_option("#filter", "web")
     assert page.locator("#timeline > li").count() == 5
+    assert page.evaluate(OVERFLOWING) == []
+    page.evaluate("window.scrollTo(0, 0)")
     _screenshot(page, tmp_path, "dashboard-desktop.png")
 
     phone = browser.page(PHONE)

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -81,8 +81,58 @@ class Job:
                 "output": "\n".join(self.lines)}  # fmt: skip
 
 
+class _Lane:
+    """One thread and the history store it alone uses (SQLite and psycopg connections stay in the
+    thread that made them). A store that fails (PostgreSQL restarted) is dropped and reopened."""
+
+    def __init__(self, name: str, opener: Callable[[], tuple[History | None, str | None]]) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.opener = opener
+        self.store: History | None = None
+        self.error: str | None = None
+
+    def call(self, fn: Callable[[History | None], Any]) -> Any:
+        def run() -> Any:
+            if self.store is None:
+                self.store, self.error = self.opener()
+            try:
+                return fn(self.store)
+            except Exception as exc:  # noqa: BLE001 - shown on the page; the next call reopens
+                if self.store is None:
+                    raise
+                self.error = f"the history store failed: {exc}"
+                self._drop()
+                return fn(None)
+
+        return self.pool.submit(run).result(timeout=DB_TIMEOUT_S)
+
+    def _drop(self) -> None:
+        store, self.store = self.store, None
+        if store is not None:
+            try:
+                store.close()
+            except Exception:  # noqa: BLE001, S110 - it is being dropped anyway
+                pass
+
+    def close(self) -> None:
+        self.pool.submit(self._drop).result(timeout=DB_TIMEOUT_S)
+        self.pool.shutdown(wait=True)
+
+
+@dataclass(frozen=True)
+class _Cached:
+    at: float
+    body: bytes
+    etag: str
+
+
 class Dashboard:
-    """The live dashboard's state: the store (one thread), health checks, the status cache, jobs."""
+    """The live dashboard's state: the stores, health checks, the status cache, jobs.
+
+    The status is computed on its own lane (thread and store) and kept: younger than `refresh_s` it
+    is served as it is; up to 5 x `refresh_s` old it is still served while one refresh runs in the
+    background, so a load of readers never waits for the store; older, or after an action, it is
+    computed before answering (one computation at a time). API reads use the other lane."""
 
     def __init__(
         self,
@@ -101,64 +151,43 @@ class Dashboard:
         self.refresh_s = refresh_s
         self.probe_interval_s = probe_interval_s
         self.command = list(command)
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
-        self._store: History | None = None
-        self._store_error: str | None = None
+        opener = lambda: open_store(root, config, self.state_dir)  # noqa: E731
+        self._status_lane = _Lane("status", opener)
+        self._reads = _Lane("history", opener)
         self.checks: dict[str, probes.Check] = {}
         self._cache_lock = threading.Lock()
-        self._cache: tuple[float, bytes, str] | None = None  # (when, body, etag)
+        self._compute_lock = threading.Lock()
+        self._cache: _Cached | None = None
+        self._refreshing = False
         self._page: tuple[str, bytes] | None = None
         self.jobs: dict[str, Job] = {}
         self._jobs_lock = threading.Lock()
         self._stop = threading.Event()
         self._prober: threading.Thread | None = None
 
-    # --- the store, from its one thread ---
     def _with_store(self, fn: Callable[[History | None], Any]) -> Any:
-        def call() -> Any:
-            if self._store is None:
-                self._store, self._store_error = open_store(self.root, self.config, self.state_dir)
-            try:
-                return fn(self._store)
-            except Exception as exc:  # noqa: BLE001 - a store that broke (PostgreSQL restarted) reopens
-                if self._store is None:
-                    raise
-                self._store_error = f"the history store failed: {exc}"
-                try:
-                    self._store.close()
-                except Exception:  # noqa: BLE001, S110 - it is being dropped anyway
-                    pass
-                self._store = None
-                return fn(None)
-
-        return self._db.submit(call).result(timeout=DB_TIMEOUT_S)
+        return self._reads.call(fn)
 
     def close(self) -> None:
         self._stop.set()
-
-        def shut() -> None:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
-
-        self._db.submit(shut).result(timeout=DB_TIMEOUT_S)
-        self._db.shutdown(wait=True)
+        self._status_lane.close()
+        self._reads.close()
 
     # --- health ---
-    def probe_now(self) -> dict[str, probes.Check]:
+    def probe_now(self, *, fresh: bool = True) -> dict[str, probes.Check]:
         checks = probes.check_all(self.config.services)
         try:
             probes.record(self.state_dir, list(checks.values()))
         except OSError:
             pass
         self.checks = {**self.checks, **checks}
-        self.invalidate()
+        self.invalidate(hard=fresh)
         return checks
 
     def start_prober(self) -> None:
         def loop() -> None:
             while not self._stop.is_set():
-                self.probe_now()
+                self.probe_now(fresh=False)
                 self._stop.wait(self.probe_interval_s)
 
         self._prober = threading.Thread(target=loop, name="prober", daemon=True)
@@ -168,28 +197,58 @@ class Dashboard:
     def log_url(self, event: Event) -> str | None:
         return f"/logs/{event.id}" if event.id is not None else None
 
-    def invalidate(self) -> None:
+    def invalidate(self, *, hard: bool = True) -> None:
+        """Hard: the next read computes (after an action); soft: the next read refreshes behind."""
         with self._cache_lock:
-            self._cache = None
+            if hard or self._cache is None:
+                self._cache = None
+            else:
+                self._cache = replace(self._cache, at=min(self._cache.at, time.monotonic() - self.refresh_s))
+
+    def _compute(self) -> _Cached:
+        def compute(store: History | None) -> dict[str, Any]:
+            return model.status(
+                self.root, self.config, store, state_dir=self.state_dir, checks=self.checks,
+                log_url=self.log_url, live=True, history_error=self._status_lane.error,
+            )  # fmt: skip
+
+        data = self._status_lane.call(compute)
+        stable = {k: v for k, v in data.items() if k != "generated_at"}
+        etag = '"' + hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:20] + '"'
+        cached = _Cached(time.monotonic(), json.dumps(data, separators=(",", ":")).encode("utf-8"), etag)
+        with self._cache_lock:
+            self._cache = cached
+        return cached
+
+    def _refresh_behind(self) -> None:
+        try:
+            with self._compute_lock:
+                self._compute()
+        except Exception:  # noqa: BLE001, S110 - the next read computes again and reports it
+            pass
+        finally:
+            with self._cache_lock:
+                self._refreshing = False
 
     def status(self) -> tuple[bytes, str]:
-        """The status JSON and its ETag, computed at most every refresh_s (one computation at a time)."""
+        """The status JSON and its ETag (see the class's note on freshness)."""
         with self._cache_lock:
-            if self._cache is not None and time.monotonic() - self._cache[0] < self.refresh_s:
-                return self._cache[1], self._cache[2]
-
-            def compute(store: History | None) -> dict[str, Any]:
-                return model.status(
-                    self.root, self.config, store, state_dir=self.state_dir, checks=self.checks,
-                    log_url=self.log_url, live=True, history_error=self._store_error,
-                )  # fmt: skip
-
-            data = self._with_store(compute)
-            stable = {k: v for k, v in data.items() if k != "generated_at"}
-            digest = hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:20]
-            body = json.dumps(data, separators=(",", ":")).encode("utf-8")
-            self._cache = (time.monotonic(), body, f'"{digest}"')
-            return body, f'"{digest}"'
+            cached = self._cache
+            age = time.monotonic() - cached.at if cached is not None else None
+            if cached is not None and age is not None and age < self.refresh_s:
+                return cached.body, cached.etag
+            if cached is not None and age is not None and age < self.refresh_s * 5:
+                if not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh_behind, name="refresh", daemon=True).start()
+                return cached.body, cached.etag
+        with self._compute_lock:
+            with self._cache_lock:
+                cached = self._cache
+                if cached is not None and time.monotonic() - cached.at < self.refresh_s:
+                    return cached.body, cached.etag  # another request computed it while this one waited
+            fresh = self._compute()
+            return fresh.body, fresh.etag
 
     def page(self) -> bytes:
         body, etag = self.status()

@@ -261,8 +261,9 @@
       $("overall").textContent = latest.overall == null ? "no score" : latest.overall.toFixed(1) + " / 100";
       badge($("overall-badge"), latest.passed ? { tone: "ok", glyph: "✓", text: "PASSED" } :
         { tone: "bad", glyph: "✕", text: "UNDER THE MINIMUM" });
-      $("score-note").textContent = "minimum " + latest.min_score + " · " + (latest.files || 0) +
-        " files · " + when(latest.finished_at);
+      const files = latest.files || 0;
+      $("score-note").textContent = "minimum " + latest.min_score + " · " + files +
+        (files === 1 ? " file · " : " files · ") + when(latest.finished_at);
       for (const p of latest.principles) {
         const li = el("li", "principle");
         const under = !p.passed;
