@@ -167,3 +167,36 @@ def test_live_page_refuses_actions_without_the_token_and_rolls_back_with_it(
         assert page.locator("#service-list .card dd").nth(2).inner_text().startswith("v1.0.0 (")
         # the only errors: the browser's own lines for the refused requests
         assert [e for e in browser.errors if "status of 403" not in e] == []
+
+
+def test_live_timeline_pages_older_events_and_filters_by_service(
+    service_repo: ServiceRepo, browser: Browser
+) -> None:
+    from hooks._deploy.history import Event, SqliteHistory
+
+    store = SqliteHistory(service_repo.path / ".git" / "ava-safety" / "history.sqlite3")
+    for n in range(1, 131):
+        at = f"2025-06-02T10:{n // 60:02d}:{n % 60:02d}.000Z"
+        service = "web" if n % 2 else "api"
+        store.record(Event(service=service, kind="deploy", status="succeeded", version=f"v{n}.0.0",
+                           commit=f"{n:040x}", started_at=at, finished_at=at))  # fmt: skip
+    store.close()
+    with serving(service_repo) as served:
+        page = browser.page(DESKTOP)
+        page.goto(served.url)
+        assert page.locator("#timeline > li").count() == 50
+        assert _texts(page, "#timeline strong")[0] == "#130 api v130.0.0"
+        page.click("#older")
+        page.locator("#event-31").wait_for()
+        assert page.locator("#timeline > li").count() == 100
+        page.click("#older")
+        page.locator("#event-1").wait_for()
+        assert page.locator("#timeline > li").count() == 130 and not page.locator("#older").is_visible()
+        page.select_option("#filter", "web")
+        page.locator("#event-130").wait_for(state="detached")
+        titles = _texts(page, "#timeline strong")
+        assert len(titles) == 50 and all(" web " in t for t in titles) and titles[0] == "#129 web v129.0.0"
+        page.click("#older")
+        page.locator("#event-1").wait_for()
+        assert page.locator("#timeline > li").count() == 65
+        assert browser.errors == []

@@ -271,3 +271,24 @@ def test_the_embedded_data_cannot_end_its_script_element() -> None:
     assert json.loads(text) == {"x": "</script><script>alert(1)</script><!--"}
     html = page.render({"repo": "<repo>", "x": "</script>"})
     assert "<title>ava-safety · &lt;repo&gt;</title>" in html and html.count("</script>") == 2
+
+
+def test_the_health_check_record_is_bounded_and_read_from_its_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(probes, "KEEP", 5)
+    state = tmp_path / "state"
+    check = probes.Check("web", "2025-06-04T12:00:00Z", True, 200, 3.0, (), "1.0.0", None)
+    probes.record(state, [])
+    assert not (state / probes.CHECKS_FILE).exists()
+    for n in range(20):
+        probes.record(state, [replace(check, ok=n % 4 != 0, at=f"2025-06-04T12:00:{n:02d}Z")])
+    lines = (state / probes.CHECKS_FILE).read_text().splitlines()
+    assert 5 <= len(lines) < 20  # trimmed to the newest KEEP once past the size limit
+    with open(state / probes.CHECKS_FILE, "a") as out:
+        out.write("not json\n[1]\n")
+    found = probes.recent(state, tail_bytes=400)
+    assert list(found) == ["web"] and found["web"][-1]["at"] == "2025-06-04T12:00:19Z"
+    up = probes.uptime(found["web"])
+    assert up is not None and up["checks"] == len(found["web"]) and 0 < up["percent"] <= 100
+    assert probes.uptime([]) is None and probes.recent(tmp_path / "nowhere") == {}

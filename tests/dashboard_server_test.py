@@ -303,3 +303,82 @@ def test_listening_beyond_loopback_accepts_any_host_but_not_another_origin(tmp_p
         server.shutdown()
         server.server_close()
         dashboard.close()
+
+
+def test_a_stale_status_is_served_at_once_and_refreshed_behind(live: Live) -> None:
+    live.dashboard.refresh_s = 0.3
+    first, etag = live.dashboard.status()
+    live.store.record(event("web", "v3.0.0"))
+    assert live.dashboard.status() == (first, etag)  # fresh enough: from memory
+    time.sleep(0.4)
+    assert live.dashboard.status() == (first, etag)  # stale: still served, a refresh starts behind
+    deadline = time.monotonic() + 10
+    while live.dashboard.status()[1] == etag:
+        assert time.monotonic() < deadline, "the refresh behind never landed"
+        time.sleep(0.05)
+    assert json.loads(live.dashboard.status()[0])["timeline"]["events"][0]["version"] == "v3.0.0"
+    time.sleep(1.6)  # older than 5 x refresh_s: computed before answering
+    live.store.record(event("web", "v4.0.0"))
+    assert json.loads(live.dashboard.status()[0])["timeline"]["events"][0]["version"] == "v4.0.0"
+
+
+def test_a_broken_store_is_shown_and_reopened(live: Live) -> None:
+    lane = live.dashboard._status_lane
+    live.dashboard.status()
+    lane.call(lambda store: store.close())  # the connection dies under the dashboard
+    live.dashboard.invalidate()
+    broken = json.loads(live.dashboard.status()[0])
+    assert broken["history"]["error"].startswith("the history store failed: ")
+    assert broken["timeline"]["events"] == []
+    live.dashboard.invalidate()
+    healed = json.loads(live.dashboard.status()[0])
+    assert [e["version"] for e in healed["timeline"]["events"]] == ["v2.0.0", "v1.0.0"]
+
+
+def test_the_prober_keeps_checking_until_closed(live: Live) -> None:
+    live.dashboard.probe_interval_s = 0.05
+    live.dashboard.start_prober()
+    deadline = time.monotonic() + 10
+    checks = live.repo / ".git" / "ava-safety" / "health-checks.jsonl"
+    while not checks.exists() or len(checks.read_text().splitlines()) < 3:
+        assert time.monotonic() < deadline, "the prober did not probe"
+        time.sleep(0.05)
+    assert live.dashboard.checks["web"].ok
+
+
+def test_rerunning_the_checks_records_every_file_hook(live: Live) -> None:
+    (live.repo / "app.py").write_text("import os\n\nDEBUG = os.environ.get('DEBUG', '0')\n")
+    git(live.repo, "add", "app.py")
+    code, job = live.act("checks")
+    assert code == 202
+    done = live.wait(job["id"])
+    assert done["output"].startswith("$ ava-safety syntax-imports --all-files")
+    for hook in ("syntax-imports", "env-vars", "deploy-config", "constitutional-compliance", "design-rules"):
+        assert f"{hook}: exit " in done["output"]
+    _c, _h, status = live.request("GET", "/api/status")
+    assert {h["hook"] for h in status["hooks"]} >= {"syntax-imports", "constitutional-compliance"}
+    assert status["compliance"]["latest"] is not None
+
+
+def test_the_rollback_action_rolls_the_service_back(service_repo: Any) -> None:
+    repo = service_repo
+    assert repo.run("deploy").returncode == 0
+    repo.release("2.0.0")
+    assert repo.run("deploy").returncode == 0
+    dashboard = srv.Dashboard(repo.path, load_config(repo.path), token=TOKEN, refresh_s=0.0)
+    try:
+        job = dashboard.start_job("rollback", "web", lambda j: dashboard.act_rollback(j, "web"))
+        assert job is not None
+        deadline = time.monotonic() + 60
+        while job.state == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert (job.state, job.exit_code) == ("succeeded", 0), job.lines
+        assert job.lines[0] == "$ ava-safety rollback web --reason emergency rollback from the dashboard"
+        assert repo.serving() == "1.0.0"
+        status = json.loads(dashboard.status()[0])
+        web = status["services"][0]
+        assert web["recorded"]["version"] == "v1.0.0" and web["running"] == "1.0.0"
+        assert web["last_rollback"]["badge"]["text"] == "ROLLED BACK"
+    finally:
+        dashboard.close()

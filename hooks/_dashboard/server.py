@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import _git
-from .._config import FILE_GATES, Config
+from .._config import CONFIG_NAME, FILE_GATES, Config
 from .._deploy.history import Event, History
 from .._deploy.mask import mask
 from . import model, page, probes
@@ -331,22 +331,25 @@ class Dashboard:
 
     def _run(self, job: Job, argv: Sequence[str], timeout_s: float) -> int:
         job.say("$ ava-safety " + " ".join(argv[len(self.command) :]))
-        proc = subprocess.Popen(
+        with subprocess.Popen(
             [*argv], cwd=self.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, errors="replace",
-        )  # fmt: skip
-        timer = threading.Timer(timeout_s, proc.terminate)
-        timer.start()
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                job.say(line.rstrip("\n"))
-            return proc.wait(timeout=60)
-        finally:
-            timer.cancel()
+        ) as proc:  # fmt: skip
+            timer = threading.Timer(timeout_s, proc.terminate)
+            timer.start()
+            try:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    job.say(line.rstrip("\n"))
+                return proc.wait(timeout=60)
+            finally:
+                timer.cancel()
 
     def _config_args(self) -> list[str]:
-        return ["--config", str(self.config.path)] if self.config.path is not None else []
+        path = self.config.path
+        if path is None or path.resolve() == (self.root / CONFIG_NAME).resolve():
+            return []
+        return ["--config", str(path)]
 
     def act_health(self, job: Job) -> int:
         checks = self.probe_now()
