@@ -15,7 +15,7 @@ CONFIG_NAME = ".ava-safety.yaml"
 KEYS = frozenset(
     {
         "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
-        "env", "services", "image_registries", "history",
+        "env", "services", "image_registries", "history", "version_sources",
     }
 )  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
@@ -123,6 +123,7 @@ class Config:
     env_sources: tuple[str, ...] = ()  # globs of files that count as the deployment's env
     services: list[ServiceConfig] = field(default_factory=list)
     image_registries: tuple[str, ...] = ()  # allowed image registries (empty: any)
+    version_sources: tuple[str, ...] = ()  # version-consistency: globs of the files stating the version
     history: str = "sqlite"  # "sqlite" (under .git/ava-safety/) or a postgresql:// URL
     history_line: int = 1
 
@@ -254,6 +255,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _load_env(doc, shown, config, problems)
     _load_services(doc, shown, config, problems)
     _load_history(doc, shown, config, problems)
+    config.version_sources = tuple(_str_list(doc, "version_sources", err, default=[], globs=True))
     config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
     if problems:
         raise ConfigErrors(problems)

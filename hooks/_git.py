@@ -230,3 +230,15 @@ def behind_upstream(root: Path) -> tuple[str, int] | None:
         return None
     count = _git(["rev-list", "--count", "HEAD..@{u}"], root).strip()
     return upstream, int(count or 0)
+
+
+def push_commit(root: Path, remote: str, commit: str, branch: str, *, force: bool) -> None:
+    """Put `commit` at the tip of `remote`'s `branch` (a code service deploys its branch)."""
+    args = ["push", "--quiet", remote, f"{commit}:refs/heads/{branch}"]
+    if force:
+        args.insert(2, "--force-with-lease")
+    _git(args, root)
+
+
+def tag_names(root: Path) -> list[str]:
+    return _git(["tag", "--list", "v*"], root).split()

@@ -25,7 +25,7 @@ RULE_KEYS = frozenset(
         "check", "blocking", "weight", "examples", "retired", "disabled",
     }
 )  # fmt: skip
-EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files"})
+EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files", "tags"})
 DEFAULT_HOOK = "constitutional-compliance"
 NOT_PACKS = frozenset({"data"})
 
@@ -40,6 +40,7 @@ class Example:
     at_col: int | None = None
     message: str | None = None
     files: Mapping[str, str] = field(default_factory=dict)  # extra files for repo-aware rules
+    tags: tuple[str, ...] = ()  # git tags: the example's files are committed and tagged
 
 
 @dataclass(frozen=True)
@@ -451,6 +452,10 @@ def _examples(raw: LineDict, err: Any) -> tuple[Example, ...]:
             if not isinstance(files, Mapping):
                 err("examples", f"examples.{kind}[{i}]: 'files' must map paths to contents")
                 files = {}
+            tags = item.get("tags", [])
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                err("examples", f"examples.{kind}[{i}]: 'tags' must be a list of tag names")
+                tags = []
             out.append(
                 Example(
                     code=item["code"],
@@ -461,6 +466,7 @@ def _examples(raw: LineDict, err: Any) -> tuple[Example, ...]:
                     at_col=item.get("col"),
                     message=item.get("message"),
                     files=dict(files),
+                    tags=tuple(tags),
                 )
             )
     return tuple(out)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ._deploy_support import ServiceRepo, make_service_repo, statuses, wait_stopped
+from ._postgres import PostgresServer
 from .conftest import git
 
 
@@ -290,3 +291,43 @@ def test_history_json_and_several_services_need_a_name(tmp_path: Path) -> None:
         )
     finally:
         repo.stop_service()
+
+
+def test_the_protocol_on_a_postgresql_history(tmp_path: Path, postgres: PostgresServer) -> None:
+    db = postgres.create_database()
+    repo = make_service_repo(tmp_path / "svc")
+    try:
+        config = repo.path / ".ava-safety.yaml"
+        url = postgres.url(db)
+        config.write_text(f"history: {url}\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+        repo.release("1.0.1")
+        secret = {"PGPASSWORD": postgres.password}
+        assert repo.run("deploy", **secret).returncode == 0
+        repo.release("2.0.0", status=503)
+        broken = repo.run("deploy", **secret)
+        assert broken.returncode == 1 and "automatic rollback #3 to v1.0.1: succeeded" in broken.stdout
+        assert repo.serving() == "1.0.1"
+        rows = postgres.sql("SELECT id, kind, status, version FROM ava_safety_events ORDER BY id", db=db)
+        assert rows.split() == ["1|deploy|succeeded|v1.0.1", "2|deploy|rolled_back|v2.0.0",
+                                "3|rollback|succeeded|v1.0.1"]  # fmt: skip
+        no_password = repo.run("history")
+        assert no_password.returncode == 2
+        assert no_password.stderr.startswith(f"history: cannot open the history store {url}:")
+    finally:
+        repo.stop_service()
+
+
+def test_a_provider_that_cannot_act_ends_the_event_failed_with_exit_2(tmp_path: Path) -> None:
+    repo = make_service_repo(tmp_path / "svc", gates="[]")
+    config = repo.path / ".ava-safety.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text("\n".join(line for line in text.splitlines() if "deploy:" not in line) + "\n", "utf-8")
+    repo.release("1.0.1")
+    proc = repo.run("deploy")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (
+        "deploy: service web: the command provider needs 'deploy: [program, args...]' in .ava-safety.yaml"
+    )
+    (event,) = repo.history()
+    assert (event["status"], event["phase"]) == ("failed", "prepare")
+    assert event["error"].startswith("service web: the command provider needs")

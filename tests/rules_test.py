@@ -61,6 +61,14 @@ def test_rule_example(rule: Rule, example: Example, tmp_path: Path) -> None:
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    if example.tags:  # a repository with these tags on one commit of the example's files
+        from .conftest import git
+
+        git(tmp_path, "init", "-q")
+        git(tmp_path, "add", *sorted(tracked))
+        git(tmp_path, "commit", "-q", "-m", "example")
+        for tag in example.tags:
+            git(tmp_path, "tag", tag)
     result = _engine.run(tmp_path, [path], [rule], repo_files=frozenset(tracked), jobs=1)
     hits = [f for f in result.findings if f.rule == rule.id]
     if not example.expect_fail:

@@ -11,33 +11,30 @@ from .history import History
 
 
 def pre_deploy_check(root: Path, config: Config, names: Sequence[str] = ()) -> list[GateResult]:
-    """File-level gates and git state once; health, credentials and live env per service."""
+    """The file-level gates the services name (all of them by default) and git state, once; then each
+    service's health, and for AWS providers credentials and the live configuration's environment."""
     from . import gates as g
-    from .protocol import AWS_PROVIDERS, default_gates, pick_service
+    from .protocol import AWS_PROVIDERS, pick_service
 
     services: list[ServiceConfig] = [pick_service(config, n) for n in names] or list(config.services)
-    wanted: list[str] = []
+    files: list[str] = []
     for service in services:
-        for gate in service.gates if service.gates is not None else default_gates(service):
-            if gate not in wanted:
-                wanted.append(gate)
+        own = service.gates if service.gates is not None else FILE_GATES
+        files += [x for x in own if x in FILE_GATES and x not in files]
     if not services:
-        wanted = [*FILE_GATES, "git-state"]
-    results = g.run_file_gates(root, [x for x in wanted if x in FILE_GATES], config.path)
-    if "git-state" in wanted:
-        results.append(g.check_git_state(root))
+        files = list(FILE_GATES)
+    results = g.run_file_gates(root, files, config.path)
+    results.append(g.check_git_state(root))
     store: History | None = None
     for service in services:
-        own = service.gates if service.gates is not None else default_gates(service)
         label = f" ({service.name})" if len(services) > 1 else ""
-        if "health" in own:
+        if service.health is not None:
             if store is None:
                 store = _store(root, config)
             ever = store is not None and store.last_succeeded(service.name) is not None
             results.append(_named(g.check_health(service, deploying=False, ever_deployed=ever), label))
-        if service.provider in AWS_PROVIDERS and "aws-credentials" in own:
+        if service.provider in AWS_PROVIDERS:
             results.append(_named(g.check_aws_credentials(service), label))
-        if service.provider in AWS_PROVIDERS and "live-env" in own:
             from .providers import make_provider
 
             def live(service: ServiceConfig = service) -> frozenset[str] | None:

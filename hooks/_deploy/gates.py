@@ -109,6 +109,20 @@ def required_env_vars(root: Path, config: Config) -> dict[str, str]:
     return out
 
 
+def repo_env_vars(root: Path, config: Config) -> frozenset[str] | None:
+    """Variables the repository's deployment files set (None when it has none): the env-vars reader
+    of deployment sources behind one function, like required_env_vars."""
+    from .. import _git
+    from .._plugins.env_vars import deployment
+    from .._source import RunContext
+
+    context = RunContext(root=root, repo_files=frozenset(_git.tracked_files(root)), config=config)
+    found = deployment(context)
+    if not found.sources:
+        return None
+    return frozenset(found.provided) | frozenset(found.outside)
+
+
 def check_git_state(root: Path) -> GateResult:
     from .. import _git
 
@@ -185,6 +199,15 @@ def check_live_env(
             for name, where in sorted(missing.items())
         )
         return GateResult("live-env", "block", seconds, f"{len(missing)} missing of {len(required)}", detail)
+    declared = repo_env_vars(root, config)
+    console_only = sorted(names - declared) if declared is not None else []
+    if console_only:  # kept by this deploy, but a deploy from the repository's files would drop them
+        detail = tuple(
+            f"{name} is set on the live service but in no deployment file of the repository: "
+            "add it (or to env.provided) before a deploy from those files drops it"
+            for name in console_only
+        )
+        return GateResult("live-env", "warn", seconds, f"{len(console_only)} set only live", detail)
     return GateResult("live-env", "pass", seconds, f"{len(required)} required, all set")
 
 

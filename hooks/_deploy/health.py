@@ -154,7 +154,7 @@ def probe(
 def _network_reason(exc: BaseException, timeout_s: float) -> str:
     reason = getattr(exc, "reason", exc)
     if isinstance(reason, (socket.timeout, TimeoutError)) or "timed out" in str(reason):
-        return f"no answer within {timeout_s:g}s"
+        return f"no answer within {timeout_s:.2g}s"
     if isinstance(reason, ConnectionRefusedError):
         return "connection refused (nothing listens there)"
     if isinstance(reason, socket.gaierror):
@@ -214,12 +214,14 @@ def verify(
         pause = min(health.interval_s, deadline - clock())
         if pause > 0:
             sleep(pause)
-    if last is None:
+    answered = [p for p in probes if p.status is not None and not p.ok]
+    telling = answered[-1] if answered and (last is None or last.status is None) else last
+    if telling is None:
         reason = "no time to probe"
-    elif last.ok:
+    elif telling.ok:
         reason = f"only {streak} of {health.passes} consecutive passes within {health.timeout_s:g}s"
-    else:
-        reason = "; ".join(last.failures)
+    else:  # the last answer says more than a request the time limit cut short
+        reason = "; ".join(telling.failures)
     reason = f"{reason} (after {attempts} checks in {health.timeout_s:g}s)"
     seconds = clock() - started
     return Verification(False, streak, health.passes, attempts, seconds, last, reason, tuple(probes[-20:]))

@@ -41,4 +41,13 @@ def act(name: str, config_path: Path | None, action: Callable[[Path, Config], in
     except KeyboardInterrupt:
         print(f"{name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        from .._errors import stdout_closed
+
+        return stdout_closed()
+    except Exception:  # noqa: BLE001 - a crash is exit 2 (never 1, "blocked"), with its traceback
+        import traceback
+
+        traceback.print_exc()
+        print(f"{name}: internal error (exit 2); the traceback above says where", file=sys.stderr)
     return EXIT_ERROR

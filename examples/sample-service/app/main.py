@@ -8,14 +8,14 @@ import uvicorn
 from fastapi import FastAPI
 from hooks import health
 
-from app.settings import DATABASE_URL, WEATHER_URL
+from app.settings import DATABASE_URL, VERSION, WEATHER_URL
 
 logger = logging.getLogger(__name__)
 app = FastAPI()
-# GET /health: status, version, commit, uptime and the database server's reachability and latency:
-# what ava-safety's deploy checks and dashboard read. It answers 503 when the database cannot be
-# reached, so a deploy whose service cannot reach its database fails its checks and is rolled back.
-app.add_route("/health", health.asgi_app(service="sample-service", database=health.tcp_check(DATABASE_URL)))
+# GET /health (hooks.health): status, version, uptime and the database check with its latency, 503
+# when the check fails. The sample checks that a database is configured; a service with a connection
+# pool passes `database=lambda: pool.execute("SELECT 1")`.
+app.add_route("/health", health.asgi_app(service="sample-service", version=VERSION, database=lambda: bool(DATABASE_URL)))
 
 
 @app.get("/advice/{crop}")

@@ -2,5 +2,6 @@
 
 import os
 
+VERSION = "1.0.0"
 DATABASE_URL = os.environ["DATABASE_URL"]
 WEATHER_URL = os.getenv("WEATHER_URL", "http://localhost:9000/forecast")

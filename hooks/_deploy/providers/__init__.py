@@ -40,6 +40,7 @@ class Outcome:
     detail: str = ""  # why it failed, in one line
     platform_rolled_back: bool = False  # the platform undid the deploy itself
     notes: tuple[str, ...] = ()
+    operation: str = ""  # the platform's id of the operation to wait for
 
 
 class Provider(Protocol):
