@@ -269,7 +269,7 @@ class Dashboard:
         return result
 
     def plan(self, service: str) -> dict[str, Any]:
-        from .._deploy import protocol
+        from .._deploy.plan import DeployError, plan_rollback
 
         config = self.config.service(service)
         if config is None:
@@ -279,8 +279,8 @@ class Dashboard:
             if store is None:
                 return {"error": f"no deploy of {service} is recorded"}
             try:
-                return {"plan": protocol.plan_rollback(store, config, self.root).describe()}
-            except (protocol.DeployError, _git.GitError) as exc:
+                return {"plan": plan_rollback(store, config, self.root).describe()}
+            except (DeployError, _git.GitError) as exc:
                 return {"error": str(exc)}
 
         result: dict[str, Any] = model.scrub(self._with_store(plan_of))
