@@ -382,6 +382,7 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = REQUEST_TIMEOUT_S
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms wait for a delayed ACK
     dashboard: Dashboard  # set on the subclass made for each server
     allowed_hosts: frozenset[str] = frozenset()  # empty: any Host (bound beyond loopback)
 
