@@ -306,20 +306,24 @@ def test_listening_beyond_loopback_accepts_any_host_but_not_another_origin(tmp_p
 
 
 def test_a_stale_status_is_served_at_once_and_refreshed_behind(live: Live) -> None:
-    live.dashboard.refresh_s = 0.3
-    first, etag = live.dashboard.status()
+    now = [1000.0]
+    d = live.dashboard
+    d.clock, d.refresh_s = (lambda: now[0]), 2.0
+    d.invalidate()
+    first, etag = d.status()
     live.store.record(event("web", "v3.0.0"))
-    assert live.dashboard.status() == (first, etag)  # fresh enough: from memory
-    time.sleep(0.4)
-    assert live.dashboard.status() == (first, etag)  # stale: still served, a refresh starts behind
+    now[0] += 1.0
+    assert d.status() == (first, etag)  # fresh enough: from memory
+    now[0] += 2.0
+    assert d.status() == (first, etag)  # stale: still served, and a refresh starts behind
     deadline = time.monotonic() + 10
-    while live.dashboard.status()[1] == etag:
+    while d.status()[1] == etag:
         assert time.monotonic() < deadline, "the refresh behind never landed"
         time.sleep(0.05)
-    assert json.loads(live.dashboard.status()[0])["timeline"]["events"][0]["version"] == "v3.0.0"
-    time.sleep(1.6)  # older than 5 x refresh_s: computed before answering
+    assert json.loads(d.status()[0])["timeline"]["events"][0]["version"] == "v3.0.0"
     live.store.record(event("web", "v4.0.0"))
-    assert json.loads(live.dashboard.status()[0])["timeline"]["events"][0]["version"] == "v4.0.0"
+    now[0] += 11.0  # older than 5 x refresh_s: computed before answering
+    assert json.loads(d.status()[0])["timeline"]["events"][0]["version"] == "v4.0.0"
 
 
 def test_a_broken_store_is_shown_and_reopened(live: Live) -> None:

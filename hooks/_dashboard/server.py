@@ -111,8 +111,8 @@ class _Lane:
         if store is not None:
             try:
                 store.close()
-            except Exception:  # noqa: BLE001, S110 - it is being dropped anyway
-                pass
+            except Exception as exc:  # noqa: BLE001 - it is being dropped anyway; the page says why
+                self.error = f"{self.error or 'the history store failed'} (and closing it: {exc})"
 
     def close(self) -> None:
         self.pool.submit(self._drop).result(timeout=DB_TIMEOUT_S)
@@ -143,8 +143,10 @@ class Dashboard:
         refresh_s: float = 2.0,
         probe_interval_s: float = 30.0,
         command: Sequence[str] = (sys.executable, "-m", "hooks._cli"),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = root
+        self.clock = clock
         self.config = config
         self.state_dir = _git.state_dir(root)
         self.token = token
@@ -203,7 +205,7 @@ class Dashboard:
             if hard or self._cache is None:
                 self._cache = None
             else:
-                self._cache = replace(self._cache, at=min(self._cache.at, time.monotonic() - self.refresh_s))
+                self._cache = replace(self._cache, at=min(self._cache.at, self.clock() - self.refresh_s))
 
     def _compute(self) -> _Cached:
         def compute(store: History | None) -> dict[str, Any]:
@@ -215,7 +217,7 @@ class Dashboard:
         data = self._status_lane.call(compute)
         stable = {k: v for k, v in data.items() if k != "generated_at"}
         etag = '"' + hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:20] + '"'
-        cached = _Cached(time.monotonic(), json.dumps(data, separators=(",", ":")).encode("utf-8"), etag)
+        cached = _Cached(self.clock(), json.dumps(data, separators=(",", ":")).encode("utf-8"), etag)
         with self._cache_lock:
             self._cache = cached
         return cached
@@ -224,8 +226,8 @@ class Dashboard:
         try:
             with self._compute_lock:
                 self._compute()
-        except Exception:  # noqa: BLE001, S110 - the next read computes again and reports it
-            pass
+        except Exception as exc:  # noqa: BLE001 - shown on the page; the next stale read tries again
+            self._status_lane.error = f"the status could not be refreshed: {exc}"
         finally:
             with self._cache_lock:
                 self._refreshing = False
@@ -234,7 +236,7 @@ class Dashboard:
         """The status JSON and its ETag (see the class's note on freshness)."""
         with self._cache_lock:
             cached = self._cache
-            age = time.monotonic() - cached.at if cached is not None else None
+            age = self.clock() - cached.at if cached is not None else None
             if cached is not None and age is not None and age < self.refresh_s:
                 return cached.body, cached.etag
             if cached is not None and age is not None and age < self.refresh_s * 5:
@@ -245,7 +247,7 @@ class Dashboard:
         with self._compute_lock:
             with self._cache_lock:
                 cached = self._cache
-                if cached is not None and time.monotonic() - cached.at < self.refresh_s:
+                if cached is not None and self.clock() - cached.at < self.refresh_s:
                     return cached.body, cached.etag  # another request computed it while this one waited
             fresh = self._compute()
             return fresh.body, fresh.etag
