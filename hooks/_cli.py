@@ -1,4 +1,5 @@
-"""`ava-safety`: one command with a subcommand per hook, plus `init` and `rules`."""
+"""`ava-safety`: one command with a subcommand per hook, plus `init`, `rules`, `history`, `dashboard`
+and `serve`."""
 
 from __future__ import annotations
 
@@ -221,6 +222,100 @@ def _history(argv: Sequence[str]) -> int:
     return common.act("history", args.config, action)
 
 
+def _dashboard(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ava-safety dashboard",
+        description="Write the health dashboard: one self-contained HTML file that works offline.",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="where to write it (default: .git/ava-safety/dashboard.html)"
+    )
+    parser.add_argument("--no-probe", action="store_true", help="do not call the services' health URLs")
+    parser.add_argument("--config", type=Path, help="config file (default: .ava-safety.yaml)")
+    args = parser.parse_args(argv)
+    from ._config import Config
+    from ._dashboard import build
+    from ._deploy import main as common
+
+    def action(root: Path, config: Config) -> int:
+        try:
+            target, data = build.write(root, config, args.out, probe=not args.no_probe)
+        except OSError as exc:
+            print(f"ava-safety dashboard: cannot write {args.out or 'the page'}: {exc}", file=sys.stderr)
+            return 2
+        n = data["summary"]
+        print(f"wrote {target} ({len(data['services'])} services: {n['up']} up, {n['down']} down, "
+              f"{n['drift']} drifted; {len(data['timeline']['events'])} events)")  # fmt: skip
+        print(f"open it: file://{target.resolve()}")
+        return 0
+
+    return common.act("ava-safety dashboard", args.config, action)
+
+
+def _serve(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ava-safety serve",
+        description="Serve the health dashboard live, with a JSON API and token-protected actions.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: a free one)")
+    parser.add_argument(
+        "--token-env", default="AVA_SAFETY_TOKEN", metavar="NAME",
+        help="environment variable holding the action token (default AVA_SAFETY_TOKEN; unset: a new "
+        "token is made and printed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--probe-interval", type=float, default=30.0, metavar="S", help="seconds between health probes"
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: .ava-safety.yaml)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535 or args.probe_interval < 1:
+        parser.error("--port must be 0-65535 and --probe-interval at least 1")
+    import os
+
+    from ._config import Config
+    from ._dashboard import server as srv
+    from ._deploy import main as common
+
+    def action(root: Path, config: Config) -> int:
+        token = os.environ.get(args.token_env, "")
+        if token and len(token) < 16:
+            print(f"ava-safety serve: ${args.token_env} is too short for a token (16 characters at least)",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        dashboard = srv.Dashboard(root, config, token=token or srv.new_token(),
+                                  probe_interval_s=args.probe_interval)  # fmt: skip
+        try:
+            server = srv.make_server(dashboard, args.host, args.port)
+        except OSError as exc:
+            print(f"ava-safety serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            dashboard.close()
+            return 2
+        port = server.server_address[1]
+        shown = f"[{args.host}]" if ":" in args.host else args.host
+        url = f"http://{shown}:{port}/"
+        print(f"ava-safety dashboard: {url}", flush=True)
+        if token:
+            print(f"actions need the token in ${args.token_env}", flush=True)
+        else:
+            print(f"action token: {dashboard.token}  (this tab, signed in: {url}#token={dashboard.token})",
+                  flush=True)  # fmt: skip
+        if not srv.is_loopback(args.host):
+            print(f"warning: listening on {args.host}: anyone who reaches this machine sees the page "
+                  "(actions still need the token)", file=sys.stderr, flush=True)  # fmt: skip
+        dashboard.start_prober()
+        try:
+            server.serve_forever(poll_interval=0.5)
+        except KeyboardInterrupt:
+            print("ava-safety serve: stopped", file=sys.stderr)
+        finally:
+            server.server_close()
+            dashboard.close()
+        return 0
+
+    return common.act("ava-safety serve", args.config, action)
+
+
 def _hook(module: str) -> Callable[[Sequence[str]], int]:
     def run(argv: Sequence[str]) -> int:
         import importlib
@@ -234,7 +329,9 @@ def _hook(module: str) -> Callable[[Sequence[str]], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands: dict[str, Callable[[Sequence[str]], int]] = {name: _hook(m) for name, m in HOOKS.items()}
-    commands.update({"init": _init, "rules": _rules, "history": _history})
+    commands.update(
+        {"init": _init, "rules": _rules, "history": _history, "dashboard": _dashboard, "serve": _serve}
+    )
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: ava-safety {" + ",".join(commands) + "} [args]")
         print("       ava-safety --version")

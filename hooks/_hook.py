@@ -189,8 +189,34 @@ def record(hook: str, outcome: Outcome, code: int) -> None:
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         tmp.replace(target)
+        if "score" in data:
+            append_score(target.parent / f"{hook}.scores.jsonl", data)
     except (OSError, _git.GitError) as exc:
         print(f"ava-safety: could not record results: {exc}", file=sys.stderr)
+
+
+SCORES_KEEP = 500  # runs kept in <hook>.scores.jsonl: the dashboard's trend
+
+
+def append_score(path: Path, data: dict[str, Any]) -> None:
+    """One line per scored run (time, overall, per principle), the newest SCORES_KEEP kept."""
+    score = data["score"]
+    line = {
+        "finished_at": data["finished_at"],
+        "overall": score["overall"],
+        "passed": score["passed"],
+        "principles": {p["name"]: p["score"] for p in score["principles"]},
+        "exit_code": data["exit_code"],
+        "files": data["files"],
+        "scope": data["scope"],
+    }
+    with open(path, "a", encoding="utf-8") as out:  # one short append: whole lines even when racing
+        out.write(json.dumps(line) + "\n")
+    if path.stat().st_size > SCORES_KEEP * 600:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)[-SCORES_KEEP:]
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text("".join(lines), encoding="utf-8")
+        tmp.replace(path)
 
 
 def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, description: str) -> int:

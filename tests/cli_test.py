@@ -152,13 +152,16 @@ def test_version(capsys: Capsys) -> None:
     assert capsys.readouterr().out == f"ava-safety {__version__}\n"
 
 
+COMMANDS = [*_cli.HOOKS, "init", "rules", "history", "dashboard", "serve"]
+
+
 @pytest.mark.parametrize(
     ("argv", "code"), [pytest.param([], 2, id="no-args"), pytest.param(["-h"], 0, id="help")]
 )
 def test_usage(argv: list[str], code: int, capsys: Capsys) -> None:
     assert _cli.main(argv) == code
     assert capsys.readouterr().out.splitlines() == [
-        "usage: ava-safety {" + ",".join([*_cli.HOOKS, "init", "rules", "history"]) + "} [args]",
+        "usage: ava-safety {" + ",".join(COMMANDS) + "} [args]",
         "       ava-safety --version",
     ]
 
@@ -166,8 +169,7 @@ def test_usage(argv: list[str], code: int, capsys: Capsys) -> None:
 def test_unknown_command_is_exit_2(capsys: Capsys) -> None:
     assert _cli.main(["deploy-everything"]) == 2
     assert capsys.readouterr().err == (
-        "ava-safety: unknown command 'deploy-everything' "
-        f"(choose from {', '.join([*_cli.HOOKS, 'init', 'rules', 'history'])})\n"
+        f"ava-safety: unknown command 'deploy-everything' (choose from {', '.join(COMMANDS)})\n"
     )
 
 

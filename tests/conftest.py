@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ._browser import browser  # noqa: F401 - headless chromium for the dashboard
 from ._postgres import postgres  # noqa: F401 - the real PostgreSQL server fixture
 from ._support import (  # noqa: F401 - fixtures shared by the engine and hook tests
     clean_env_fixture,

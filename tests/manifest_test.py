@@ -64,3 +64,5 @@ def test_built_wheel_contains_the_rule_packs(tmp_path: Path) -> None:
         for rule_file in (ROOT / "rules" / pack).glob("*.yaml"):
             assert f"hooks/rules/{pack}/{rule_file.name}" in names
     assert "hooks/constitutional_compliance.py" in names
+    assets = {f"hooks/_dashboard/assets/page.{ext}" for ext in ("html", "css", "js")}
+    assert assets | {"hooks/health.py"} <= names  # the dashboard's page and the health helper ship

@@ -6,16 +6,16 @@ import os
 import requests
 import uvicorn
 from fastapi import FastAPI
+from hooks import health
 
 from app.settings import DATABASE_URL, VERSION, WEATHER_URL
 
 logger = logging.getLogger(__name__)
 app = FastAPI()
-
-
-@app.get("/health")
-def health() -> dict:
-    return {"status": "ok", "version": VERSION, "database": bool(DATABASE_URL)}
+# GET /health (hooks.health): status, version, uptime and the database check with its latency, 503
+# when the check fails. The sample checks that a database is configured; a service with a connection
+# pool passes `database=lambda: pool.execute("SELECT 1")`.
+app.add_route("/health", health.asgi_app(service="sample-service", version=VERSION, database=lambda: bool(DATABASE_URL)))
 
 
 @app.get("/advice/{crop}")

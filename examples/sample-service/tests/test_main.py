@@ -1,5 +1,5 @@
-from app.main import health
+from app.main import app
 
 
-def test_health_reports_ok():
-    assert health()["status"] == "ok"
+def test_health_is_mounted():
+    assert "/health" in [getattr(route, "path", None) for route in app.routes]
