@@ -575,7 +575,7 @@ def _exact_case_on_disk(source: SourceFile, path: str) -> bool:
     name = path.rsplit("/", 1)[-1]
     try:
         return any(p.name in (name, f"{name}.py") for p in parent.iterdir())
-    except OSError:
+    except OSError:  # pragma: no cover - called only once _on_disk found it: a race with the disk
         return False
 
 
