@@ -11,7 +11,6 @@ import pytest
 from hooks import syntax_imports
 from hooks._python import deps
 from hooks._python import target as pytarget
-from hooks._python.syntax import scan_fstrings
 from hooks._rules import bundled_packs, load_rules
 from hooks._source import RunContext, SourceFile
 
@@ -206,30 +205,6 @@ def test_target_newer_than_the_hook_is_a_warning_naming_language_version(repo: R
     assert line.startswith("t.py:1:")
     assert "SI002" in line and "language_version: python3.14" in line
     assert si("--strict", "t.py").code == 1
-
-
-@pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        pytest.param("f'{a[\"b\"]}'", None, id="other-quote"),
-        pytest.param(
-            "f'{a['b']}'", (5, "the enclosing quote reused inside a replacement field"), id="same-quote"
-        ),
-        pytest.param("f'''{a['b']}'''", None, id="triple-quoted-outer"),
-        pytest.param(
-            'f"{f"{x}"}"', (4, "the enclosing quote reused inside a replacement field"), id="nested"
-        ),
-        pytest.param("f'{\"\\n\".join(x)}'", (4, "a backslash inside a replacement field"), id="backslash"),
-        pytest.param("f'{x:\\t}'", None, id="backslash-in-spec"),
-        pytest.param("f'''{a # note\n}'''", (7, "a comment inside a replacement field"), id="comment"),
-        pytest.param("f'{a\n}'", (4, "a line break inside a replacement field"), id="line-break"),
-        pytest.param("(f'{a}'  # trailing comment\n 'b')", None, id="comment-between-parts"),
-        pytest.param("f'{{literal}} {x!r:>{width}}'", None, id="escapes-and-nested-spec"),
-        pytest.param("rf'\\d+{x}'", None, id="raw"),
-    ],
-)
-def test_pep701_fstrings_are_recognised_from_the_source(code: str, expected: tuple[int, str] | None) -> None:
-    assert scan_fstrings(code) == expected
 
 
 # --- guards and dependency sources -----------------------------------------------------------------
