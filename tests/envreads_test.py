@@ -166,6 +166,37 @@ CASES: list[Any] = [
         id="wrappers-in-the-same-file",
     ),  # fmt: skip
     pytest.param(
+        'import os\nA = os.getenv(*names)\nB = os.getenv("B", *rest)\n',
+        [("B", False, 'os.getenv("B")', 3, 5)],
+        id="star-arguments",
+    ),
+    pytest.param(
+        'from os import environ\nimport os\ntry:\n    A = os.environ["A"]\nexcept:\n    pass\n'
+        'f = lambda environ: environ["PATH_INFO"]\nB = "B" in other\n',
+        [("A", False, 'os.environ["A"]', 4, 9)],
+        id="bare-except-lambda-parameter-other-container",
+    ),
+    pytest.param(
+        "from pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class S(BaseSettings):\n"
+        "    model_config: SettingsConfigDict = SettingsConfigDict(env_prefix='APP_')\n"
+        "    hosts: list[str]\n\nclass T(BaseSettings):\n"
+        "    model_config: SettingsConfigDict\n    port: int\n\n"
+        "class U(BaseSettings):\n    model_config = SHARED_CONFIG\n    name: str\n",
+        [
+            ("APP_HOSTS", True, "S.hosts", 5, 5),
+            ("PORT", True, "T.port", 9, 5),
+            ("NAME", True, "U.name", 13, 5),
+        ],
+        id="settings-config-annotated-absent-or-computed",
+    ),
+    pytest.param(
+        "import environ\nfrom decouple import AutoConfig\nenv = environ.Env()\nconfig = AutoConfig()\n"
+        'A = env.unknown("A")\nB = config.get("B")\nC = env.str("C")\n',
+        [("C", True, 'env.str("C")', 7, 5)],
+        id="instance-methods-that-are-not-reads",
+    ),
+    pytest.param(
         'import os\nx = "café"; A = os.environ["A"]\n',
         [("A", True, 'os.environ["A"]', 2, 17)],
         id="columns-count-characters",

@@ -333,6 +333,28 @@ TARGETS = [
         "pyproject.toml tool.poetry python",
     ),
     ({"runtime.txt": "python-3.8.18\n"}, (3, 8), "runtime.txt"),
+    ({"apprunner.yml": "runtime: python311\n"}, (3, 11), "apprunner.yml runtime"),
+    (
+        {"apprunner.yaml": "- a list\n", "svc/.tool-versions": "nodejs 20.1\npython 3.10.4\n"},
+        (3, 10),
+        "svc/.tool-versions python",
+    ),
+    (
+        {"apprunner.yaml": "runtime: nodejs18\n", "Pipfile": "[requires]\npython_version = '3.9'\n"},
+        (3, 9),
+        "Pipfile python_version",
+    ),
+]
+NO_TARGET = [
+    pytest.param(
+        {"Dockerfile": "FROM node:20\nRUN npm ci\nFROM python:latest\n"}, id="dockerfile-without-a-version"
+    ),
+    pytest.param({"pyproject.toml": "[project]\nrequires-python = '>=2.7'\n"}, id="python-2-only"),
+    pytest.param({"pyproject.toml": "[project]\nname = 'x'\n"}, id="pyproject-without-python"),
+    pytest.param({"runtime.txt": "# the runtime\n\nnodejs-20\n"}, id="runtime-of-another-language"),
+    pytest.param({"runtime.txt": "\n"}, id="empty-runtime"),
+    pytest.param({".tool-versions": "python system\n"}, id="tool-versions-system"),
+    pytest.param({"Pipfile": "[packages]\nflask = '*'\n"}, id="pipfile-without-requires"),
 ]
 
 
@@ -341,9 +363,19 @@ def test_target_version_sources(
     tmp_path: Path, files: dict[str, str], version: tuple[int, int], origin: str
 ) -> None:
     for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
     target = pytarget.detect(RunContext(tmp_path, frozenset(files)))
     assert (target.version, target.origin) == (version, origin)
+
+
+@pytest.mark.parametrize("files", NO_TARGET)
+def test_files_that_name_no_python_version_leave_the_hooks_own(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    tracked = frozenset(files) | {".python-version"}  # tracked, but missing from the disk
+    target = pytarget.detect(RunContext(tmp_path, tracked))
+    assert (target.version, target.declared) == (pytarget.running(), False)
 
 
 def test_config_python_wins_over_every_file(tmp_path: Path) -> None:
@@ -356,7 +388,15 @@ def test_config_python_wins_over_every_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("spec", "expected"),
-    [(">=3.9", (3, 9)), ("~=3.10", (3, 10)), ("==3.11.*", (3, 11)), (">=3.8,<3.13", (3, 8)), ("<3.13", None)],
+    [
+        (">=3.9", (3, 9)),
+        ("~=3.10", (3, 10)),
+        ("==3.11.*", (3, 11)),
+        (">=3.8,<3.13", (3, 8)),
+        ("<3.13", None),
+        (">=3.99", None),
+        ("==3.*", None),
+    ],
 )
 def test_lowest_allowed_python(spec: str, expected: tuple[int, int] | None) -> None:
     assert pytarget.lowest_allowed(spec) == expected

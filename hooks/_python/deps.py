@@ -63,22 +63,10 @@ class Declared:
     sources: list[str] = field(default_factory=list)  # files that declare dependencies
     project_names: set[str] = field(default_factory=set)  # the repo's own distributions
 
-    def __post_init__(self) -> None:
-        self._prod: dict[str, list[Requirement]] | None = None
-
     def add(self, name: str, extras: Iterable[str], origin: str, *, dev: bool) -> None:
         self.requirements.append(
             Requirement(normalize(name), frozenset(normalize(e) for e in extras), origin, dev)
         )
-        self._prod = None
-
-    def prod(self) -> dict[str, list[Requirement]]:
-        if self._prod is None:
-            self._prod = {}
-            for req in self.requirements:
-                if not req.dev:
-                    self._prod.setdefault(req.name, []).append(req)
-        return self._prod
 
     def names(self, *, dev: bool) -> set[str]:
         return {r.name for r in self.requirements if r.dev == dev}

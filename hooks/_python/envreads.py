@@ -191,9 +191,7 @@ def _ast_expr(node: ast.AST | None) -> Expr:
     return OTHER
 
 
-def _ast_annotation(node: ast.AST | None, classes: set[str]) -> str:
-    if node is None:
-        return "plain"
+def _ast_annotation(node: ast.expr, classes: set[str]) -> str:
     if isinstance(node, ast.Name) and node.id in classes:
         return "model"
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
@@ -610,9 +608,8 @@ def repr_key(name: str) -> str:
 def _arg(cand: _Cand, index: int, keyword: str) -> Expr:
     if keyword in cand.kwargs:
         return cand.kwargs[keyword]
+    # arguments stop at the first `*args`: a later position is unknown
     if index < len(cand.args) and cand.args[index] != ("star",):
-        if ("star",) in cand.args[:index]:
-            return OTHER
         return cand.args[index]
     return OTHER
 
