@@ -61,6 +61,11 @@ def test_module_name_of_a_path(path: str, module: str, package: bool) -> None:
     assert (modules.module_name(path), modules.is_package(path)) == (module, package)
 
 
+def test_the_files_a_module_may_be() -> None:
+    assert modules.module_paths("app.db") == ["app/db.py", "app/db/__init__.py"]
+    assert all(modules.module_name(p) == "app.db" for p in modules.module_paths("app.db"))
+
+
 @pytest.mark.parametrize(
     ("importer", "package", "level", "module", "expected"),
     [

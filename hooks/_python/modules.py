@@ -66,6 +66,13 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
+def module_paths(module: str) -> list[str]:
+    """The files a dotted module may be, relative to where it is imported from: `a/b.py`, then the
+    package `a/b/__init__.py` (module_name's inverse)."""
+    rel = module.replace(".", "/")
+    return [f"{rel}.py", f"{rel}/__init__.py"]
+
+
 def is_package(path: str) -> bool:
     """Whether the file is a package's `__init__` (its relative imports start at itself)."""
     return path.rsplit("/", 1)[-1] in ("__init__.py", "__init__.pyi")
@@ -679,6 +686,7 @@ __all__ = [
     "late_names",
     "module_index",
     "module_name",
+    "module_paths",
     "resolve_relative",
     "stdlib_modules",
     "stdlib_problem",
