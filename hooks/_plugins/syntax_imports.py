@@ -175,11 +175,14 @@ def _flakes(source: SourceFile) -> list[tuple[Any, str]]:
         from pyflakes.checker import Checker
 
         builtins = _builtins_up_to(_target(source).version)
-        checker = Checker(source.tree, filename=source.path, builtins=builtins)
+        try:
+            messages = Checker(source.tree, filename=source.path, builtins=builtins).messages
+        except RecursionError:  # deeper than pyflakes recurses (3.13 parses what 3.12 could not)
+            messages = []
         found = []
         probed = _probed_names(source)
         strings = {(n.lineno, n.col_offset) for n in source.nodes(ast.Constant) if isinstance(n.value, str)}  # type: ignore[attr-defined]
-        for msg in sorted(checker.messages, key=lambda m: (m.lineno, m.col)):
+        for msg in sorted(messages, key=lambda m: (m.lineno, m.col)):
             kind = type(msg).__name__
             if _noqa(source, msg.lineno, kind):
                 continue
