@@ -11,9 +11,10 @@ os.getenv("CI"):`, `os.getenv("A") or "x"`, `== "1"`), a subscript guarded by `t
 KeyError` or by `if "X" in os.environ`, and a settings field with a default are optional.
 
 One front end, on the stdlib `ast` tree the engine already parsed: on the standard library and the
-AVA OLO repositories it finds exactly what a libcst front end found, 20x faster (libcst is for
-where concrete syntax matters: comments, exact spans, fixes). Only files that pass a substring
-prefilter are walked. Nothing here reads the process environment.
+AVA OLO repositories (281 files that read the environment) it found exactly what the libcst front
+end it replaced found, 12x faster (7x counting the parse; libcst is for where concrete syntax
+matters: comments, exact spans, fixes). Only files that pass a substring prefilter are walked.
+Nothing here reads the process environment.
 """
 
 from __future__ import annotations
