@@ -105,8 +105,9 @@ def test_an_unwritable_cache_costs_time_not_results(tmp_path: Path) -> None:
 
 
 def test_reads_of_an_unparsable_file_are_none(tmp_path: Path) -> None:
-    assert ev._analyse_ast("def (:\n", "a.py", {}) == ([], {})
-    assert ev.file_env(source(tmp_path, "a.py", "def (:\n")) is None
+    broken = source(tmp_path, "a.py", "def (:\n")
+    assert ev._analyse(broken, {}) == ([], {})
+    assert ev.file_env(broken) is None
 
 
 def test_alternative_names_are_reads_too(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Finding the environment variables code reads: both front ends, their agreement, their fallbacks."""
+"""Finding the environment variables code reads: the shapes of a read, required or optional, positions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hooks._plugins.env_vars import is_alias, mask_url, placeholder
-from hooks._python.envreads import FileEnv, Read, Wrapper, analyse, might_read, module_name
+from hooks._python.envreads import Wrapper, analyse, might_read
 from hooks._rules import bundled_packs, load_rules
 
 Expected = list[tuple[str, bool, str, int, int]]  # (name, required, detail, line, col)
@@ -166,6 +166,37 @@ CASES: list[Any] = [
         id="wrappers-in-the-same-file",
     ),  # fmt: skip
     pytest.param(
+        'import os\nA = os.getenv(*names)\nB = os.getenv("B", *rest)\n',
+        [("B", False, 'os.getenv("B")', 3, 5)],
+        id="star-arguments",
+    ),
+    pytest.param(
+        'from os import environ\nimport os\ntry:\n    A = os.environ["A"]\nexcept:\n    pass\n'
+        'f = lambda environ: environ["PATH_INFO"]\nB = "B" in other\n',
+        [("A", False, 'os.environ["A"]', 4, 9)],
+        id="bare-except-lambda-parameter-other-container",
+    ),
+    pytest.param(
+        "from pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class S(BaseSettings):\n"
+        "    model_config: SettingsConfigDict = SettingsConfigDict(env_prefix='APP_')\n"
+        "    hosts: list[str]\n\nclass T(BaseSettings):\n"
+        "    model_config: SettingsConfigDict\n    port: int\n\n"
+        "class U(BaseSettings):\n    model_config = SHARED_CONFIG\n    name: str\n",
+        [
+            ("APP_HOSTS", True, "S.hosts", 5, 5),
+            ("PORT", True, "T.port", 9, 5),
+            ("NAME", True, "U.name", 13, 5),
+        ],
+        id="settings-config-annotated-absent-or-computed",
+    ),
+    pytest.param(
+        "import environ\nfrom decouple import AutoConfig\nenv = environ.Env()\nconfig = AutoConfig()\n"
+        'A = env.unknown("A")\nB = config.get("B")\nC = env.str("C")\n',
+        [("C", True, 'env.str("C")', 7, 5)],
+        id="instance-methods-that-are-not-reads",
+    ),
+    pytest.param(
         'import os\nx = "café"; A = os.environ["A"]\n',
         [("A", True, 'os.environ["A"]', 2, 17)],
         id="columns-count-characters",
@@ -173,12 +204,10 @@ CASES: list[Any] = [
 ]
 
 
-@pytest.mark.parametrize("use_libcst", [True, False], ids=["libcst", "ast"])
 @pytest.mark.parametrize(("code", "expected"), CASES)
-def test_finds_reads_the_same_with_either_parser(code: str, expected: Expected, use_libcst: bool) -> None:
-    env = analyse(code, "app/settings.py", use_libcst=use_libcst)
-    assert env.parser == ("libcst" if use_libcst else "ast")
-    assert [(r.name, r.required, r.detail, r.line, r.col) for r in env.locate(env.reads)] == expected
+def test_finds_reads_required_or_optional_at_their_position(code: str, expected: Expected) -> None:
+    env = analyse(code, "app/settings.py")
+    assert [(r.name, r.required, r.detail, r.line, r.col) for r in env.reads] == expected
 
 
 def test_a_wrapper_in_another_module_is_resolved_through_imports() -> None:
@@ -201,32 +230,21 @@ def test_every_python_example_of_the_env_vars_rules_parses() -> None:
                     ast.parse(text, filename=f"{rule.id}:{path}")
 
 
-def test_libcst_rejecting_a_file_cpython_accepts_falls_back_to_ast() -> None:
+def test_reads_after_a_parenthesized_annotated_name() -> None:
+    # valid Python that libcst 1.x rejected: the old libcst front end fell back here
     code = 'import os\n(limit): int = 10\nURL = os.environ["DATABASE_URL"]\n'
     env = analyse(code, "app/db.py")
-    assert env.parser == "ast"
     assert [(r.name, r.line, r.col) for r in env.reads] == [("DATABASE_URL", 3, 7)]
 
 
-def test_positions_fall_back_to_ast_when_libcst_cannot_compute_them() -> None:
-    code = 'import os\nA = os.environ["A"]\nB = os.getenv("A")\nC = os.environ["A"]\n'
-    env = analyse(code, "app/x.py")
-
-    def broken(loc: Any) -> tuple[int, int]:
-        raise RecursionError("maximum recursion depth exceeded")
-
-    env.locator = broken
-    located = env.locate([env.reads[2], env.reads[0]])
-    assert [(r.detail, r.line, r.col) for r in located] == [
-        ('os.environ["A"]', 4, 5),
-        ('os.environ["A"]', 2, 5),
-    ]
+def test_a_file_that_does_not_parse_raises_unless_its_tree_is_given() -> None:
+    with pytest.raises(SyntaxError):
+        analyse("def (:\n", "app/x.py")
 
 
-def test_locate_without_a_fallback_lets_the_error_through() -> None:
-    env = FileEnv([Read("A", True, "x", loc=object())], {}, "libcst", lambda loc: 1 / 0)  # type: ignore[arg-type,return-value]
-    with pytest.raises(ZeroDivisionError):
-        env.locate(env.reads)
+def test_columns_come_from_the_given_converter() -> None:
+    env = analyse('import os\nA = os.environ["A"]\n', "app/x.py", char_col=lambda line, offset: 100 + offset)
+    assert [(r.line, r.col) for r in env.reads] == [(2, 104)]
 
 
 @pytest.mark.parametrize(
@@ -251,19 +269,6 @@ def test_prefilter(text: str, expected: bool) -> None:
 def test_prefilter_admits_calls_of_known_wrappers() -> None:
     assert might_read("TOKEN = require('T')\n", ["require"])
     assert not might_read("requirements = 1\n", ["require"])
-
-
-@pytest.mark.parametrize(
-    ("path", "module"),
-    [
-        ("app/config.py", "app.config"),
-        ("src/app/__init__.py", "app"),
-        ("__init__.py", ""),
-        ("main.py", "main"),
-    ],
-)
-def test_module_name(path: str, module: str) -> None:
-    assert module_name(path) == module
 
 
 SYNONYMS = {"DATABASE": "DB", "DB": "DB", "PASS": "PASSWORD", "PASSWORD": "PASSWORD"}

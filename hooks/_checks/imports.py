@@ -11,33 +11,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._python.modules import is_package, module_name, resolve_relative
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
 
 CONTRACTS = ("forbidden", "independence", "layers")
 RELATIVE_RX = re.compile(r"\bfrom\s+\.")
-
-
-def module_name(path: str) -> tuple[str, bool]:
-    """The dotted module of a repo path, and whether it is a package's __init__."""
-    parts = path[: -len(".pyi") if path.endswith(".pyi") else -len(".py")].split("/")
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    is_package = parts[-1] == "__init__"
-    if is_package:
-        parts = parts[:-1]
-    return ".".join(parts), is_package
-
-
-def _resolve_relative(importer: str, is_package: bool, level: int, module: str | None) -> str:
-    base = importer.split(".") if importer else []
-    if not is_package:
-        base = base[:-1]
-    if level > 1:
-        base = base[: len(base) - (level - 1)] if level - 1 <= len(base) else []
-    if module:
-        base = base + module.split(".")
-    return ".".join(base)
 
 
 def _under(module: str, pattern: str) -> str | None:
@@ -124,13 +103,13 @@ class ImportsChecker:
         return None
 
     def match_node(self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile) -> Match | None:
-        importer, is_package = module_name(source.path)
+        importer, package = module_name(source.path), is_package(source.path)
         targets: list[str]
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = (
-                _resolve_relative(importer, is_package, node.level, node.module)
+                resolve_relative(importer, package, node.level, node.module)
                 if node.level
                 else (node.module or "")
             )

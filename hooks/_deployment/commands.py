@@ -411,8 +411,11 @@ def app_attr(ref: Ref) -> str:
 
 
 def module_files(module: str) -> list[str]:
-    rel = module.replace(".", "/")
-    return [f"{rel}.py", f"{rel}/__init__.py", f"{rel}/__main__.py"]
+    """What `python -m module` may run: the module's files (the one resolver's), or a package's
+    `__main__`."""
+    from .._python.modules import module_paths
+
+    return [*module_paths(module), module.replace(".", "/") + "/__main__.py"]
 
 
 def candidates(ref: Ref, bases: Iterable[str]) -> list[str]:

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .._checks.imports import _resolve_relative, module_name
 from .._checks.strings import dotted_name as _dotted
+from .._python import modules
 from .._source import Match, SourceFile
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -64,7 +64,7 @@ def _position(source: SourceFile, node: ast.AST) -> tuple[int, int]:
 
 
 def _module_of(path: str) -> str:
-    return module_name(path)[0] if path.endswith((".py", ".pyi")) else ""
+    return modules.module_name(path) if path.endswith((".py", ".pyi")) else ""
 
 
 def _imported_modules(node: ast.Import | ast.ImportFrom, path: str) -> list[str]:
@@ -74,8 +74,7 @@ def _imported_modules(node: ast.Import | ast.ImportFrom, path: str) -> list[str]
         return [alias.name for alias in node.names]
     base = node.module or ""
     if node.level:
-        importer, is_package = module_name(path)
-        base = _resolve_relative(importer, is_package, node.level, node.module)
+        base = modules.resolve_relative(modules.module_name(path), modules.is_package(path), node.level, base)
     names = [f"{base}.{alias.name}" if base else alias.name for alias in node.names if alias.name != "*"]
     return [base, *names] if base else names
 
@@ -84,10 +83,9 @@ def _is_within(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
-@lru_cache(maxsize=4)
-def _top_level_names(repo_files: frozenset[str]) -> frozenset[str]:
+def _top_level_names(source: SourceFile) -> frozenset[str]:
     """First-party top-level packages and modules of the repo (`src/` layout looked through)."""
-    return frozenset(module.split(".")[0] for module in map(_module_of, repo_files) if module)
+    return modules.module_index(source.context).top_level
 
 
 @lru_cache(maxsize=4)
@@ -291,7 +289,7 @@ def check_private_module_import(source: SourceFile, options: Mapping[str, Any]) 
     internal = _words(options, "internal_names") or frozenset({"internal", "private"})
     roots = _words(options, "roots")
     importer = _module_of(source.path)
-    first_party = _top_level_names(source.repo_files) | {importer.split(".")[0]}
+    first_party = _top_level_names(source) | {importer.split(".")[0]}
     for node, targets in _imports(source):
         for target in targets:
             parts = target.split(".")
@@ -300,7 +298,7 @@ def check_private_module_import(source: SourceFile, options: Mapping[str, Any]) 
             index = next((i for i, p in enumerate(parts) if i and _is_private(p, internal)), None)
             if index is None:
                 continue
-            owner = _private_owner(parts, index, source.repo_files)
+            owner = _private_owner(parts, index, source)
             if not owner or _is_within(importer, owner) or _unit(importer, roots) == _unit(owner, roots):
                 continue
             line, col = _position(source, node)
@@ -314,18 +312,12 @@ def _unit(module: str, roots: frozenset[str]) -> str:
     return ".".join(parts[:2] if parts[0].lower() in roots else parts[:1])
 
 
-def _private_owner(parts: list[str], index: int, repo_files: frozenset[str]) -> str:
+def _private_owner(parts: list[str], index: int, source: SourceFile) -> str:
     """The package a private part belongs to: a `_name` inside a module file is shared by that
     module's package (its siblings may use it), a private module or package by its parent."""
-    if ".".join(parts[:index]) in _plain_modules(repo_files):
+    if ".".join(parts[:index]) in modules.module_index(source.context).plain_modules:
         return ".".join(parts[: index - 1])
     return ".".join(parts[:index])
-
-
-@lru_cache(maxsize=4)
-def _plain_modules(repo_files: frozenset[str]) -> frozenset[str]:
-    """Dotted names of the repo's module files (not packages)."""
-    return frozenset(_module_of(p) for p in repo_files if p.endswith(".py") and not p.endswith("__init__.py"))
 
 
 def check_foreign_data_import(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:

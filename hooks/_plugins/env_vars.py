@@ -1,10 +1,10 @@
 """env-vars: what the code reads from the environment against what the deployment provides.
 
 Each `check_*` takes `(source, options)` and yields Matches for the file it is given. Two repo-wide
-facts are computed once per run through `source.context.cached`, reading tracked files from the repo
-root: the deployment (which files count, what each sets) and every read in the repo's Python files
-(stdlib `ast`: fast, for "declared but never read", aliases and wrapper functions). The files a run
-checks are read with libcst (hooks._python.envreads), and positions are computed only for findings.
+facts are computed once per run, reading tracked files from the repo root: the deployment (which
+files count, what each sets) and every read in the repo's Python files (for "declared but never
+read", aliases and wrapper functions, cached by content under .git/ava-safety/cache). Reads are found
+by hooks._python.envreads on the stdlib `ast` tree, for the checked files the one the engine parsed.
 
 Never reads the process environment; never prints a value: messages name variables, and a value
 shows at most masked (`postgresql://admin:***@db/app`).
@@ -17,7 +17,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -228,12 +229,13 @@ class RepoReads:
 
 
 def repo_reads(context: RunContext) -> RepoReads:
-    return context.cached("env-vars:reads", lambda: _compute_reads(context))  # type: ignore[no-any-return]
+    """Every read in the repository's tracked Python files, once per run."""
+    return context.fact(_compute_reads)
 
 
 def _compute_reads(context: RunContext) -> RepoReads:
-    """Every read in the repository's tracked Python files, on the stdlib ast (fast), through a cache
-    of per-file results keyed by content under .git/ava-safety/cache."""
+    """Every read in the repository's tracked Python files, through a cache of per-file results
+    keyed by content under .git/ava-safety/cache (a file is parsed only on a miss)."""
     exclude = getattr(_config(context), "exclude", None)
 
     def wanted(path: str) -> bool:
@@ -244,23 +246,22 @@ def _compute_reads(context: RunContext) -> RepoReads:
         )
 
     cache = _ReadsCache.load(context.root)
-    texts: dict[str, str] = {}
     results: dict[str, tuple[list[Read], dict[str, Wrapper]]] = {}
     for path in _candidates(context, GREP_WORDS, wanted):
-        text = texts[path] = _read_text(context, path) or ""
-        if might_read(text):
-            results[path] = cache.get(path, text, "") or cache.put(
-                path, text, "", _analyse_ast(text, path, {})
+        source = context.file(path)
+        if source is not None and might_read(source.text):
+            results[path] = cache.get(path, source.text, "") or cache.put(
+                path, source.text, "", _analyse(source, {})
             )
     wrappers = {name: w for reads, defined in results.values() for name, w in defined.items()}
     if wrappers:  # calls to another file's wrapper: look again with all of them known
         short = sorted({name.rpartition(".")[2] for name in wrappers})
         key = json.dumps(sorted((n, w.param, w.index, w.required) for n, w in wrappers.items()))
         for path in sorted(set(results) | set(_candidates(context, "|".join(short), wanted))):
-            text = texts[path] if path in texts else _read_text(context, path) or ""
-            if path in results or might_read(text, short):
-                found = cache.get(path, text, key)
-                results[path] = found or cache.put(path, text, key, _analyse_ast(text, path, wrappers))
+            source = context.file(path)
+            if source is not None and (path in results or might_read(source.text, short)):
+                found = cache.get(path, source.text, key)
+                results[path] = found or cache.put(path, source.text, key, _analyse(source, wrappers))
     cache.save()
     reads: dict[str, list[tuple[str, Read]]] = {}
     for path, (file_reads, _defined) in sorted(results.items()):
@@ -272,17 +273,14 @@ def _compute_reads(context: RunContext) -> RepoReads:
     return RepoReads(wrappers, reads, upper)
 
 
-def _analyse_ast(
-    text: str, path: str, wrappers: Mapping[str, Wrapper]
-) -> tuple[list[Read], dict[str, Wrapper]]:
-    tree = _parse(text)
-    if tree is None:
+def _analyse(source: SourceFile, wrappers: Mapping[str, Wrapper]) -> tuple[list[Read], dict[str, Wrapper]]:
+    if source.tree is None:
         return [], {}
-    env = analyse(text, path, tree=tree, wrappers=wrappers, use_libcst=False)
+    env = analyse(source.text, source.path, tree=source.tree, wrappers=wrappers, char_col=source.char_col)
     return env.reads, env.wrappers
 
 
-def _candidates(context: RunContext, pattern: str, wanted: Any) -> list[str]:
+def _candidates(context: RunContext, pattern: str, wanted: Callable[[str], bool]) -> list[str]:
     """Tracked Python files whose text matches `pattern`: one `git grep` in a repository, else a scan."""
     from .. import _git
 
@@ -292,16 +290,17 @@ def _candidates(context: RunContext, pattern: str, wanted: Any) -> list[str]:
         rx = re.compile(pattern)
         found = []
         for path in sorted(p for p in context.repo_files if wanted(p)):
-            text = _read_text(context, path)
-            if text is not None and rx.search(text):
+            source = context.file(path)
+            if source is not None and rx.search(source.text):
                 found.append(path)
         return found
 
 
 class _ReadsCache:
     """Per-file results keyed by (path, content, the wrappers known), in one JSON file under
-    .git/ava-safety/cache; stale when hooks/envreads.py changes. Entries this run did not use are
-    dropped on save, so the file tracks the repository instead of growing. Outside git: no cache."""
+    .git/ava-safety/cache; stale when hooks/_python/envreads.py or modules.py changes. Entries this
+    run did not use are dropped on save, so the file tracks the repository instead of growing.
+    Outside git: no cache."""
 
     def __init__(self, path: Path | None, version: str, entries: dict[str, Any]) -> None:
         self.path = path
@@ -312,9 +311,10 @@ class _ReadsCache:
     @classmethod
     def load(cls, root: Path) -> _ReadsCache:
         from .. import _git
-        from .._python import envreads
+        from .._python import envreads, modules
 
-        version = hashlib.sha1(Path(envreads.__file__).read_bytes()).hexdigest()[:16] + f"/{CACHE_VERSION}"
+        code = b"".join(Path(m.__file__).read_bytes() for m in (envreads, modules) if m.__file__)
+        version = hashlib.sha1(code).hexdigest()[:16] + f"/{CACHE_VERSION}"
         try:
             path = _git.state_dir(root) / "cache" / "env-vars-reads.json"
         except _git.GitError:
@@ -370,24 +370,16 @@ class _ReadsCache:
             pass  # a cache that cannot be written costs time, never a result
 
 
-def _parse(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+_FILE_ENVS: weakref.WeakKeyDictionary[SourceFile, FileEnv | None] = weakref.WeakKeyDictionary()
 
 
 def file_env(source: SourceFile) -> FileEnv | None:
-    """The reads of the file being checked (libcst), once per file for every rule that asks.
-
-    One slot, not one per file: the engine runs every rule on a file before the next file, and a
-    libcst tree is large."""
+    """The reads of the file being checked, once per file for every rule that asks; None when it
+    does not parse or cannot read the environment."""
     if source.tree is None:
         return None
-    memo = source.context.memo
-    cached = memo.get("env-vars:file")
-    if cached is not None and cached[0] is source:
-        return cached[1]  # type: ignore[no-any-return]
+    if source in _FILE_ENVS:
+        return _FILE_ENVS[source]
     repo = repo_reads(source.context)
     short = {name.rpartition(".")[2] for name in repo.wrappers}
     env = None
@@ -395,7 +387,7 @@ def file_env(source: SourceFile) -> FileEnv | None:
         env = analyse(
             source.text, source.path, tree=source.tree, wrappers=repo.wrappers, char_col=source.char_col
         )
-    memo["env-vars:file"] = (source, env)
+    _FILE_ENVS[source] = env
     return env
 
 
@@ -412,7 +404,7 @@ def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> I
     deploy = deployment_for(source.context, source.path)
     platform = _platform(deploy, options)
     missing = [r for r in missing if not deploy.provides(r, platform)]
-    for read in env.locate(missing):
+    for read in missing:
         yield Match(
             read.line, read.col, {"var": read.name, "read": read.detail, "sources": deploy.searched()}
         )
@@ -859,7 +851,7 @@ def _first_of_each(env: FileEnv, source: SourceFile, options: Mapping[str, Any])
     """The first read (by position, not by the order a parser walks) of each name with a partner."""
     partners = _names(source.context, options).partners
     firsts: dict[str, Read] = {}
-    for read in sorted(env.locate(r for r in env.reads if r.name in partners), key=lambda r: (r.line, r.col)):
+    for read in sorted((r for r in env.reads if r.name in partners), key=lambda r: (r.line, r.col)):
         firsts.setdefault(read.name, read)
     return list(firsts.values())
 

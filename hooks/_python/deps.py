@@ -57,22 +57,10 @@ class Declared:
     sources: list[str] = field(default_factory=list)  # files that declare dependencies
     project_names: set[str] = field(default_factory=set)  # the repo's own distributions
 
-    def __post_init__(self) -> None:
-        self._prod: dict[str, list[Requirement]] | None = None
-
     def add(self, name: str, extras: Iterable[str], origin: str, *, dev: bool) -> None:
         self.requirements.append(
             Requirement(normalize(name), frozenset(normalize(e) for e in extras), origin, dev)
         )
-        self._prod = None
-
-    def prod(self) -> dict[str, list[Requirement]]:
-        if self._prod is None:
-            self._prod = {}
-            for req in self.requirements:
-                if not req.dev:
-                    self._prod.setdefault(req.name, []).append(req)
-        return self._prod
 
     def names(self, *, dev: bool) -> set[str]:
         return {r.name for r in self.requirements if r.dev == dev}
@@ -92,26 +80,33 @@ class Declared:
 
 def load_toml(context: RunContext, path: str) -> dict[str, Any]:
     """A tracked TOML file, parsed once per run; {} when absent or broken."""
+    return context.fact(_Tomls).load(path)
 
-    def read() -> dict[str, Any]:
-        try:
-            import tomllib
-        except ImportError:  # pragma: no cover - Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            data = (context.root / path).read_text(encoding="utf-8")
-            return tomllib.loads(data)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return {}
 
-    result: dict[str, Any] = context.cached(f"toml:{path}", read)
-    return result
+class _Tomls:
+    """The run's TOML files (pyproject.toml, Pipfile), each parsed once for every reader."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    def load(self, path: str) -> dict[str, Any]:
+        if path not in self.docs:
+            try:
+                import tomllib
+            except ImportError:  # pragma: no cover - Python 3.10
+                import tomli as tomllib  # type: ignore[no-redef]
+            text = _read_text(self.context, path)
+            try:
+                self.docs[path] = tomllib.loads(text) if text is not None else {}
+            except tomllib.TOMLDecodeError:
+                self.docs[path] = {}
+        return self.docs[path]
 
 
 def declared(context: RunContext) -> Declared:
     """The repository's declared dependencies, read once per run."""
-    result: Declared = context.cached("deps:declared", lambda: read_declared(context))
-    return result
+    return context.fact(read_declared)
 
 
 def read_declared(context: RunContext) -> Declared:
@@ -168,10 +163,8 @@ def is_dev_name(path: str) -> bool:
 
 
 def _read_text(context: RunContext, path: str) -> str | None:
-    try:
-        return (context.root / path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+    source = context.file(path)
+    return None if source is None else source.text
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -506,8 +499,12 @@ def import_guesses(dist: str) -> set[str]:
 
 
 def dist_index(context: RunContext) -> DistIndex:
-    result: DistIndex = context.cached("deps:dist-index", lambda: build_dist_index(context.root))
-    return result
+    """What provides an import name in this repository, built once per run."""
+    return context.fact(_dist_index)
+
+
+def _dist_index(context: RunContext) -> DistIndex:
+    return build_dist_index(context.root)
 
 
 def build_dist_index(root: Path) -> DistIndex:
@@ -600,6 +597,71 @@ def _read_site_packages(site: Path, index: DistIndex) -> None:
                 index.venv.setdefault(module, set()).add(dist)
 
 
+# --- what the declared dependencies install ------------------------------------------------------
+
+
+@dataclass
+class DepView:
+    """The declared dependencies, resolved once per run for quick questions."""
+
+    prod: set[str]
+    dev: set[str]
+    transitive: set[str]
+    project: set[str]
+    sources: list[str]
+    dev_closure: set[str] = field(default_factory=set)  # dev dependencies and what they install
+
+
+def view(context: RunContext) -> DepView:
+    """The declared dependencies with what they install, once per run."""
+    return context.fact(build_view)
+
+
+def build_view(context: RunContext) -> DepView:
+    found = declared(context)
+    index = dist_index(context)
+    prod = found.names(dev=False)
+    for name in list(prod):
+        for extra in found.extras_of(name):
+            prod |= index.extra_requirements(name, extra)
+    dev = found.names(dev=True)
+    transitive: set[str] = set()
+    frontier = set(prod)
+    for _ in range(4):
+        nxt: set[str] = set()
+        for name in frontier:
+            nxt |= index.requirements_of(name)
+        nxt -= prod | transitive
+        if not nxt:
+            break
+        transitive |= nxt
+        frontier = nxt
+    dev_closure = set(dev)
+    frontier = set(dev)
+    for _ in range(4):
+        nxt = set()
+        for name in frontier:
+            nxt |= index.requirements_of(name)
+        nxt -= dev_closure
+        if not nxt:
+            break
+        dev_closure |= nxt
+        frontier = nxt
+    sources = sorted(found.sources, key=lambda p: (p.count("/"), p))
+    return DepView(prod, dev, transitive, found.project_names, sources, dev_closure)
+
+
+def provider(index: DistIndex, module: str, names: set[str]) -> str | None:
+    """The declared distribution (of `names`) that provides `module`, if any."""
+    for candidate in index.candidates(module):
+        if candidate in names:
+            return candidate
+    for name in names:
+        if index.provides(name, module):
+            return name
+    return None
+
+
 def _read_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")
@@ -609,6 +671,7 @@ def _read_file(path: Path) -> str:
 
 __all__ = [
     "Declared",
+    "DepView",
     "DistIndex",
     "Requirement",
     "declared",
@@ -618,4 +681,6 @@ __all__ = [
     "load_data",
     "load_toml",
     "normalize",
+    "provider",
+    "view",
 ]

@@ -52,12 +52,11 @@ def parse_version(text: str) -> Version | None:
 
 def for_context(context: RunContext) -> Target:
     """The target of this run, computed once."""
-    result: Target = context.cached("pytarget", lambda: detect(context))
-    return result
+    return context.fact(detect)
 
 
 def detect(context: RunContext) -> Target:
-    root, files = context.root, context.repo_files
+    files = context.repo_files
     config = context.config
     configured = getattr(config, "python", None)
     if configured:
@@ -77,11 +76,10 @@ def detect(context: RunContext) -> Target:
         path = _find(files, name)
         if path is None:
             continue
-        try:
-            text = (root / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        source = context.file(path)
+        if source is None:
             continue
-        found = reader(text, context, path)
+        found = reader(source.text, context, path)
         if found is not None:
             return Target(found[0], found[1])
     return Target(running(), f"the hook's Python {version_text(running())} (no target declared)", False)
