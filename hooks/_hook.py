@@ -96,6 +96,7 @@ def _relative(path: Path, cwd: Path, root: Path) -> str:
 @dataclass
 class Outcome:
     findings: list[_engine.Finding]
+    crashes: list[_engine.Crash]
     ruleset: RuleSet
     scores: Scores | None
     scope: Scope
@@ -142,7 +143,7 @@ def execute(hook: str, args: argparse.Namespace, *, scoring: bool) -> Outcome:
             if f.rule in result.coverage:
                 result.coverage[f.rule].violating.add(f.path)
     scores = score(ruleset, rules, result.coverage, config) if scoring else None
-    return Outcome(findings, ruleset, scores, scope, config, time.perf_counter() - started)
+    return Outcome(findings, result.crashes, ruleset, scores, scope, config, time.perf_counter() - started)
 
 
 def _declared_ids(own_files: Sequence[Path]) -> set[str]:
@@ -204,6 +205,8 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
             print(f"{hook}: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
             return EXIT_OK
         code = EXIT_BLOCKED if blocked(outcome, strict=args.strict) else EXIT_OK
+        if outcome.crashes:
+            code = EXIT_ERROR
         emit(
             args.format,
             hook,
@@ -214,6 +217,8 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
         )
         if args.format == "text" and not outcome.scope.paths:
             print(f"{hook}: no files to check ({outcome.scope.description})")
+        for crash in outcome.crashes:
+            print(f"{crash.path}: internal error in {crash.rule}: {crash.error}", file=sys.stderr)
         if not args.no_results:
             record(hook, outcome, code)
         return code

@@ -9,9 +9,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._checks import CheckError, load_kinds
+from ._checks import Checker, CheckError, load_kinds
 from ._errors import ConfigErrors, ConfigProblem, unknown_key
 from ._glob import GlobError, PathMatcher, check_glob
+from ._mask import mask
 from ._yaml import LineDict, LineList, YamlError, load_file
 
 ID_RX = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
@@ -59,7 +60,7 @@ class Rule:
     message: str
     description: str
     kind: str
-    checker: Any
+    checker: Checker
     files: PathMatcher
     exclude: PathMatcher
     blocking: bool
@@ -81,16 +82,9 @@ class Rule:
             return self.message
 
 
-# `scheme://user:password@host`: the password never reaches a message, a log or a results file
-_URL_PASSWORD_RX = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*:)[^@/\s'\"]+@")
-
-
-def mask_secrets(text: str) -> str:
-    return _URL_PASSWORD_RX.sub(lambda m: m.group("head") + "***@", text)
-
-
 def _one_line(value: str, limit: int = 80) -> str:
-    text = mask_secrets(" ".join(str(value).split()))
+    # masked before it is cut short: a cut could drop the `@` that shows where a password ends
+    text = mask(" ".join(str(value).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -377,7 +371,7 @@ def _build_rule(
             except GlobError as exc:
                 err(key, str(exc))
         globs[key] = value
-    checker = None
+    checker: Checker | None = None
     if kind is not None:
         missing = kind.required - set(raw)
         for key in sorted(missing):

@@ -155,15 +155,16 @@ def test_worker_checks_its_share_of_paths(
 ) -> None:
     from datetime import date
 
-    (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
-    rules = make_rules(EVAL)
     from hooks._source import RunContext
 
+    (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
+    rules = make_rules(EVAL)
     context = RunContext(tmp_path, frozenset({"a.py"}))
-    monkeypatch.setattr(_engine, "_WORKER_STATE", (context, rules, date.today(), {}))
-    findings, coverage = _engine._worker(["a.py"])
-    assert [f.rule for f in findings] == ["PY001"]
-    assert coverage["PY001"].violating == {"a.py"}
+    plans = {"hook": _engine._plan(context, ["a.py"], rules, [])}
+    monkeypatch.setattr(_engine, "_WORKER_STATE", (context, plans, date.today(), {}))
+    (part,) = _engine._worker(["a.py"]).values()
+    assert [f.rule for f in part.findings] == ["PY001"]
+    assert part.coverage["PY001"].violating == {"a.py"}
 
 
 # --- pattern internals the engine never reaches ---------------------------------------------------

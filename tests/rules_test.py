@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hooks import _engine
+from hooks._config import load_config
 from hooks._rules import Example, Rule, bundled_packs, load_rules
 
 CANDIDATE_PATHS = (
@@ -61,7 +62,8 @@ def test_rule_example(rule: Rule, example: Example, tmp_path: Path) -> None:
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    result = _engine.run(tmp_path, [path], [rule], repo_files=frozenset(tracked), jobs=1)
+    config = load_config(tmp_path)  # the example's own .ava-safety.yaml, when it gives one
+    result = _engine.run(tmp_path, [path], [rule], repo_files=frozenset(tracked), jobs=1, config=config)
     hits = [f for f in result.findings if f.rule == rule.id]
     if not example.expect_fail:
         assert hits == [], f"{rule.id} must not fire on its pass example:\n{example.code}"

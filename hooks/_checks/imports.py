@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
@@ -60,7 +60,9 @@ def _names(fields: Mapping[str, Any], key: str) -> list[str]:
 
 
 class ImportsChecker:
-    node_types: tuple[type[ast.AST], ...] = (ast.Import, ast.ImportFrom)
+    shape: ClassVar[Literal["tree"]] = "tree"
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Import, ast.ImportFrom)
+    call_names: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, fields: Mapping[str, Any]) -> None:
         self.contract = fields.get("contract")
@@ -161,6 +163,5 @@ register(
         required=frozenset({"contract"}),
         compile=ImportsChecker,
         default_files=("**/*.py",),
-        needs_tree=True,
     )
 )

@@ -11,7 +11,7 @@ import ast
 import re
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
@@ -306,6 +306,8 @@ def _compile_patterns(value: Any, key: str) -> list[Pattern]:
 
 
 class PythonChecker:
+    shape: ClassVar[Literal["tree"]] = "tree"
+
     def __init__(self, fields: Mapping[str, Any]) -> None:
         if ("pattern" in fields) == ("pattern-either" in fields):
             raise CheckError(None, "give exactly one of 'pattern' and 'pattern-either'")
@@ -494,6 +496,5 @@ register(
         required=frozenset(),
         compile=PythonChecker,
         default_files=("**/*.py", "**/*.pyi"),
-        needs_tree=True,
     )
 )
