@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -182,16 +183,51 @@ def load_rules(
 
 
 _HOOK_LINE_RX = re.compile(r"^hook:[ \t]*['\"]?([\w-]+)", re.M)
+_ID_LINE_RX = re.compile(r"^\s*-?\s*id:\s*([A-Z]{2,4}[0-9]{3})\b", re.M)
+
+
+@dataclass(frozen=True)
+class Peek:
+    """What a rule file says at a glance, read with two regexes instead of a YAML parse."""
+
+    hook: str  # its top-level `hook:` line, or the default hook
+    ids: frozenset[str]  # every `id:` it writes (rules, disabled ones, retired ones)
+
+
+def peek(path: Path) -> Peek | None:
+    """A rule file's hook and rule ids, cheaply; None when it cannot be read (the loader says why)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _peek(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _peek(path: str, mtime_ns: int, size: int) -> Peek | None:
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    m = _HOOK_LINE_RX.search(text)
+    return Peek(m.group(1) if m else DEFAULT_HOOK, frozenset(_ID_LINE_RX.findall(text)))
+
+
+def declared_ids(own_files: Iterable[Path] = ()) -> set[str]:
+    """Rule ids of every bundled pack (any hook) and of these rule files, without compiling a rule."""
+    paths = [p for pack in bundled_packs() for p in pack_files(pack)] + list(own_files)
+    ids: set[str] = set()
+    for path in paths:
+        found = peek(path)
+        if found is not None:
+            ids |= found.ids
+    return ids
 
 
 def _may_serve(path: Path, hook: str) -> bool:
     """Whether a bundled rule file can be for `hook`, read from its top-level `hook:` line alone."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True  # let the loader report it
-    m = _HOOK_LINE_RX.search(text)
-    return (m.group(1) if m else DEFAULT_HOOK) == hook
+    found = peek(path)
+    return found is None or found.hook == hook  # unreadable: let the loader report it
 
 
 def _load_file(
