@@ -1,8 +1,8 @@
 """The one masker: what a secret looks like in text we print, log or store, and how it is hidden.
 
 Every message the engine renders (findings, internal errors) goes through `mask` before it leaves
-the process, so a value a check quotes (`postgresql://admin:s3cret@db/app`) shows as
-`postgresql://admin:***@db/app`.
+the process, so a database URL a check quotes shows as `postgresql://admin:***@db/app`, whatever
+password it was written with.
 """
 
 from __future__ import annotations
