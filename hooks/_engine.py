@@ -136,9 +136,7 @@ def _needs_tree(checker: Checker) -> bool:
     """Whether the check is handed parsed Python (so a Python file that does not parse skips it)."""
     if checker.shape == "tree":
         return True
-    if checker.shape == "tracked":
-        return False
-    return checker.needs_tree
+    return checker.shape != "tracked" and checker.needs_tree
 
 
 def _reports_syntax(checker: Checker) -> bool:
@@ -282,8 +280,7 @@ def _walk(
     by_call: dict[str, list[tuple[Rule, TreeChecker]]] = {}
     for rule in rules:
         checker = rule.checker
-        if checker.shape != "tree":
-            continue
+        assert checker.shape == "tree"
         for node_type in checker.node_types:
             if node_type is ast.Call and checker.call_names is not None:
                 for name in checker.call_names:

@@ -71,7 +71,8 @@ def internal_error_line(hook: str, exc: BaseException, *, debug: bool = False) -
     message = " ".join(str(exc).split())
     line = f"{hook}: internal error: {type(exc).__name__}" + (f": {message}" if message else "")
     if debug:
-        return mask(line + "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return mask(line + "\n" + trace.rstrip("\n"))
     return mask(line) + " (AVA_SAFETY_DEBUG=1 shows the traceback)"
 
 

@@ -183,7 +183,7 @@ def load_rules(
 
 
 _HOOK_LINE_RX = re.compile(r"^hook:[ \t]*['\"]?([\w-]+)", re.M)
-_ID_LINE_RX = re.compile(r"^\s*-?\s*id:\s*([A-Z]{2,4}[0-9]{3})\b", re.M)
+_ID_LINE_RX = re.compile(r"^\s*-?\s*\{?\s*id:\s*['\"]?([A-Z]{2,4}[0-9]{3})\b", re.M)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,20 @@ class _FaultyTree:
         return Match(node.lineno, node.col_offset + 1) if node.func.id == "print" else None
 
 
+class _FaultyTracked:
+    """A tracked-set check that cannot cope with a repository holding a README."""
+
+    shape: ClassVar[Literal["tracked"]] = "tracked"
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        pass
+
+    def check_tracked(self, paths: frozenset[str]) -> Iterator[tuple[str, Match]]:
+        if "README" in paths:
+            raise LookupError("README")
+        yield "README", Match(1, 1)
+
+
 @pytest.fixture(autouse=True)
 def faulty(monkeypatch: pytest.MonkeyPatch) -> None:
     module = types.ModuleType("hooks._plugins.faulty")
@@ -92,6 +106,10 @@ def faulty(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "hooks._plugins.faulty", module)
     kind = CheckKind(name="faulty-tree", fields=frozenset(), required=frozenset(), compile=_FaultyTree)
     monkeypatch.setitem(KINDS, "faulty-tree", kind)
+    tracked = CheckKind(
+        name="faulty-tracked", fields=frozenset(), required=frozenset(), compile=_FaultyTracked
+    )
+    monkeypatch.setitem(KINDS, "faulty-tracked", tracked)
 
 
 def run(tmp_path: Path, make_rules: Callable[..., list[Rule]], files: Mapping[str, str], *rules: Any) -> Any:
@@ -156,6 +174,17 @@ def test_a_repo_checker_that_raises_is_reported_once_against_the_repository(
     result = run(tmp_path, make_rules, files, REPO_BOOM, HIT)
     assert crashes(result) == [(".", "RB001", "RuntimeError: the repository is odd")]
     assert [finding_line(f) for f in result.findings] == ["a.txt:1:1: OK001 hit"]
+
+
+def test_a_tracked_set_check_that_raises_is_reported_against_the_repository(
+    tmp_path: Path, make_rules: Callable[..., list[Rule]]
+) -> None:
+    rule = {"id": "TK001", "check": "faulty-tracked", "message": "no readme"}
+    result = run(tmp_path, make_rules, {"a.txt": "hit\n"}, rule, HIT)
+    assert (crashes(result), [f.rule for f in result.findings]) == ([], ["TK001", "OK001"])
+    result = run(tmp_path, make_rules, {"README": "hit\n"}, rule, HIT)
+    assert crashes(result) == [(".", "TK001", "LookupError: README")]
+    assert [f.rule for f in result.findings] == ["OK001"]
 
 
 def test_a_crash_in_a_worker_process_comes_back_as_data(
@@ -249,6 +278,24 @@ def test_an_exception_outside_the_checks_is_one_line_and_exit_2(
     )
 
 
+def test_the_traceback_of_an_exception_outside_the_checks_is_shown_on_request(
+    repo: Repo, run_hook: Callable[..., HookRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def engine_bug(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("engine bug")
+
+    repo.use_pack(HIT)
+    monkeypatch.setattr("hooks._engine.run_many", engine_bug)
+    monkeypatch.setenv("AVA_SAFETY_DEBUG", "1")
+    result = run_hook("--all-files", "--no-results")
+    assert result.code == 2
+    assert result.err[:2] == [
+        "constitutional-compliance: internal error: RuntimeError: engine bug",
+        "Traceback (most recent call last):",
+    ]
+    assert result.err[-1] == "RuntimeError: engine bug"
+
+
 def test_an_interrupt_inside_a_check_is_exit_130(repo: Repo, run_hook: Callable[..., HookRun]) -> None:
     repo.use_pack(FILE_BOOM)
     repo.write({"a.txt": "STOP\n"})
@@ -271,3 +318,10 @@ def test_ava_safety_command_errors_are_exit_2_without_a_traceback(
     ]
     assert _cli.main(["rules", "--pack", "no-such-pack"]) == 2
     assert "unknown pack 'no-such-pack'" in capsys.readouterr().err
+
+    def interrupted(argv: Sequence[str]) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "_init", interrupted)
+    assert _cli.main(["init"]) == 130
+    assert capsys.readouterr().err.splitlines() == ["ava-safety init: interrupted"]
