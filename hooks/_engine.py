@@ -225,11 +225,10 @@ def check_source(
     elif tree_rules:
         index = any(_needs_tree(r.checker) for r in other_rules)  # plugins ask source.nodes()
         raw.extend(_walk(source, tree_rules, index=index, crashes=crash_list, failed=failed))
-    unparsed = source.is_python and source.tree is None if other_rules else False
     for rule in other_rules:
         checker = rule.checker
-        if unparsed and _skips_unparsed(checker):
-            continue
+        if _skips_unparsed(checker) and source.is_python and source.tree is None:
+            continue  # AS005 above says why
         if checker.shape == "repo":
             raw.extend((rule, m) for m in (repo_hits or {}).get(rule.id, ()))
         elif checker.shape == "file":
