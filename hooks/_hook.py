@@ -78,7 +78,8 @@ class HookRequest:
 
     `scoring`: None for the hook's own behaviour (constitutional-compliance gates on its score,
     every other hook on error findings). `results`: write `.git/ava-safety/results/<hook>.json`.
-    `cwd`: where relative names and the repository are looked up (None: the current directory).
+    `cwd`: where relative names (files, config, baseline) and the repository are looked up (None:
+    the current directory).
     """
 
     hook: str
@@ -94,6 +95,10 @@ class HookRequest:
     @property
     def scores(self) -> bool:
         return self.hook in SCORING_HOOKS if self.scoring is None else self.scoring
+
+    def path(self, name: Path) -> Path:
+        """A path the request names, relative to its cwd."""
+        return name if name.is_absolute() or self.cwd is None else self.cwd / name
 
 
 # --- the file set ------------------------------------------------------------------------------------
@@ -191,7 +196,7 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
         raise ValueError(f"execute_many: a hook is requested twice ({', '.join(hooks)})")
     started = time.perf_counter()
     scope = decide_scope(first.scope, first.cwd)
-    config = load_config(scope.root, first.config)
+    config = load_config(scope.root, None if first.config is None else first.path(first.config))
     extra = config.rule_files()
     display = {p: _relative(p, scope.root, scope.root) for p in extra}
     unknown = sorted(config.disable - declared_ids(extra)) if config.disable else []
@@ -226,7 +231,7 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
         if request.baseline is not None:
             from . import _baseline
 
-            accepted = _baseline.load(request.baseline)
+            accepted = _baseline.load(request.path(request.baseline))
             findings = _baseline.filter_new(findings, accepted)
             for cov in result.coverage.values():
                 cov.violating.clear()

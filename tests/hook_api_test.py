@@ -115,13 +115,21 @@ def test_a_ref_range_and_a_cwd(two_hooks: Repo, tmp_path: Path, monkeypatch: pyt
     two_hooks.write({"c.py": "eval(c)\n"})
     two_hooks.add("c.py")
     two_hooks.commit()
+    (two_hooks.root / "only-eval.yaml").write_text(
+        "packs: []\nrules: [safety/cc.yaml]\nexclude: [safety/**]\ndisable: [TS002]\n", encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)  # the request's cwd decides, not the process's
     request = HookRequest(
-        "constitutional-compliance", scope=RefRange(base), results=False, cwd=two_hooks.root
+        "constitutional-compliance",
+        scope=RefRange(base),
+        results=False,
+        cwd=two_hooks.root,
+        config=Path("only-eval.yaml"),
     )
     outcome = execute(request)
-    assert [f.path for f in outcome.findings] == ["c.py"]
+    assert [f"{f.path} {f.rule}" for f in outcome.findings] == ["c.py TS001"]
     assert outcome.scope.description == f"files changed in {base[:12]}...HEAD"
+    assert outcome.config.display == "only-eval.yaml"
 
 
 def test_a_named_file_that_is_missing_is_a_usage_error(two_hooks: Repo) -> None:
