@@ -458,6 +458,8 @@ def _check_paths(
 ) -> dict[str, _Part]:
     parts = {name: _Part() for name in plans}
     for path in paths:
+        # the run's table keeps the files other checks asked for, not every file checked
+        held = path in context.files
         for name, plan in plans.items():
             applicable = [r for r in plan.rules if r.applies_to(path)]
             if not applicable:
@@ -478,6 +480,9 @@ def _check_paths(
                     repo_hits=plan.repo_hits.get(path), crashes=part.crashes, crashed=plan.repo_crashed,
                 )
             )  # fmt: skip
+        checked = context.files.get(path) if held else context.files.pop(path, None)
+        if checked is not None:
+            checked.release()
     return parts
 
 

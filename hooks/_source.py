@@ -141,6 +141,19 @@ class SourceFile:
         self.node_index: dict[type[ast.AST], list[ast.AST]] | None = None
         # (line, column) of the first byte that is not UTF-8, when the file was decoded with replacements
         self.bad_byte: tuple[int, int] | None = None
+        # other parsed views of this file (a web document, ...), keyed by their owner; see release()
+        self.views: dict[object, Any] = {}
+
+    def release(self) -> None:
+        """Drop the parsed views (syntax tree, node index, views), keeping the text.
+
+        The engine calls it when it has checked the file: a run holds thousands of files, and their
+        trees kept alive to the end cost more memory and garbage-collector time than parsing the
+        rare one again that another check asks for later."""
+        for name in ("tree", "_byte_lines"):
+            self.__dict__.pop(name, None)
+        self.node_index = None
+        self.views.clear()
 
     def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:
         """Nodes of these types, from one shared walk of the tree (the engine's, when it ran one).

@@ -17,7 +17,6 @@ import bisect
 import html
 import re
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -700,15 +699,12 @@ def _chunk(doc: Document, start: int, end: int, outputs: list[tuple[int, int]], 
     return stylesheet.Chunk(doc.text[start:end], to_file, media=media, element=element, dynamic=dynamic)
 
 
-_VIEWS: weakref.WeakKeyDictionary[SourceFile, WebSource] = weakref.WeakKeyDictionary()
-
-
 def web(source: SourceFile) -> WebSource:
     """The shared web view of a file: every design rule on this file uses the same parse."""
-    view = _VIEWS.get(source)
+    view = source.views.get(WebSource)
     if view is None:
-        view = WebSource(source)
-        _VIEWS[source] = view
+        view = source.views[WebSource] = WebSource(source)
+    assert isinstance(view, WebSource)
     return view
 
 
