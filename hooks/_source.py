@@ -68,9 +68,10 @@ class RunContext:
     """What every check of one run shares: the repo, its tracked files, the config, files and facts.
 
     `file(path)` is the one way a check reads a file other than the one it is given: each file is
-    read and decoded once per run, and the engine's own reads land in the same table. `fact(f)`
-    computes a repo-wide fact once per run, keyed by the function that computes it, and keeps its
-    type (a plugin's `fact(declared_dependencies)` is a `Declared`, not `Any`).
+    read and decoded once per run, and the engine checks a file it finds in the table from that same
+    read (it keeps the files checks asked for, not every file it checked; see SourceFile.release).
+    `fact(f)` computes a repo-wide fact once per run, keyed by the function that computes it, and
+    keeps its type (a plugin's `fact(declared_dependencies)` is a `Declared`, not `Any`).
 
     `config` is always a `Config`: the one the run loaded, or (when a caller gives none) the defaults
     a repository without `.ava-safety.yaml` has. Nobody reads `.ava-safety.yaml` on the side.
