@@ -52,15 +52,23 @@ class FilePlugin(_Plugin):
     shape: ClassVar[Literal["file"]] = "file"
     reads_text: ClassVar[bool] = True
 
+    def __init__(self, func: FileFunction, options: dict[str, Any]) -> None:
+        super().__init__(func, options)
+        self.per_file = func
+
     def check_file(self, source: SourceFile) -> Iterable[Match]:
-        return self.func(source, self.options)  # type: ignore[no-any-return]
+        return self.per_file(source, self.options)
 
 
 class RepoPlugin(_Plugin):
     shape: ClassVar[Literal["repo"]] = "repo"
 
+    def __init__(self, func: RepoFunction, options: dict[str, Any]) -> None:
+        super().__init__(func, options)
+        self.per_repo = func
+
     def check_repo(self, context: RunContext, paths: Sequence[str]) -> Iterable[tuple[str, Match]]:
-        return self.func(context, paths, self.options)  # type: ignore[no-any-return]
+        return self.per_repo(context, paths, self.options)
 
 
 def compile_plugin(fields: Mapping[str, Any]) -> Checker:
