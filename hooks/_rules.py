@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -186,16 +186,26 @@ _HOOK_LINE_RX = re.compile(r"^hook:[ \t]*['\"]?([\w-]+)", re.M)
 _ID_LINE_RX = re.compile(r"^\s*-?\s*\{?\s*id:\s*['\"]?([A-Z]{2,4}[0-9]{3})\b", re.M)
 
 
-@dataclass(frozen=True)
 class Peek:
-    """What a rule file says at a glance, read with two regexes instead of a YAML parse."""
+    """What a rule file says at a glance, read with a regex instead of a YAML parse: its top-level
+    `hook:` line (or the default hook) and every `id:` it writes (rules, disabled, retired)."""
 
-    hook: str  # its top-level `hook:` line, or the default hook
-    ids: frozenset[str]  # every `id:` it writes (rules, disabled ones, retired ones)
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def hook(self) -> str:
+        m = _HOOK_LINE_RX.search(self.text)
+        return m.group(1) if m else DEFAULT_HOOK
+
+    @cached_property
+    def ids(self) -> frozenset[str]:  # only the `disable` check asks: not worth it on every load
+        return frozenset(_ID_LINE_RX.findall(self.text))
 
 
 def peek(path: Path) -> Peek | None:
-    """A rule file's hook and rule ids, cheaply; None when it cannot be read (the loader says why)."""
+    """A rule file at a glance, read once per version of it; None when it cannot be read (the
+    loader says why)."""
     try:
         stat = path.stat()
     except OSError:
@@ -206,11 +216,9 @@ def peek(path: Path) -> Peek | None:
 @lru_cache(maxsize=256)
 def _peek(path: str, mtime_ns: int, size: int) -> Peek | None:
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        return Peek(Path(path).read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return None
-    m = _HOOK_LINE_RX.search(text)
-    return Peek(m.group(1) if m else DEFAULT_HOOK, frozenset(_ID_LINE_RX.findall(text)))
 
 
 def declared_ids(own_files: Iterable[Path] = ()) -> set[str]:

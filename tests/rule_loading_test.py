@@ -471,7 +471,7 @@ def test_config_disable_of_an_id_no_rule_file_declares_is_an_error(
 
 
 def test_a_rule_file_that_cannot_be_read_is_peeked_as_nothing(tmp_path: Path) -> None:
-    from hooks._rules import Peek, peek
+    from hooks._rules import peek
 
     (tmp_path / "dir.yaml").mkdir()
     (tmp_path / "ok.yaml").write_text(
@@ -479,7 +479,8 @@ def test_a_rule_file_that_cannot_be_read_is_peeked_as_nothing(tmp_path: Path) ->
     )
     assert peek(tmp_path / "missing.yaml") is None
     assert peek(tmp_path / "dir.yaml") is None
-    assert peek(tmp_path / "ok.yaml") == Peek("env-vars", frozenset({"EV901", "EV902"}))
+    found = peek(tmp_path / "ok.yaml")
+    assert found is not None and (found.hook, found.ids) == ("env-vars", frozenset({"EV901", "EV902"}))
 
 
 def test_rule_errors_in_the_hook_exit_2(repo: Repo, run_hook: Callable[..., HookRun]) -> None:
