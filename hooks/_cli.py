@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from ._errors import ConfigErrors
 
 if TYPE_CHECKING:  # the rule machinery costs 40 ms to import: not for deploy, rollback, history
     from ._rules import RetiredRule, Rule
@@ -349,6 +350,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._errors import stdout_closed
 
         return stdout_closed()
+    except KeyboardInterrupt:
+        print(f"ava-safety {argv[0]}: interrupted", file=sys.stderr)
+        return 130
+    except ConfigErrors as exc:  # `ava-safety rules` over rule files with problems
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the crash policy: one clear line and exit 2, never exit 1
+        import os
+
+        from ._report import internal_error_line
+
+        debug = bool(os.environ.get("AVA_SAFETY_DEBUG"))
+        print(internal_error_line(f"ava-safety {argv[0]}", exc, debug=debug), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -485,7 +485,8 @@ def _health(item: LineDict, label: str, shown: str, problems: list[ConfigProblem
             err(key, unknown_key(key, HEALTH_KEYS))
     url = spec.get("url")
     if not isinstance(url, str) or not re.match(r"^https?://[^/\s]+", url):
-        err("url", "'url' must be an http:// or https:// URL such as http://127.0.0.1:8080/health")
+        example = "http://127.0.0.1:8080/health"  # ava-safety: ignore[CC018] an example in a message
+        err("url", f"'url' must be an http:// or https:// URL such as {example}")
         return None
     values: dict[str, Any] = {}
     limits = {"passes": (1, 100), "timeout_s": (1, 3600), "interval_s": (0.05, 600),

@@ -1,6 +1,18 @@
-"""Run a rule set over a file set: read and parse each file once, one tree walk for all tree rules.
+"""Run rule sets over a file set: read and parse each file once, one tree walk per rule set.
 
-Returns data only (findings and per-rule coverage for scoring); `_report` formats it.
+Returns data only (findings, per-rule coverage for scoring, and the checks that crashed); `_report`
+formats it. `run` checks one rule set; `run_many` checks several (one per hook) on one file set,
+reading, decoding and parsing each file once for all of them, with one RunContext.
+
+Order of a run: repo checkers first, once, in this process (their facts are then inherited by the
+worker processes, and their findings join each file's own, so suppressions, AS002, coverage and
+scoring treat them like any other); then every file (in worker processes for large sets); then the
+tracked-set checkers.
+
+Crash policy: each check runs isolated. A check that raises (one rule on one file, one repo or
+tracked checker) becomes a `Crash` in the result, its partial output is dropped, the other checks
+finish, and the hook exits 2. A suppression of a rule that crashed on the file is not reported as
+unused. Exceptions outside a check (the engine itself) propagate to the hook main.
 """
 
 from __future__ import annotations
@@ -8,18 +20,25 @@ from __future__ import annotations
 import ast
 import os
 import re
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from ._checks import Checker, TreeChecker
+from ._mask import mask
 from ._rules import Rule
-from ._source import Match, RunContext, SourceFile, decode
+from ._source import Match, RunContext, SourceFile
+
+if TYPE_CHECKING:
+    from ._config import Config
 
 PARALLEL_THRESHOLD = 200  # files; below this, process start-up costs more than it saves
+REPO = "."  # the path of a crash of a check that speaks of the repository, not of one file
 # `# ava-safety: ignore[ID]` in Python, YAML, Dockerfiles; in templates and stylesheets the same
 # words in their own comments: `<!-- ... -->`, `{# ... #}`, `/* ... */`, `// ...`
 SUPPRESS_RX = re.compile(
@@ -67,11 +86,22 @@ class Coverage:
     violating: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True, order=True)
+class Crash:
+    """A check that raised instead of finishing: printed as `path: internal error in RULE: error`."""
+
+    path: str  # the file it was checking; REPO (".") for a repo or tracked-set checker
+    rule: str
+    error: str  # `ExceptionType: message`, one line, secrets masked
+    detail: str = field(default="", compare=False)  # the traceback (masked), shown with AVA_SAFETY_DEBUG
+
+
 @dataclass
 class RunResult:
     findings: list[Finding]
     coverage: dict[str, Coverage]
     files_checked: int
+    crashes: list[Crash] = field(default_factory=list)
 
 
 @dataclass
@@ -95,24 +125,29 @@ def _meta(source: SourceFile, line: int, col: int, code: str, **values: str) -> 
     )
 
 
-def read_source(root: Path, path: str, context: RunContext) -> tuple[SourceFile | None, list[Finding]]:
-    try:
-        raw = (root / path).read_bytes()
-    except OSError:
-        return None, []
-    decoded = decode(path, raw)
-    if decoded is None:
-        context.files[path] = None
-        return None, []  # binary: nothing here is source text
-    source = SourceFile(path, decoded.text, context=context)
-    context.files[path] = source
-    if decoded.bad_offset is None:
-        return source, []
-    bad = decoded.bad_offset
-    line = raw[:bad].count(b"\n") + 1
-    line_start = raw.rfind(b"\n", 0, bad) + 1
-    col = len(raw[line_start:bad].decode("utf-8")) + 1  # all valid before the first bad byte
-    return source, [_meta(source, line, col, "AS004")]
+def _crash(path: str, rule: Rule, exc: BaseException) -> Crash:
+    message = " ".join(str(exc).split())
+    error = type(exc).__name__ + (f": {message}" if message else "")
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return Crash(path, rule.id, mask(error[:500]), mask(detail))
+
+
+def _needs_tree(checker: Checker) -> bool:
+    """Whether the check is handed parsed Python (so a Python file that does not parse skips it)."""
+    if checker.shape == "tree":
+        return True
+    return checker.shape != "tracked" and checker.needs_tree
+
+
+def _reports_syntax(checker: Checker) -> bool:
+    return checker.shape in ("file", "repo") and checker.reports_syntax_errors
+
+
+def _skips_unparsed(checker: Checker) -> bool:
+    """Whether a Python file that does not parse is skipped by this check (AS005 says why)."""
+    if checker.shape in ("file", "repo"):
+        return checker.needs_tree and not checker.reports_syntax_errors
+    return _needs_tree(checker)
 
 
 def _parse_suppressions(source: SourceFile, today: date) -> tuple[list[Suppression], list[Finding]]:
@@ -145,44 +180,74 @@ def _parse_suppressions(source: SourceFile, today: date) -> tuple[list[Suppressi
     return sups, meta
 
 
+RepoHits = Mapping[str, Sequence[Match]]  # for one file: rule id -> what its repo checker found here
+
+
 def check_source(
     source: SourceFile,
     rules: Sequence[Rule],
     coverage: dict[str, Coverage],
     today: date,
     allow: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    repo_hits: RepoHits | None = None,
+    crashes: list[Crash] | None = None,
+    crashed: frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    """Every rule that applies to this file, on one read and (for tree rules) one walk."""
+    """Every rule that applies to this file, on one read and (for tree rules) one walk.
+
+    Repo checkers among `rules` do not run here: `repo_hits` holds what they found in this file
+    (`crashed`: the ones that raised). A check that raises here is appended to `crashes`.
+    """
+    failed: set[str] = set(crashed)
+    crash_list: list[Crash] = crashes if crashes is not None else []
     raw: list[tuple[Rule, Match]] = []
     tree_rules: list[Rule] = []
-    file_rules: list[Rule] = []
+    other_rules: list[Rule] = []  # file and repo checkers
     for rule in rules:
         coverage.setdefault(rule.id, Coverage()).checked += 1
         checker = rule.checker
-        if not checker.admits(source):
+        if checker.shape == "tracked" or rule.id in failed:
             continue
-        # a tree kind that also reads other files as text (`strings`: templates) does so on them
-        if hasattr(checker, "node_types") and (source.is_python or not hasattr(checker, "check_file")):
+        try:
+            admitted = checker.admits(source)
+        except Exception as exc:  # noqa: BLE001 - the crash policy: isolate the check, report it
+            crash_list.append(_crash(source.path, rule, exc))
+            failed.add(rule.id)
+            continue
+        if not admitted:
+            continue
+        # a tree kind that also reads other files as plain text (`strings`: templates) does so there
+        if checker.shape == "tree" and (source.is_python or not checker.reads_plain_text):
             tree_rules.append(rule)
         else:
-            file_rules.append(rule)
+            other_rules.append(rule)
     findings: list[Finding] = []
-    needs_tree = tree_rules or (source.is_python and any(r.kind == "plugin" for r in file_rules))
-    if needs_tree and source.tree is None:
-        if not any(_reports_syntax(r) for r in file_rules):
+    wants_tree = bool(tree_rules) or (source.is_python and any(_needs_tree(r.checker) for r in other_rules))
+    if wants_tree and source.tree is None:
+        if not any(_reports_syntax(r.checker) for r in other_rules):
             findings.append(_syntax_finding(source))
     elif tree_rules:
-        index = any(r.kind == "plugin" for r in file_rules)
-        raw.extend(_walk(source.tree, tree_rules, source, index=index))
-    for rule in file_rules:
-        raw.extend((rule, m) for m in rule.checker.check_file(source))
+        index = any(_needs_tree(r.checker) for r in other_rules)  # plugins ask source.nodes()
+        raw.extend(_walk(source, tree_rules, index=index, crashes=crash_list, failed=failed))
+    for rule in other_rules:
+        checker = rule.checker
+        if _skips_unparsed(checker) and source.is_python and source.tree is None:
+            continue  # AS005 above says why
+        if checker.shape == "repo":
+            raw.extend((rule, m) for m in (repo_hits or {}).get(rule.id, ()))
+        elif checker.shape in ("file", "tree"):
+            try:
+                found = checker.check_file(source) if checker.shape == "file" else checker.check_text(source)
+                hits = list(found)
+            except Exception as exc:  # noqa: BLE001 - the crash policy: isolate the check, report it
+                crash_list.append(_crash(source.path, rule, exc))
+                failed.add(rule.id)
+                continue
+            raw.extend((rule, m) for m in hits)
     if allow:
         raw = [(rule, m) for rule, m in raw if not _allowed(rule, m, allow)]
-    return _finish(source, raw, findings, coverage, today, rules)
-
-
-def _reports_syntax(rule: Rule) -> bool:
-    return getattr(rule.checker, "reports_syntax_errors", False) is True
+    return _finish(source, raw, findings, coverage, today, rules, failed)
 
 
 def _syntax_finding(source: SourceFile) -> Finding:
@@ -210,24 +275,31 @@ def _call_name(node: ast.Call) -> str | None:
 
 
 def _walk(
-    tree: ast.AST | None, rules: list[Rule], source: SourceFile, *, index: bool
+    source: SourceFile, rules: list[Rule], *, index: bool, crashes: list[Crash], failed: set[str]
 ) -> list[tuple[Rule, Match]]:
-    """One pass over the tree for every tree rule, dispatching on node type (and call name)."""
-    dispatch: dict[type, list[Rule]] = {}
-    by_call: dict[str, list[Rule]] = {}
+    """One pass over the tree for every tree rule, dispatching on node type (and call name).
+
+    A rule that raises is dropped from the rest of the walk, and its matches on this file with it.
+    """
+    dispatch: dict[type, list[tuple[Rule, TreeChecker]]] = {}
+    by_call: dict[str, list[tuple[Rule, TreeChecker]]] = {}
     for rule in rules:
-        call_names = getattr(rule.checker, "call_names", None)
-        for node_type in rule.checker.node_types:
-            if node_type is ast.Call and call_names is not None:
-                for name in call_names:
-                    by_call.setdefault(name, []).append(rule)
+        checker = rule.checker
+        assert checker.shape == "tree"
+        for node_type in checker.node_types:
+            if node_type is ast.Call and checker.call_names is not None:
+                for name in checker.call_names:
+                    by_call.setdefault(name, []).append((rule, checker))
             else:
-                dispatch.setdefault(node_type, []).append(rule)
+                dispatch.setdefault(node_type, []).append((rule, checker))
     out: list[tuple[Rule, Match]] = []
     ancestors: list[ast.AST] = []
     iter_children = ast.iter_child_nodes
-    node_index: dict[type[ast.AST], list[ast.AST]] | None = {} if index else None
+    node_index: dict[type[ast.AST], list[ast.AST]] | None = (
+        {} if index and source.node_index is None else None
+    )
     call_type = ast.Call
+    dead: set[str] = set()
 
     def visit(node: ast.AST) -> None:
         kind = type(node)
@@ -239,8 +311,15 @@ def _walk(
             if named:
                 handlers = named + handlers if handlers else named
         if handlers:
-            for rule in handlers:
-                m = rule.checker.match_node(node, ancestors, source)
+            for rule, checker in handlers:
+                if dead and rule.id in dead:
+                    continue
+                try:
+                    m = checker.match_node(node, ancestors, source)
+                except Exception as exc:  # noqa: BLE001 - the crash policy: isolate the check
+                    crashes.append(_crash(source.path, rule, exc))
+                    dead.add(rule.id)
+                    continue
                 if m is not None:
                     out.append((rule, m))
         ancestors.append(node)
@@ -248,10 +327,13 @@ def _walk(
             visit(child)
         ancestors.pop()
 
-    if tree is not None:
-        visit(tree)
+    if source.tree is not None:
+        visit(source.tree)
     if node_index is not None:
         source.node_index = node_index
+    if dead:
+        failed.update(dead)
+        out = [(rule, m) for rule, m in out if rule.id not in dead]
     return out
 
 
@@ -274,6 +356,7 @@ def _finish(
     coverage: dict[str, Coverage],
     today: date,
     rules: Sequence[Rule],
+    failed: set[str],
 ) -> list[Finding]:
     sups, meta = _parse_suppressions(source, today)
     findings.extend(meta)
@@ -292,20 +375,19 @@ def _finish(
         values = {"path": source.path, "line_text": source.line_text(m.line).strip(), **m.values}
         findings.append(
             Finding(
-                source.path, m.line, m.col, rule.id, rule.render(values), rule.severity,
+                source.path, m.line, m.col, rule.id, mask(rule.render(values)), rule.severity,
                 source.line_text(m.line).strip(), rule.principle, rule.blocking,
             )
         )  # fmt: skip
         coverage[rule.id].violating.add(source.path)
+    if not sups:
+        return findings
     # only rules that looked at this file count: not another file's (that made AS002 depend on the
-    # order files were checked in), nor tree rules and plugins when the file does not parse
-    ran = {r.id for r in rules}
+    # order files were checked in), nor tree rules and plugins when the file does not parse, nor a
+    # check that crashed on it
+    ran = {r.id for r in rules} - failed
     if source.is_python and source.tree is None:
-        ran = {
-            r.id
-            for r in rules
-            if _reports_syntax(r) or not (hasattr(r.checker, "node_types") or r.kind == "plugin")
-        }
+        ran = {r.id for r in rules if not _skips_unparsed(r.checker)} - failed
     for sup in sups:
         for rule_id in sup.ids:
             if rule_id not in ran:
@@ -332,38 +414,128 @@ def _suppressed(rule: Rule, line: int, by_line: dict[int, list[Suppression]], to
 
 # --- the whole run ------------------------------------------------------------------------------
 
-_WORKER_STATE: tuple[RunContext, list[Rule], date, Mapping[str, tuple[str, ...]]] | None = None
+
+@dataclass
+class _Plan:
+    """One rule set's share of a run, settled in the parent before any file is checked."""
+
+    rules: list[Rule]  # tree, file and repo rules: the per-file pass
+    tracked: list[Rule]  # tracked-set rules: once, at the end
+    repo_hits: dict[str, dict[str, list[Match]]] = field(default_factory=dict)  # path -> rule id -> hits
+    repo_crashed: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Part:
+    """What checking some of the files found for one rule set."""
+
+    findings: list[Finding] = field(default_factory=list)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    crashes: list[Crash] = field(default_factory=list)
+
+    def merge(self, other: _Part) -> None:
+        self.findings.extend(other.findings)
+        self.crashes.extend(other.crashes)
+        for rule_id, cov in other.coverage.items():
+            mine = self.coverage.setdefault(rule_id, Coverage())
+            mine.checked += cov.checked
+            mine.violating |= cov.violating
+
+
+_WORKER_STATE: tuple[RunContext, dict[str, _Plan], date, Mapping[str, tuple[str, ...]]] | None = None
+
+
+def _reads_nothing(rule: Rule) -> bool:
+    return rule.checker.shape == "file" and not rule.checker.reads_text
 
 
 def _check_paths(
     context: RunContext,
     paths: Iterable[str],
-    rules: Sequence[Rule],
+    plans: Mapping[str, _Plan],
     today: date,
     allow: Mapping[str, tuple[str, ...]],
-) -> tuple[list[Finding], dict[str, Coverage]]:
-    findings: list[Finding] = []
-    coverage: dict[str, Coverage] = {}
+) -> dict[str, _Part]:
+    parts = {name: _Part() for name in plans}
     for path in paths:
-        applicable = [r for r in rules if r.applies_to(path) and not getattr(r.checker, "must_exist", False)]
-        if not applicable:
-            continue
-        if all(getattr(r.checker, "path_only", False) for r in applicable):
-            source: SourceFile | None = SourceFile(path, "", context=context)
-            problems: list[Finding] = []
-        else:
-            source, problems = read_source(context.root, path, context)
-        if source is None:
-            continue
-        findings.extend(problems)
-        findings.extend(check_source(source, applicable, coverage, today, allow))
-    return findings, coverage
+        # the run's table keeps the files other checks asked for, not every file checked
+        held = path in context.files
+        for name, plan in plans.items():
+            applicable = [r for r in plan.rules if r.applies_to(path)]
+            if not applicable:
+                continue
+            part = parts[name]
+            if all(_reads_nothing(r) for r in applicable):
+                source: SourceFile | None = SourceFile(path, "", context=context)
+            else:
+                source = context.file(path)
+                if source is None:
+                    continue  # gone, unreadable, or binary: nothing here is source text
+                if source.bad_byte is not None:
+                    part.findings.append(_meta(source, *source.bad_byte, "AS004"))
+            assert source is not None
+            part.findings.extend(
+                check_source(
+                    source, applicable, part.coverage, today, allow,
+                    repo_hits=plan.repo_hits.get(path), crashes=part.crashes, crashed=plan.repo_crashed,
+                )
+            )  # fmt: skip
+        checked = context.files.get(path) if held else context.files.pop(path, None)
+        if checked is not None:
+            checked.release()
+    return parts
 
 
-def _worker(paths: list[str]) -> tuple[list[Finding], dict[str, Coverage]]:
+def _worker(paths: list[str]) -> dict[str, _Part]:
     assert _WORKER_STATE is not None
-    context, rules, today, allow = _WORKER_STATE
-    return _check_paths(context, paths, rules, today, allow)
+    context, plans, today, allow = _WORKER_STATE
+    return _check_paths(context, paths, plans, today, allow)
+
+
+def _plan(context: RunContext, paths: Sequence[str], rules: Sequence[Rule], crashes: list[Crash]) -> _Plan:
+    """Sort the rules by shape, and run the repo checkers (once, here, before any file)."""
+    plan = _Plan(
+        rules=[r for r in rules if r.checker.shape != "tracked"],
+        tracked=[r for r in rules if r.checker.shape == "tracked"],
+    )
+    crashed: set[str] = set()
+    for rule in plan.rules:
+        checker = rule.checker
+        if checker.shape != "repo":
+            continue
+        targets = [p for p in paths if rule.applies_to(p)]
+        if not targets:
+            continue
+        wanted = frozenset(targets)
+        try:
+            found = [(path, m) for path, m in checker.check_repo(context, targets) if path in wanted]
+        except Exception as exc:  # noqa: BLE001 - the crash policy: isolate the check, report it
+            crashes.append(_crash(REPO, rule, exc))
+            crashed.add(rule.id)
+            continue
+        for path, m in found:
+            plan.repo_hits.setdefault(path, {}).setdefault(rule.id, []).append(m)
+    plan.repo_crashed = frozenset(crashed)
+    return plan
+
+
+def _check_tracked(rules: Sequence[Rule], repo: frozenset[str], part: _Part) -> None:
+    for rule in rules:
+        checker = rule.checker
+        assert checker.shape == "tracked"
+        cov = part.coverage.setdefault(rule.id, Coverage())
+        cov.checked += 1
+        try:
+            found = list(checker.check_tracked(repo))
+        except Exception as exc:  # noqa: BLE001 - the crash policy: isolate the check, report it
+            part.crashes.append(_crash(REPO, rule, exc))
+            continue
+        for path, m in found:
+            part.findings.append(
+                Finding(path, m.line, m.col, rule.id, mask(rule.render({"path": path, **m.values})),
+                        rule.severity, "", rule.principle, rule.blocking)
+            )  # fmt: skip
+            cov.violating.add(path)
 
 
 def run(
@@ -375,42 +547,62 @@ def run(
     jobs: int | None = None,
     today: date | None = None,
     allow: Mapping[str, tuple[str, ...]] | None = None,
-    config: Any = None,
+    config: Config | None = None,
 ) -> RunResult:
-    """Check `paths` (repo-relative) under `root` with `rules`; repo-level rules see `repo_files`."""
+    """Check `paths` (repo-relative) under `root` with `rules`; see `run_many`."""
+    return run_many(
+        root, paths, {"": rules}, repo_files=repo_files, jobs=jobs, today=today, allow=allow, config=config
+    )[""]
+
+
+def run_many(
+    root: Path,
+    paths: Sequence[str],
+    rule_sets: Mapping[str, Sequence[Rule]],
+    *,
+    repo_files: frozenset[str] | None = None,
+    jobs: int | None = None,
+    today: date | None = None,
+    allow: Mapping[str, tuple[str, ...]] | None = None,
+    config: Config | None = None,
+) -> dict[str, RunResult]:
+    """Check `paths` (repo-relative) under `root` with each rule set; one result per set's name.
+
+    Every set is checked as if it ran alone (its own suppressions accounting, coverage, crashes),
+    but each file is read, decoded and parsed once for all of them, and repo-wide facts are computed
+    once (one RunContext). `repo_files`: the tracked paths (default: `paths`), which repo and
+    tracked-set checkers see. `config`: the run's config (default: `.ava-safety.yaml` under `root`,
+    or the defaults when there is none). `jobs`: processes for large file sets (default: cores).
+    """
     global _WORKER_STATE
+    if config is None:
+        from ._config import load_config
+
+        config = load_config(root)
     today = today or date.today()
     repo = repo_files if repo_files is not None else frozenset(paths)
     context = RunContext(root, repo, config)
     paths = sorted(set(paths))
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    findings: list[Finding] = []
-    coverage: dict[str, Coverage] = {}
+    repo_crashes: dict[str, list[Crash]] = {name: [] for name in rule_sets}
+    plans = {name: _plan(context, paths, rules, repo_crashes[name]) for name, rules in rule_sets.items()}
+    parts = {name: _Part(crashes=repo_crashes[name]) for name in rule_sets}
     if jobs > 1 and len(paths) >= PARALLEL_THRESHOLD:
-        _WORKER_STATE = (context, list(rules), today, allow or {})
+        _WORKER_STATE = (context, plans, today, allow or {})
         chunks = [paths[i :: jobs * 4] for i in range(jobs * 4)]
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-                for part_findings, part_cov in pool.map(_worker, chunks):
-                    findings.extend(part_findings)
-                    for rule_id, cov in part_cov.items():
-                        mine = coverage.setdefault(rule_id, Coverage())
-                        mine.checked += cov.checked
-                        mine.violating |= cov.violating
+                for chunk_parts in pool.map(_worker, chunks):
+                    for name, part in chunk_parts.items():
+                        parts[name].merge(part)
         finally:
             _WORKER_STATE = None
     else:
-        findings, coverage = _check_paths(context, paths, rules, today, allow or {})
-    for rule in rules:
-        check_repo = getattr(rule.checker, "check_repo", None)
-        if check_repo is None or not getattr(rule.checker, "must_exist", True):
-            continue
-        cov = coverage.setdefault(rule.id, Coverage())
-        cov.checked += 1
-        for path, m in check_repo(repo):
-            findings.append(
-                Finding(path, m.line, m.col, rule.id, rule.render({"path": path, **m.values}),
-                        rule.severity, "", rule.principle, rule.blocking)
-            )  # fmt: skip
-            cov.violating.add(path)
-    return RunResult(sorted(findings), coverage, len(paths))
+        for name, part in _check_paths(context, paths, plans, today, allow or {}).items():
+            parts[name].merge(part)
+    results = {}
+    for name, plan in plans.items():
+        part = parts[name]
+        _check_tracked(plan.tracked, repo, part)
+        results[name] = RunResult(sorted(part.findings), part.coverage, len(paths), sorted(part.crashes))
+    return results

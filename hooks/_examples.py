@@ -68,7 +68,6 @@ def run_example(
     turns it into a failure marked `crashed` (for a report of every example).
     """
     from . import _engine
-    from ._checks import load_kinds
     from ._config import load_config
 
     def fail(problem: str, crashed: bool = False) -> ExampleFailure:
@@ -77,8 +76,7 @@ def run_example(
     path = example_path(rule, example)
     if path is None:
         return fail("the rule's 'files' accept none of the usual example names: give the example a 'path'")
-    kind = load_kinds().get(rule.kind)
-    if kind is not None and kind.needs_tree and path.endswith((".py", ".pyi")):
+    if rule.checker.shape == "tree" and path.endswith((".py", ".pyi")):
         # an example that does not parse would pass trivially (the engine skips the file: AS005)
         try:
             with warnings.catch_warnings():
@@ -125,6 +123,9 @@ def run_example(
                 made.rmdir()
             else:
                 made.unlink(missing_ok=True)
+    if result.crashes:  # the engine isolates a check that raises (the crash policy): report it as such
+        crash = result.crashes[0]
+        return fail(f"internal error in {crash.rule}: {crash.error}", crashed=True)
     hits = [f for f in result.findings if f.rule == rule.id]
     if not example.expect_fail:
         if hits:
@@ -165,12 +166,16 @@ def _tagged_repo(workdir: Path, tracked: Sequence[str], tags: Iterable[str]) -> 
         subprocess.run(["git", *args], cwd=workdir, env=env, capture_output=True, check=True, timeout=30)
 
 
-def check_examples(rules: Iterable[Rule], *, catch_crash: bool = False) -> list[ExampleFailure]:
-    """Every example of these rules, each in a fresh temporary directory."""
+def check_examples(
+    rules: Iterable[Rule], *, catch_crash: bool = False, fail_only: bool = False
+) -> list[ExampleFailure]:
+    """Every example of these rules (`fail_only`: the fail examples), each in a fresh directory."""
     failures: list[ExampleFailure] = []
     with tempfile.TemporaryDirectory(prefix="ava-safety-examples-") as tmp:
         for rule in rules:
             for example in rule.examples:
+                if fail_only and not example.expect_fail:
+                    continue
                 failure = run_example(rule, example, Path(tmp), catch_crash=catch_crash)
                 if failure is not None:
                     failures.append(failure)
@@ -178,8 +183,10 @@ def check_examples(rules: Iterable[Rule], *, catch_crash: bool = False) -> list[
 
 
 def verify_own_rule_files(rules: Sequence[Rule], files: dict[str, Path], cache_dir: Path | None) -> None:
-    """The loader's cheap form: the examples of the repo's own rule files, run once per content of
-    each file (the result is kept under `cache_dir`); a broken example is a configuration error.
+    """The loader's cheap form: the FAIL examples of the repo's own rule files (a rule that cannot
+    flag what it is written for is the mistake that silently passes everything), run once per
+    content of each file (the result is kept under `cache_dir`); one that is not flagged is a
+    configuration error. `ava-safety rules --test` runs the pass examples too.
 
     `files` maps a rule file's display name (its rules' `source`) to its path.
     """
@@ -200,7 +207,9 @@ def verify_own_rule_files(rules: Sequence[Rule], files: dict[str, Path], cache_d
                 marker = cache_dir / "examples" / f"{digest}-{__version__}-{CACHE_VERSION}.ok"
                 if marker.is_file():
                     continue
-        found = check_examples(own)
+        # a check that crashes on its example crashes on the files too, where the crash policy
+        # reports it (exit 2): only a fail example the check does not flag is the rule file's fault
+        found = [f for f in check_examples(own, fail_only=True) if not f.crashed]
         failures += found
         if not found and marker is not None:
             _touch(marker)

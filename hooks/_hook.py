@@ -1,8 +1,23 @@
-"""What every file-level hook does: decide the file set, load config and rules, run, report, record."""
+"""What every file-level hook does: decide the file set, load config and rules, run, report, record.
+
+The library API, for callers that run hooks in this process (deploy, pre-deploy-check):
+
+    from hooks._hook import AllFiles, HookRequest, execute, execute_many
+
+    outcome = execute(HookRequest("syntax-imports", scope=AllFiles()))
+    outcomes = execute_many([HookRequest(hook, scope=AllFiles()) for hook in GATES])
+    if any(o.code for o in outcomes.values()): ...
+
+`execute_many` runs several hooks on ONE file set in one pass: the scope is decided once, the config
+loaded once, and each file read, decoded and parsed once for all of them (one RunContext); each hook
+still gets exactly the findings, crashes, scores and exit code it would get alone. `Outcome.code` is
+the hook's exit code: 0 clean, 1 blocked, 2 a check crashed (`Outcome.crashes` says which). Config,
+usage, git and baseline problems raise `ConfigErrors`, `UsageError`, `_git.GitError` or
+`BaselineError`, which `main_for` turns into exit 2. Nothing here prints except `main_for`.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -10,16 +25,274 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _engine, _git
 from ._config import Config, load_config
 from ._errors import ConfigErrors, ConfigProblem, stdout_closed
-from ._report import FORMATS, as_json, emit
-from ._rules import RuleSet, load_rules
+from ._report import FORMATS, as_json, crash_lines, emit, internal_error_line
+from ._rules import RuleSet, declared_ids, load_rules
 from ._score import Scores, score
 
+if TYPE_CHECKING:
+    import argparse
+
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+SCORING_HOOKS = frozenset({"constitutional-compliance"})  # blocked by score, not by any error
+
+
+# --- the request -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamedFiles:
+    """These files (relative to the request's cwd); each must exist."""
+
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AllFiles:
+    """Every tracked file."""
+
+
+@dataclass(frozen=True)
+class RefRange:
+    """The files changed between two refs (`from_ref...to_ref`), as pre-push sees a push."""
+
+    from_ref: str
+    to_ref: str = "HEAD"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """The staged files; every tracked file when nothing is staged (a hook run by hand)."""
+
+
+FileScope = NamedFiles | AllFiles | RefRange | Staged
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    """One hook run, as its command line would ask for it (see `main_for` for the flags).
+
+    `scoring`: None for the hook's own behaviour (constitutional-compliance gates on its score,
+    every other hook on error findings). `results`: write `.git/ava-safety/results/<hook>.json`.
+    `cwd`: where relative names (files, config, baseline) and the repository are looked up (None:
+    the current directory).
+    """
+
+    hook: str
+    scope: FileScope = Staged()
+    config: Path | None = None
+    baseline: Path | None = None
+    strict: bool = False
+    jobs: int | None = None
+    results: bool = True
+    scoring: bool | None = None
+    cwd: Path | None = None
+
+    @property
+    def scores(self) -> bool:
+        return self.hook in SCORING_HOOKS if self.scoring is None else self.scoring
+
+    def path(self, name: Path) -> Path:
+        """A path the request names, relative to its cwd."""
+        return name if name.is_absolute() or self.cwd is None else self.cwd / name
+
+
+# --- the file set ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A request's file set, decided: where the repository is and which of its files to check."""
+
+    root: Path
+    paths: list[str]
+    repo_files: frozenset[str]
+    description: str
+    in_git: bool
+
+
+class UsageError(Exception):
+    pass
+
+
+def decide_scope(scope: FileScope, cwd: Path | None = None) -> Scope:
+    cwd = cwd or Path.cwd()
+    named = scope.paths if isinstance(scope, NamedFiles) else ()
+    missing = [f for f in named if not os.path.lexists(cwd / f)]  # a dangling link is there
+    if missing:
+        # a typo must not pass as "clean" (pre-commit itself never names a file that is gone)
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    try:
+        root = _git.repo_root(cwd)
+    except _git.GitError as exc:
+        if not named:
+            raise UsageError(f"{exc}; outside a git repository, pass the files to check") from None
+        paths = [Path(f).as_posix() for f in named]
+        return Scope(cwd, paths, frozenset(paths), f"{len(paths)} named files", False)
+    tracked = frozenset(_git.tracked_files(root))
+    if isinstance(scope, NamedFiles):
+        paths = [_relative(Path(f), cwd, root) for f in named]
+        return Scope(root, paths, tracked | frozenset(paths), f"{len(paths)} named files", True)
+    if isinstance(scope, AllFiles):
+        return Scope(root, sorted(tracked), tracked, "all tracked files", True)
+    if isinstance(scope, RefRange):
+        paths = _git.changed_between(root, scope.from_ref, scope.to_ref)
+        description = f"files changed in {scope.from_ref[:12]}...{scope.to_ref[:12]}"
+        return Scope(root, paths, tracked, description, True)
+    staged = _git.staged_files(root)
+    if staged:
+        return Scope(root, staged, tracked | frozenset(staged), "staged files", True)
+    return Scope(root, sorted(tracked), tracked, "all tracked files (nothing staged)", True)
+
+
+def _relative(path: Path, cwd: Path, root: Path) -> str:
+    full = path if path.is_absolute() else cwd / path
+    try:
+        return full.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --- running -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    hook: str
+    code: int  # EXIT_ERROR when a check crashed, else EXIT_BLOCKED when `blocked`, else EXIT_OK
+    blocked: bool  # the findings (or the score) block, whatever crashed
+    findings: list[_engine.Finding]
+    crashes: list[_engine.Crash]
+    ruleset: RuleSet
+    scores: Scores | None
+    scope: Scope
+    config: Config
+    seconds: float  # the whole call (shared by every hook of one execute_many)
+
+
+def execute(request: HookRequest) -> Outcome:
+    """Run one hook; see the module docstring."""
+    return execute_many([request])[request.hook]
+
+
+def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
+    """Run several hooks on one file set in one pass; one Outcome per hook id.
+
+    The requests must agree on what decides the file set and the run (scope, config, cwd, jobs)
+    and name each hook once; they may differ in baseline, strict, results and scoring.
+    """
+    if not requests:
+        return {}
+    first = requests[0]
+    shared = (first.scope, first.config, first.cwd, first.jobs)
+    if any((r.scope, r.config, r.cwd, r.jobs) != shared for r in requests):
+        raise ValueError("execute_many: every request must have the same scope, config, cwd and jobs")
+    hooks = [r.hook for r in requests]
+    if len(set(hooks)) != len(hooks):
+        raise ValueError(f"execute_many: a hook is requested twice ({', '.join(hooks)})")
+    started = time.perf_counter()
+    scope = decide_scope(first.scope, first.cwd)
+    config = load_config(scope.root, None if first.config is None else first.path(first.config))
+    extra = config.rule_files()
+    display = {p: _relative(p, scope.root, scope.root) for p in extra}
+    unknown = sorted(config.disable - declared_ids(extra)) if config.disable else []
+    if unknown:
+        raise ConfigErrors(
+            [
+                ConfigProblem(config.display, config.disable_line, f"'disable': unknown rule id {rid}")
+                for rid in unknown
+            ]
+        )
+    rulesets = {
+        r.hook: load_rules(
+            hook=r.hook,
+            packs=config.packs,
+            extra_files=extra,
+            extra_display=display,
+            packs_from=(config.display, config.packs_line),
+            check_own_examples=True,
+            examples_cache=_git.state_dir(scope.root) / "cache" if extra and scope.in_git else None,
+        )
+        for r in requests
+    }
+    active = {hook: [r for r in rs.rules if r.id not in config.disable] for hook, rs in rulesets.items()}
+    paths = [p for p in scope.paths if not config.exclude(p)]
+    allow = {name: p.allow for name, p in config.principles.items() if p.allow}
+    results = _engine.run_many(
+        scope.root, paths, active, repo_files=scope.repo_files, jobs=first.jobs, allow=allow, config=config
+    )
+    seconds = time.perf_counter() - started
+    outcomes = {}
+    for request in requests:
+        result = results[request.hook]
+        findings = result.findings
+        if request.baseline is not None:
+            from . import _baseline
+
+            accepted = _baseline.load(request.path(request.baseline))
+            findings = _baseline.filter_new(findings, accepted)
+            for cov in result.coverage.values():
+                cov.violating.clear()
+            for f in findings:
+                if f.rule in result.coverage:
+                    result.coverage[f.rule].violating.add(f.path)
+        ruleset = rulesets[request.hook]
+        scores = score(ruleset, active[request.hook], result.coverage, config) if request.scores else None
+        outcome = Outcome(
+            request.hook, EXIT_OK, False, findings, result.crashes, ruleset, scores, scope, config, seconds
+        )
+        outcome.blocked = blocked(outcome, strict=request.strict)
+        outcome.code = EXIT_ERROR if result.crashes else EXIT_BLOCKED if outcome.blocked else EXIT_OK
+        if request.results:
+            record(outcome)
+        outcomes[request.hook] = outcome
+    return outcomes
+
+
+def blocked(outcome: Outcome, *, strict: bool) -> bool:
+    if outcome.scores is not None:
+        if not outcome.scores.passed or any(f.blocking for f in outcome.findings):
+            return True
+        return strict and bool(outcome.findings)
+    return any(f.severity == "error" or strict for f in outcome.findings)
+
+
+def record(outcome: Outcome) -> None:
+    """Results for the dashboard under .git/ava-safety/results (never a tracked file).
+
+    A results file that cannot be written costs the dashboard a row, never the hook's verdict.
+    """
+    if not outcome.scope.in_git:
+        return
+    try:
+        target = _git.state_dir(outcome.scope.root) / "results" / f"{outcome.hook}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data: dict[str, Any] = as_json(
+            outcome.hook, outcome.findings, outcome.scores, crashes=outcome.crashes
+        )
+        data.update(
+            {
+                "exit_code": outcome.code,
+                "files": len(outcome.scope.paths),
+                "scope": outcome.scope.description,
+                "seconds": round(outcome.seconds, 3),
+                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+        )
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(target)
+        if "score" in data:
+            append_score(target.parent / f"{outcome.hook}.scores.jsonl", data)
+    except (OSError, _git.GitError) as exc:
+        print(f"ava-safety: could not record results: {exc}", file=sys.stderr)
+
+
+# --- the command line ----------------------------------------------------------------------------------
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,156 +316,29 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-results", action="store_true", help="do not write .git/ava-safety/results")
 
 
-@dataclass
-class Scope:
-    root: Path
-    paths: list[str]
-    repo_files: frozenset[str]
-    description: str
-    in_git: bool
-
-
-class UsageError(Exception):
-    pass
-
-
-def decide_scope(args: argparse.Namespace) -> Scope:
-    cwd = Path.cwd()
-    missing = [f for f in args.filenames if not os.path.lexists(cwd / f)]  # a dangling link is there
-    if missing:
-        # a typo must not pass as "clean" (pre-commit itself never names a file that is gone)
-        raise UsageError(f"no such file: {', '.join(missing)}")
-    try:
-        root = _git.repo_root(cwd)
-    except _git.GitError as exc:
-        if not args.filenames:
-            raise UsageError(f"{exc}; outside a git repository, pass the files to check") from None
-        paths = [Path(f).as_posix() for f in args.filenames]
-        return Scope(cwd, paths, frozenset(paths), f"{len(paths)} named files", False)
-    tracked = frozenset(_git.tracked_files(root))
+def request_from(hook: str, args: argparse.Namespace, *, scoring: bool) -> HookRequest:
+    """The request a command line makes. With no files and no range, pre-push's range (from
+    pre-commit's environment) when there is one, else the staged files."""
+    scope: FileScope
     if args.filenames:
-        paths = [_relative(Path(f), cwd, root) for f in args.filenames]
-        return Scope(root, paths, tracked | frozenset(paths), f"{len(paths)} named files", True)
-    if args.all_files:
-        return Scope(root, sorted(tracked), tracked, "all tracked files", True)
-    refs = (args.from_ref, args.to_ref or "HEAD") if args.from_ref else _git.push_range_from_env()
-    if refs is not None:
-        paths = _git.changed_between(root, refs[0], refs[1])
-        return Scope(root, paths, tracked, f"files changed in {refs[0][:12]}...{refs[1][:12]}", True)
-    staged = _git.staged_files(root)
-    if staged:
-        return Scope(root, staged, tracked | frozenset(staged), "staged files", True)
-    return Scope(root, sorted(tracked), tracked, "all tracked files (nothing staged)", True)
-
-
-def _relative(path: Path, cwd: Path, root: Path) -> str:
-    full = path if path.is_absolute() else cwd / path
-    try:
-        return full.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-@dataclass
-class Outcome:
-    findings: list[_engine.Finding]
-    ruleset: RuleSet
-    scores: Scores | None
-    scope: Scope
-    config: Config
-    seconds: float
-
-
-def execute(hook: str, args: argparse.Namespace, *, scoring: bool) -> Outcome:
-    started = time.perf_counter()
-    scope = decide_scope(args)
-    config = load_config(scope.root, args.config)
-    extra = config.rule_files()
-    display = {p: _relative(p, scope.root, scope.root) for p in extra}
-    ruleset = load_rules(
-        hook=hook,
-        packs=config.packs,
-        extra_files=extra,
-        extra_display=display,
-        packs_from=(config.display, config.packs_line),
-        check_own_examples=True,
-        examples_cache=_git.state_dir(scope.root) / "cache" if extra and scope.in_git else None,
+        scope = NamedFiles(tuple(args.filenames))
+    elif args.all_files:
+        scope = AllFiles()
+    elif args.from_ref:
+        scope = RefRange(args.from_ref, args.to_ref or "HEAD")
+    else:
+        pushed = _git.push_range_from_env()
+        scope = RefRange(*pushed) if pushed is not None else Staged()
+    return HookRequest(
+        hook,
+        scope=scope,
+        config=args.config,
+        baseline=args.baseline,
+        strict=args.strict,
+        jobs=args.jobs,
+        results=not args.no_results and args.write_baseline is None,
+        scoring=scoring,
     )
-    unknown = sorted(config.disable - _declared_ids(extra)) if config.disable else []
-    if unknown:
-        raise ConfigErrors(
-            [
-                ConfigProblem(config.display, config.disable_line, f"'disable': unknown rule id {rid}")
-                for rid in unknown
-            ]
-        )
-    rules = [r for r in ruleset.rules if r.id not in config.disable]
-    paths = [p for p in scope.paths if not config.exclude(p)]
-    allow = {name: p.allow for name, p in config.principles.items() if p.allow}
-    result = _engine.run(
-        scope.root, paths, rules, repo_files=scope.repo_files, jobs=args.jobs, allow=allow, config=config
-    )
-    findings = result.findings
-    if args.baseline is not None:
-        from . import _baseline
-
-        accepted = _baseline.load(args.baseline)
-        findings = _baseline.filter_new(findings, accepted)
-        for cov in result.coverage.values():
-            cov.violating.clear()
-        for f in findings:
-            if f.rule in result.coverage:
-                result.coverage[f.rule].violating.add(f.path)
-    scores = score(ruleset, rules, result.coverage, config) if scoring else None
-    return Outcome(findings, ruleset, scores, scope, config, time.perf_counter() - started)
-
-
-def _declared_ids(own_files: Sequence[Path]) -> set[str]:
-    """Rule ids of every bundled pack (any hook) and of the repo's files, read cheaply (no compiling)."""
-    import re
-
-    from ._rules import bundled_packs, pack_files
-
-    paths = [p for pack in bundled_packs() for p in pack_files(pack)] + list(own_files)
-    ids: set[str] = set()
-    for path in paths:
-        text = path.read_text("utf-8", errors="replace")
-        ids.update(re.findall(r"^\s*-?\s*id:\s*([A-Z]{2,4}[0-9]{3})\b", text, re.M))
-    return ids
-
-
-def blocked(outcome: Outcome, *, strict: bool) -> bool:
-    if outcome.scores is not None:
-        if not outcome.scores.passed or any(f.blocking for f in outcome.findings):
-            return True
-        return strict and bool(outcome.findings)
-    return any(f.severity == "error" or strict for f in outcome.findings)
-
-
-def record(hook: str, outcome: Outcome, code: int) -> None:
-    """Results for the dashboard under .git/ava-safety/results (never a tracked file)."""
-    if not outcome.scope.in_git:
-        return
-    try:
-        target = _git.state_dir(outcome.scope.root) / "results" / f"{hook}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data: dict[str, Any] = as_json(hook, outcome.findings, outcome.scores)
-        data.update(
-            {
-                "exit_code": code,
-                "files": len(outcome.scope.paths),
-                "scope": outcome.scope.description,
-                "seconds": round(outcome.seconds, 3),
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            }
-        )
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(target)
-        if "score" in data:
-            append_score(target.parent / f"{hook}.scores.jsonl", data)
-    except (OSError, _git.GitError) as exc:
-        print(f"ava-safety: could not record results: {exc}", file=sys.stderr)
 
 
 SCORES_KEEP = 500  # runs kept in <hook>.scores.jsonl: the dashboard's trend
@@ -220,31 +366,41 @@ def append_score(path: Path, data: dict[str, Any]) -> None:
 
 
 def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, description: str) -> int:
+    """A hook's command line: parse, run, print (findings to stdout, problems to stderr), exit code.
+
+    Exit codes: 0 clean, 1 blocked, 2 a usage, config or internal error (a check that crashed, or
+    anything unexpected, never shown as a traceback unless AVA_SAFETY_DEBUG is set), 130 interrupted.
+    """
+    import argparse
+
     parser = argparse.ArgumentParser(prog=hook, description=description)
     add_common_arguments(parser)
     args = parser.parse_args(argv)
+    debug = bool(os.environ.get("AVA_SAFETY_DEBUG"))
     try:
-        outcome = execute(hook, args, scoring=scoring)
+        outcome = execute(request_from(hook, args, scoring=scoring))
         if args.write_baseline is not None:
             from . import _baseline
 
             count = _baseline.write(args.write_baseline, outcome.findings)
             print(f"{hook}: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
-            return EXIT_OK
-        code = EXIT_BLOCKED if blocked(outcome, strict=args.strict) else EXIT_OK
+            for line in crash_lines(outcome.crashes, debug=debug):
+                print(line, file=sys.stderr)
+            return EXIT_ERROR if outcome.crashes else EXIT_OK
         emit(
             args.format,
             hook,
             outcome.findings,
             outcome.ruleset.rules,
             outcome.scores,
-            blocked=code == EXIT_BLOCKED,
+            blocked=outcome.blocked,
+            crashes=outcome.crashes,
         )
         if args.format == "text" and not outcome.scope.paths:
             print(f"{hook}: no files to check ({outcome.scope.description})")
-        if not args.no_results:
-            record(hook, outcome, code)
-        return code
+        for line in crash_lines(outcome.crashes, debug=debug):
+            print(line, file=sys.stderr)
+        return outcome.code
     except ConfigErrors as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -255,13 +411,14 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
         return EXIT_ERROR
     except BrokenPipeError:
         return stdout_closed()
-    except Exception as exc:  # noqa: BLE001 - the baseline's and file system's errors, named
+    except KeyboardInterrupt:
+        print(f"{hook}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the crash policy: one clear line and exit 2, never exit 1
         from ._baseline import BaselineError
 
         if isinstance(exc, BaselineError):
             print(f"{hook}: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        raise
-    except KeyboardInterrupt:
-        print(f"{hook}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(internal_error_line(hook, exc, debug=debug), file=sys.stderr)
+        return EXIT_ERROR

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from . import __version__
-from ._engine import META, Finding
+from ._engine import META, Crash, Finding
+from ._mask import mask
 from ._rules import Rule
 from ._score import Scores
 
@@ -52,8 +53,36 @@ def score_lines(scores: Scores, *, colour: bool = False, blocked: bool | None = 
     return lines
 
 
+def crash_lines(crashes: Sequence[Crash], *, debug: bool = False) -> list[str]:
+    """`path: internal error in RULE-ID: ExceptionType: message`, one per crashed check (for stderr);
+    with `debug` (AVA_SAFETY_DEBUG), each followed by its traceback."""
+    lines = []
+    for crash in crashes:
+        lines.append(f"{crash.path}: internal error in {crash.rule}: {crash.error}")
+        if debug and crash.detail:
+            lines.append(crash.detail.rstrip("\n"))
+    return lines
+
+
+def internal_error_line(hook: str, exc: BaseException, *, debug: bool = False) -> str:
+    """One line for an unexpected exception outside the checks (the hook exits 2)."""
+    import traceback
+
+    message = " ".join(str(exc).split())
+    line = f"{hook}: internal error: {type(exc).__name__}" + (f": {message}" if message else "")
+    if debug:
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return mask(line + "\n" + trace.rstrip("\n"))
+    return mask(line) + " (AVA_SAFETY_DEBUG=1 shows the traceback)"
+
+
 def as_json(
-    hook: str, findings: Sequence[Finding], scores: Scores | None, extra: dict[str, Any] | None = None
+    hook: str,
+    findings: Sequence[Finding],
+    scores: Scores | None,
+    extra: dict[str, Any] | None = None,
+    *,
+    crashes: Sequence[Crash] = (),
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "tool": "ava-safety",
@@ -91,6 +120,8 @@ def as_json(
             ],
             "rules": {k: round(v, 2) for k, v in sorted(scores.rule_scores.items())},
         }
+    if crashes:  # checks that did not finish: the findings above are incomplete
+        data["internal_errors"] = [{"path": c.path, "rule": c.rule, "error": c.error} for c in crashes]
     if extra:
         data.update(extra)
     return data
@@ -192,10 +223,11 @@ def emit(
     out: TextIO | None = None,
     *,
     blocked: bool | None = None,
+    crashes: Sequence[Crash] = (),
 ) -> None:
     out = out or sys.stdout
     if fmt == "json":
-        out.write(json.dumps(as_json(hook, findings, scores), indent=2) + "\n")
+        out.write(json.dumps(as_json(hook, findings, scores, crashes=crashes), indent=2) + "\n")
     elif fmt == "sarif":
         out.write(json.dumps(sarif(hook, findings, rules), indent=2) + "\n")
     elif fmt == "github":

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._checks import CheckError, load_kinds
+from ._checks import Checker, CheckError, load_kinds
 from ._errors import ConfigErrors, ConfigProblem, unknown_key
 from ._glob import GlobError, PathMatcher, check_glob
+from ._mask import mask
 from ._yaml import LineDict, LineList, YamlError, load_file
 
 ID_RX = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
@@ -60,7 +62,7 @@ class Rule:
     message: str
     description: str
     kind: str
-    checker: Any
+    checker: Checker
     files: PathMatcher
     exclude: PathMatcher
     blocking: bool
@@ -83,16 +85,9 @@ class Rule:
             return self.message
 
 
-# `scheme://user:password@host`: the password never reaches a message, a log or a results file
-_URL_PASSWORD_RX = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*:)[^@/\s'\"]+@")
-
-
-def mask_secrets(text: str) -> str:
-    return _URL_PASSWORD_RX.sub(lambda m: m.group("head") + "***@", text)
-
-
 def _one_line(value: str, limit: int = 80) -> str:
-    text = mask_secrets(" ".join(str(value).split()))
+    # masked before it is cut short: a cut could drop the `@` that shows where a password ends
+    text = mask(" ".join(str(value).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -226,16 +221,59 @@ def load_rules(
 
 
 _HOOK_LINE_RX = re.compile(r"^hook:[ \t]*['\"]?([\w-]+)", re.M)
+_ID_LINE_RX = re.compile(r"^\s*-?\s*\{?\s*id:\s*['\"]?([A-Z]{2,4}[0-9]{3})\b", re.M)
+
+
+class Peek:
+    """What a rule file says at a glance, read with a regex instead of a YAML parse: its top-level
+    `hook:` line (or the default hook) and every `id:` it writes (rules, disabled, retired)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def hook(self) -> str:
+        m = _HOOK_LINE_RX.search(self.text)
+        return m.group(1) if m else DEFAULT_HOOK
+
+    @cached_property
+    def ids(self) -> frozenset[str]:  # only the `disable` check asks: not worth it on every load
+        return frozenset(_ID_LINE_RX.findall(self.text))
+
+
+def peek(path: Path) -> Peek | None:
+    """A rule file at a glance, read once per version of it; None when it cannot be read (the
+    loader says why)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _peek(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _peek(path: str, mtime_ns: int, size: int) -> Peek | None:
+    try:
+        return Peek(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+
+
+def declared_ids(own_files: Iterable[Path] = ()) -> set[str]:
+    """Rule ids of every bundled pack (any hook) and of these rule files, without compiling a rule."""
+    paths = [p for pack in bundled_packs() for p in pack_files(pack)] + list(own_files)
+    ids: set[str] = set()
+    for path in paths:
+        found = peek(path)
+        if found is not None:
+            ids |= found.ids
+    return ids
 
 
 def _may_serve(path: Path, hook: str) -> bool:
     """Whether a bundled rule file can be for `hook`, read from its top-level `hook:` line alone."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True  # let the loader report it
-    m = _HOOK_LINE_RX.search(text)
-    return (m.group(1) if m else DEFAULT_HOOK) == hook
+    found = peek(path)
+    return found is None or found.hook == hook  # unreadable: let the loader report it
 
 
 def _load_file(
@@ -496,7 +534,7 @@ def _build_rule(
             except GlobError as exc:
                 err(key, str(exc))
         globs[key] = value
-    checker = None
+    checker: Checker | None = None
     if kind is not None:
         missing = kind.required - set(raw)
         for key in sorted(missing):

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from ._config import Config
 
 T = TypeVar("T")
 BINARY_SNIFF = 8192  # bytes looked at for a NUL that marks a binary file
@@ -65,17 +68,27 @@ class RunContext:
     """What every check of one run shares: the repo, its tracked files, the config, files and facts.
 
     `file(path)` is the one way a check reads a file other than the one it is given: each file is
-    read and decoded once per run, and the engine's own reads land in the same table. `fact(f)`
-    computes a repo-wide fact once per run, keyed by the function that computes it, and keeps its
-    type (a plugin's `fact(declared_dependencies)` is a `Declared`, not `Any`).
+    read and decoded once per run, and the engine checks a file it finds in the table from that same
+    read (it keeps the files checks asked for, not every file it checked; see SourceFile.release).
+    `fact(f)` computes a repo-wide fact once per run, keyed by the function that computes it, and
+    keeps its type (a plugin's `fact(declared_dependencies)` is a `Declared`, not `Any`).
+
+    `config` is always a `Config`: the one the run loaded, or (when a caller gives none) the defaults
+    a repository without `.ava-safety.yaml` has. Nobody reads `.ava-safety.yaml` on the side.
     """
 
     root: Path
     repo_files: frozenset[str] = frozenset()
-    config: Any = None  # hooks._config.Config when the run has one
+    config: Config = None  # type: ignore[assignment]  # None: the defaults, set in __post_init__
     memo: dict[str, Any] = field(default_factory=dict)
     facts: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
     files: dict[str, SourceFile | None] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.config is None:
+            from ._config import Config
+
+            self.config = Config(root=self.root)
 
     def cached(self, key: str, compute: Any) -> Any:
         if key not in self.memo:
@@ -91,14 +104,24 @@ class RunContext:
     def file(self, path: str) -> SourceFile | None:
         """The decoded file at repo-relative `path`; None when it is missing, unreadable or binary."""
         if path not in self.files:
-            try:
-                raw = (self.root / path).read_bytes()
-            except OSError:
-                decoded = None
-            else:
-                decoded = decode(path, raw)
-            self.files[path] = None if decoded is None else SourceFile(path, decoded.text, context=self)
+            self.files[path] = self._read(path)
         return self.files[path]
+
+    def _read(self, path: str) -> SourceFile | None:
+        try:
+            raw = (self.root / path).read_bytes()
+        except OSError:
+            return None
+        decoded = decode(path, raw)
+        if decoded is None:
+            return None
+        source = SourceFile(path, decoded.text, context=self)
+        if decoded.bad_offset is not None:
+            bad = decoded.bad_offset
+            line_start = raw.rfind(b"\n", 0, bad) + 1
+            # everything before the first bad byte is valid UTF-8
+            source.bad_byte = (raw.count(b"\n", 0, bad) + 1, len(raw[line_start:bad].decode("utf-8")) + 1)
+        return source
 
 
 class SourceFile:
@@ -117,6 +140,21 @@ class SourceFile:
         self.context = context if context is not None else RunContext(Path("."), repo_files)
         self.repo_files = self.context.repo_files if context is not None else repo_files
         self.node_index: dict[type[ast.AST], list[ast.AST]] | None = None
+        # (line, column) of the first byte that is not UTF-8, when the file was decoded with replacements
+        self.bad_byte: tuple[int, int] | None = None
+        # other parsed views of this file (a web document, ...), keyed by their owner; see release()
+        self.views: dict[object, Any] = {}
+
+    def release(self) -> None:
+        """Drop the parsed views (syntax tree, node index, views), keeping the text.
+
+        The engine calls it when it has checked the file: a run holds thousands of files, and their
+        trees kept alive to the end cost more memory and garbage-collector time than parsing the
+        rare one again that another check asks for later."""
+        for name in ("tree", "_byte_lines"):
+            self.__dict__.pop(name, None)
+        self.node_index = None
+        self.views.clear()
 
     def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:
         """Nodes of these types, from one shared walk of the tree (the engine's, when it ran one).
@@ -126,8 +164,13 @@ class SourceFile:
         if self.node_index is None:
             index: dict[type[ast.AST], list[ast.AST]] = {}
             if self.tree is not None:
-                for node in ast.walk(self.tree):
+                # depth-first, in source order: the order of the engine's walk, which builds the
+                # same index when it walks this file
+                stack: list[ast.AST] = [self.tree]
+                while stack:
+                    node = stack.pop()
                     index.setdefault(type(node), []).append(node)
+                    stack.extend(reversed(list(ast.iter_child_nodes(node))))
             self.node_index = index
         if len(types) == 1:
             return self.node_index.get(types[0], [])

@@ -25,6 +25,7 @@ except ImportError:  # Python < 3.11
     import sre_parse as re_parser  # type: ignore[no-redef,unused-ignore]
 
 from hooks import _engine
+from hooks._config import load_config
 from hooks._report import finding_line
 from hooks._rules import Rule, load_rules
 
@@ -152,7 +153,8 @@ def scan_fixture(tmp_path: Path, make_rules: Callable[..., list[Rule]]) -> Calla
     ) -> list[str]:
         write_files(work, files)
         loaded = make_rules(*rules)
-        result = _engine.run(work, list(files), loaded, jobs=1, today=today, allow=allow)
+        config = load_config(work)
+        result = _engine.run(work, list(files), loaded, jobs=1, today=today, allow=allow, config=config)
         return [finding_line(f) for f in result.findings]
 
     return run

@@ -394,10 +394,11 @@ def test_plugin_errors(
 
 
 def test_plugin_may_declare_which_files_it_cannot_hit() -> None:
-    from hooks._checks.plugin import PluginChecker
+    from hooks._checks.plugin import compile_plugin
     from hooks._source import SourceFile
 
-    checker = PluginChecker({"function": "deploy_config:check_ports_agree"})
+    checker = compile_plugin({"function": "deploy_config:check_ports_agree"})
+    assert checker.shape in ("file", "repo")
     assert not checker.admits(SourceFile("app/util.py", "import os\n"))
     assert checker.admits(SourceFile("main.py", "uvicorn.run(app, port=8000)\n"))
     assert checker.admits(SourceFile("Dockerfile", "EXPOSE 8000\n"))

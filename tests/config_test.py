@@ -72,6 +72,18 @@ def test_rule_files_are_found_by_glob(tmp_path: Path) -> None:
     ]
 
 
+def test_a_rule_file_glob_that_matches_nothing_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / ".ava-safety.yaml").write_text(
+        "packs: []\nrules: [safety/*.yaml, own.yaml]\n", encoding="utf-8"
+    )
+    (tmp_path / "own.yaml").write_text("", encoding="utf-8")
+    with pytest.raises(ConfigErrors) as info:
+        load_config(tmp_path).rule_files()
+    assert [str(p) for p in info.value.problems] == [
+        ".ava-safety.yaml:2: 'rules': no file matches 'safety/*.yaml'"
+    ]
+
+
 @pytest.mark.parametrize(
     ("principle", "pack_default", "expected"),
     [
@@ -174,6 +186,32 @@ def test_min_score_for_principle(
             b"packs: []\n# caf\xe9\n",
             [".ava-safety.yaml:2: not UTF-8 text; save the file as UTF-8"],
             id="not-utf8",
+        ),
+        pytest.param(
+            "env: [A]\n", [".ava-safety.yaml:1: 'env' must be a mapping: {provided: [...]}"], id="env-type"
+        ),
+        pytest.param(
+            "env:\n  provide: [A]\n",
+            [".ava-safety.yaml:2: env: unknown key 'provide' (did you mean 'provided'?)"],
+            id="env-keys",
+        ),
+        pytest.param(
+            "services: {api: 1}\n",
+            [".ava-safety.yaml:1: each service must be a mapping"],
+            id="services-type",
+        ),
+        pytest.param(
+            "services:\n  - api\n  - name: ''\n    regoin: eu\n  - provider: ecs\n"
+            "  - name: api\n    provider: lambda\n  - name: api\n",
+            [
+                ".ava-safety.yaml:2: each service must be a mapping",
+                ".ava-safety.yaml:3: service: 'name' must be a non-empty string",
+                ".ava-safety.yaml:4: service: unknown key 'regoin' (did you mean 'region'?)",
+                ".ava-safety.yaml:5: service: 'name' is required",
+                ".ava-safety.yaml:7: service 'api': 'provider' must be one of apprunner, ecs, command",
+                ".ava-safety.yaml:8: service 'api' is declared twice",
+            ],
+            id="service-entries",
         ),
     ],
 )

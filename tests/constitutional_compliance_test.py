@@ -494,29 +494,7 @@ def test_parallel_hook_run_prints_the_same_as_serial(repo: Repo, run_hook: Run) 
     assert len(serial.out) > 50
 
 
-# --- interruption and internal errors --------------------------------------------------------------
-
-
-def test_interrupt_is_exit_130(repo: Repo, run_hook: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(*args: Any, **kwargs: Any) -> None:
-        raise KeyboardInterrupt
-
-    repo.use_pack(EVAL)
-    monkeypatch.setattr("hooks._engine.run", interrupted)
-    result = run_hook("--all-files")
-    assert (result.code, result.err) == (130, ["constitutional-compliance: interrupted"])
-
-
-def test_an_internal_error_is_not_swallowed(
-    repo: Repo, run_hook: Run, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("engine bug")
-
-    repo.use_pack(EVAL)
-    monkeypatch.setattr("hooks._engine.run", broken)
-    with pytest.raises(RuntimeError, match="engine bug"):
-        run_hook("--all-files")
+# --- running as a script ----------------------------------------------------------------------------
 
 
 def test_module_runs_as_a_script(repo: Repo) -> None:

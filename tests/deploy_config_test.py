@@ -572,8 +572,9 @@ def test_deployment_files_nested_too_deeply_are_dc001_not_a_traceback(
     # the other hooks read the same files for the target Python and the deployment's variables
     for other in (env_vars, syntax_imports):
         capsys.readouterr()
-        assert other.main(["--no-results", "app/main.py"]) in (0, 1)
-        assert "Traceback" not in capsys.readouterr().err
+        code = other.main(["--no-results", "app/main.py"])
+        captured = capsys.readouterr()
+        assert (other.__name__, code, captured.out, captured.err) == (other.__name__, 0, "", "")
 
 
 def test_deleting_deployment_files_is_not_an_error(service: Repo, run: Run) -> None:

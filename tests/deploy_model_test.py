@@ -362,22 +362,6 @@ def test_an_entry_module_that_does_not_parse_states_no_port(tmp_path: Path) -> N
     assert scan(tmp_path, files, "DC009", paths=["apprunner.yaml"]) == []
 
 
-def test_without_a_run_config_a_broken_ava_safety_yaml_counts_as_none(tmp_path: Path) -> None:
-    # the hook stops at a broken config (exit 2); the engine on its own (rule examples) reads it itself
-    files = {
-        ".ava-safety.yaml": "services: 3\n",
-        ".github/workflows/d.yml": (
-            "on: push\njobs:\n  d:\n    steps:\n      - run: aws ecs update-service --service x\n"
-        ),
-    }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    rules = [DC_RULES["DC011"], DC_RULES["DC001"]]
-    result = _engine.run(tmp_path, list(files), rules, repo_files=frozenset(files), jobs=1)
-    assert result.findings == []
-
-
 def test_build_output_a_gitignore_names_need_not_be_in_git(tmp_path: Path) -> None:
     files = {
         "web/.gitignore": "# build output\n/dist\n!dist/keep.txt\nnode_modules/\n",

@@ -287,19 +287,31 @@ def test_bad_input_gives_findings_not_tracebacks(repo: Repo, design: Callable[..
     ]
 
 
-def test_html_parser_failure_is_a_finding(
+def test_markup_the_html_parser_rejects_is_a_finding(repo: Repo, design: Callable[..., HookRun]) -> None:
+    _project(repo, {"templates/a.html": "<p>x</p>\n<![x y]>\n"}, "packs: [generic]\n")
+    result = design("templates/a.html")
+    assert result.code == 0
+    assert result.out == [
+        "templates/a.html:2:1: DR011 cannot parse the HTML from here: "
+        "unknown status keyword 'x ' in marked section"
+    ]
+
+
+def test_a_bug_in_the_html_builder_is_an_internal_error_not_a_finding(
     repo: Repo, design: Callable[..., HookRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hooks._web import markup
 
-    def explode(self: Any, data: str) -> None:
-        raise AssertionError("unexpected markup")
+    def broken(self: Any, tag: str, attrs: Any) -> None:
+        raise AssertionError("builder invariant")
 
-    monkeypatch.setattr(markup._Builder, "feed", explode)
+    monkeypatch.setattr(markup._Builder, "handle_starttag", broken)
     _project(repo, {"templates/a.html": "<p>x</p>\n"}, "packs: [generic]\n")
-    assert design("templates/a.html").out == [
-        "templates/a.html:1:1: DR011 cannot parse the HTML from here: unexpected markup"
-    ]
+    result = design("templates/a.html")
+    assert result.code == 2
+    assert result.out == []
+    assert result.err[0].startswith("templates/a.html: internal error in DR0")
+    assert result.err[0].endswith(": AssertionError: builder invariant")
 
 
 def test_design_packs_load_for_the_design_hook_only() -> None:

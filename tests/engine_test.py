@@ -155,15 +155,36 @@ def test_worker_checks_its_share_of_paths(
 ) -> None:
     from datetime import date
 
-    (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
-    rules = make_rules(EVAL)
     from hooks._source import RunContext
 
+    (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
+    rules = make_rules(EVAL)
     context = RunContext(tmp_path, frozenset({"a.py"}))
-    monkeypatch.setattr(_engine, "_WORKER_STATE", (context, rules, date.today(), {}))
-    findings, coverage = _engine._worker(["a.py"])
-    assert [f.rule for f in findings] == ["PY001"]
-    assert coverage["PY001"].violating == {"a.py"}
+    plans = {"hook": _engine._plan(context, ["a.py"], rules, [])}
+    monkeypatch.setattr(_engine, "_WORKER_STATE", (context, plans, date.today(), {}))
+    (part,) = _engine._worker(["a.py"]).values()
+    assert [f.rule for f in part.findings] == ["PY001"]
+    assert part.coverage["PY001"].violating == {"a.py"}
+
+
+def test_the_run_keeps_the_files_other_checks_asked_for_without_their_trees(
+    tmp_path: Path, make_rules: Callable[..., list[Rule]]
+) -> None:
+    from datetime import date
+
+    from hooks._source import RunContext
+
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("eval(x)\n", encoding="utf-8")
+    context = RunContext(tmp_path, frozenset({"a.py", "b.py"}))
+    asked = context.file("b.py")  # as a check of another file would, before the engine gets to it
+    assert asked is not None
+    plans = {"hook": _engine._plan(context, ["a.py", "b.py"], make_rules(EVAL), [])}
+    (part,) = _engine._check_paths(context, ["a.py", "b.py"], plans, date.today(), {}).values()
+    assert [f.path for f in part.findings] == ["a.py", "b.py"]  # b.py checked from the same read
+    assert context.files == {"b.py": asked}
+    assert "tree" not in vars(asked) and asked.node_index is None and asked.text == "eval(x)\n"
+    assert asked.tree is not None  # parsed again for whoever asks
 
 
 # --- pattern internals the engine never reaches ---------------------------------------------------

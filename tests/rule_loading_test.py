@@ -454,6 +454,35 @@ def test_config_disable_turns_rules_off_in_the_hook(repo: Repo, run_hook: Callab
     assert not any("TS001" in line for line in result.out)
 
 
+def test_config_disable_of_an_id_no_rule_file_declares_is_an_error(
+    repo: Repo, run_hook: Callable[..., HookRun]
+) -> None:
+    repo.use_pack(
+        {"id": "TS001", "check": "regex", "pattern": "eval", "message": "eval"}, config="disable: [TS009]\n"
+    )
+    result = run_hook("--all-files")
+    assert (result.code, result.err) == (
+        2,
+        [
+            ".ava-safety.yaml:4: 'disable': unknown rule id TS009",
+            "constitutional-compliance: fix the configuration above (exit 2)",
+        ],
+    )
+
+
+def test_a_rule_file_that_cannot_be_read_is_peeked_as_nothing(tmp_path: Path) -> None:
+    from hooks._rules import peek
+
+    (tmp_path / "dir.yaml").mkdir()
+    (tmp_path / "ok.yaml").write_text(
+        "pack: p\nhook: env-vars\nrules:\n  - id: EV901\n  - {id: EV902}\n", "utf-8"
+    )
+    assert peek(tmp_path / "missing.yaml") is None
+    assert peek(tmp_path / "dir.yaml") is None
+    found = peek(tmp_path / "ok.yaml")
+    assert found is not None and (found.hook, found.ids) == ("env-vars", frozenset({"EV901", "EV902"}))
+
+
 def test_rule_errors_in_the_hook_exit_2(repo: Repo, run_hook: Callable[..., HookRun]) -> None:
     repo.write(
         {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from .._web import stylesheet
@@ -32,6 +32,11 @@ def _ratio(value: Any, key: str, default: float) -> float:
 
 
 class ContrastChecker:
+    shape: ClassVar[Literal["file"]] = "file"
+    reads_text: ClassVar[bool] = True
+    needs_tree: ClassVar[bool] = False
+    reports_syntax_errors: ClassVar[bool] = False
+
     def __init__(self, fields: Mapping[str, Any]) -> None:
         self.normal = _ratio(fields.get("normal"), "normal", 4.5)
         self.large = _ratio(fields.get("large"), "large", 3.0)

@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from .._web import stylesheet
@@ -130,6 +130,11 @@ class Minimum:
 
 
 class CssChecker:
+    shape: ClassVar[Literal["file"]] = "file"
+    reads_text: ClassVar[bool] = True
+    needs_tree: ClassVar[bool] = False
+    reports_syntax_errors: ClassVar[bool] = False
+
     def __init__(self, fields: Mapping[str, Any]) -> None:
         chosen = [a for a in ASSERTIONS if a in fields]
         if len(chosen) != 1:

@@ -3,43 +3,66 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from .._glob import GlobError, PathMatcher, check_glob
 from .._source import Match, SourceFile
-from . import CheckError, CheckKind, register
+from . import Checker, CheckError, CheckKind, register
 
 
-class FilesChecker:
-    def __init__(self, fields: Mapping[str, Any]) -> None:
-        path = fields.get("path")
-        globs = [path] if isinstance(path, str) else path
-        if not isinstance(globs, list) or not globs or not all(isinstance(g, str) for g in globs):
-            raise CheckError("path", "'path' must be a glob or a list of globs")
-        try:
-            for glob in globs:
-                check_glob(glob)
-        except GlobError as exc:
-            raise CheckError("path", str(exc)) from None
-        self.globs = tuple(globs)
+def _globs(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    path = fields.get("path")
+    globs = [path] if isinstance(path, str) else path
+    if not isinstance(globs, list) or not globs or not all(isinstance(g, str) for g in globs):
+        raise CheckError("path", "'path' must be a glob or a list of globs")
+    try:
+        for glob in globs:
+            check_glob(glob)
+    except GlobError as exc:
+        raise CheckError("path", str(exc)) from None
+    return tuple(globs)
+
+
+class MustNotExist:
+    """Every checked file the globs match is a finding; the path alone decides (nothing is read)."""
+
+    shape: ClassVar[Literal["file"]] = "file"
+    reads_text: ClassVar[bool] = False
+    needs_tree: ClassVar[bool] = False
+    reports_syntax_errors: ClassVar[bool] = False
+
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        self.globs = globs
         self.matcher = PathMatcher(globs)
-        must = fields.get("must")
-        if must not in ("exist", "not-exist"):
-            raise CheckError("must", "'must' must be 'exist' or 'not-exist'")
-        self.must_exist = must == "exist"
-        # a must-not-exist rule looks at paths only: the engine never needs to read the file
-        self.path_only = not self.must_exist
 
     def admits(self, source: SourceFile) -> bool:
-        return not self.must_exist and self.matcher(source.path)
+        return self.matcher(source.path)
 
     def check_file(self, source: SourceFile) -> Iterator[Match]:
         if self.admits(source):
             yield Match(1, 1, {"glob": self.globs[0]})
 
-    def check_repo(self, paths: frozenset[str]) -> Iterator[tuple[str, Match]]:
-        if self.must_exist and not any(self.matcher(p) for p in paths):
+
+class MustExist:
+    """One finding (at the first glob) when no tracked file matches."""
+
+    shape: ClassVar[Literal["tracked"]] = "tracked"
+
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        self.globs = globs
+        self.matcher = PathMatcher(globs)
+
+    def check_tracked(self, paths: frozenset[str]) -> Iterator[tuple[str, Match]]:
+        if not any(self.matcher(p) for p in paths):
             yield self.globs[0], Match(1, 1, {"glob": self.globs[0]})
+
+
+def compile_files(fields: Mapping[str, Any]) -> Checker:
+    globs = _globs(fields)
+    must = fields.get("must")
+    if must not in ("exist", "not-exist"):
+        raise CheckError("must", "'must' must be 'exist' or 'not-exist'")
+    return MustExist(globs) if must == "exist" else MustNotExist(globs)
 
 
 register(
@@ -47,7 +70,7 @@ register(
         name="files",
         fields=frozenset({"path", "must"}),
         required=frozenset({"path", "must"}),
-        compile=FilesChecker,
+        compile=compile_files,
         default_files=("**",),
     )
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from .._web import stylesheet
@@ -40,6 +40,11 @@ ENTER_KEYS = frozenset({"scripts", "key-handler", "types"})
 
 
 class HtmlChecker:
+    shape: ClassVar[Literal["file"]] = "file"
+    reads_text: ClassVar[bool] = True
+    needs_tree: ClassVar[bool] = False
+    reports_syntax_errors: ClassVar[bool] = False
+
     def __init__(self, fields: Mapping[str, Any]) -> None:
         chosen = [a for a in ASSERTIONS if a in fields]
         if len(chosen) != 1:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Literal
 
 from .._python.modules import is_package, module_name, resolve_relative
 from .._source import Match, SourceFile
@@ -39,7 +39,13 @@ def _names(fields: Mapping[str, Any], key: str) -> list[str]:
 
 
 class ImportsChecker:
-    node_types: tuple[type[ast.AST], ...] = (ast.Import, ast.ImportFrom)
+    shape: ClassVar[Literal["tree"]] = "tree"
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Import, ast.ImportFrom)
+    call_names: ClassVar[frozenset[str] | None] = None
+    reads_plain_text: ClassVar[bool] = False
+
+    def check_text(self, source: SourceFile) -> Iterable[Match]:
+        return ()  # never asked: reads_plain_text is False (Python only)
 
     def __init__(self, fields: Mapping[str, Any]) -> None:
         self.contract = fields.get("contract")
@@ -140,6 +146,5 @@ register(
         required=frozenset({"contract"}),
         compile=ImportsChecker,
         default_files=("**/*.py",),
-        needs_tree=True,
     )
 )

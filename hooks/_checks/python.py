@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
@@ -322,6 +322,12 @@ def _compile_patterns(value: Any, key: str) -> list[Pattern]:
 
 
 class PythonChecker:
+    shape: ClassVar[Literal["tree"]] = "tree"
+    reads_plain_text: ClassVar[bool] = False
+
+    def check_text(self, source: SourceFile) -> Iterable[Match]:
+        return ()  # never asked: reads_plain_text is False (Python only)
+
     def __init__(self, fields: Mapping[str, Any]) -> None:
         if ("pattern" in fields) == ("pattern-either" in fields):
             raise CheckError(None, "give exactly one of 'pattern' and 'pattern-either'")
@@ -541,6 +547,5 @@ register(
         required=frozenset(),
         compile=PythonChecker,
         default_files=("**/*.py", "**/*.pyi"),
-        needs_tree=True,
     )
 )

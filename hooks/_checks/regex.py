@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
@@ -44,6 +44,11 @@ def _in_comment(line: str, col: int) -> bool:
 
 
 class RegexChecker:
+    shape: ClassVar[Literal["file"]] = "file"
+    reads_text: ClassVar[bool] = True
+    needs_tree: ClassVar[bool] = False
+    reports_syntax_errors: ClassVar[bool] = False
+
     def __init__(self, fields: Mapping[str, Any]) -> None:
         self.multiline = bool(fields.get("multiline", False))
         flags = re.IGNORECASE if fields.get("ignore-case") else 0

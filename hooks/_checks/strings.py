@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
@@ -46,7 +46,10 @@ def _bool(fields: Mapping[str, Any], key: str, default: bool) -> bool:
 
 
 class StringsChecker:
-    node_types: tuple[type[ast.AST], ...] = (ast.Constant, ast.JoinedStr)
+    shape: ClassVar[Literal["tree"]] = "tree"
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Constant, ast.JoinedStr)
+    call_names: ClassVar[frozenset[str] | None] = None
+    reads_plain_text: ClassVar[bool] = True  # templates: their text is their strings
 
     def __init__(self, fields: Mapping[str, Any]) -> None:
         self.ignore_case = _bool(fields, "ignore-case", False)
@@ -74,7 +77,7 @@ class StringsChecker:
                 return False
         return self.rx.search(source.text) is not None
 
-    def check_file(self, source: SourceFile) -> Iterator[Match]:
+    def check_text(self, source: SourceFile) -> Iterator[Match]:
         """A file that is not Python (a template): its text is what users read, line by line."""
         for number, text in enumerate(source.lines, start=1):
             m = self.rx.search(text)
@@ -156,6 +159,5 @@ register(
         required=frozenset({"pattern"}),
         compile=StringsChecker,
         default_files=("**/*.py", "**/*.pyi"),
-        needs_tree=True,
     )
 )

@@ -8,7 +8,6 @@ Each returns a `GateResult`: verdict pass | warn | block | skip | error, its tim
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,33 +43,39 @@ class GateResult:
 
 
 def run_file_gates(root: Path, hooks: Sequence[str], config_path: Path | None) -> list[GateResult]:
-    """The file-level hooks as gates on every tracked file, in this process.
-
-    THE one call of the hook runner: when `_hook.execute_many` (each file parsed once for all the
-    hooks) lands, only this function changes."""
+    """The file-level hooks as gates on every tracked file, in this process and in ONE engine pass
+    (`_hook.execute_many`: each file is read and parsed once for all of them). Every gate's time is
+    that shared pass's time."""
     from .. import _hook
     from .._errors import ConfigErrors
-    from .._report import finding_line
+    from .._report import crash_lines, finding_line
 
+    if not hooks:
+        return []
+    started = time.perf_counter()
+    requests = [
+        _hook.HookRequest(hook, scope=_hook.AllFiles(), config=config_path, results=False, cwd=root)
+        for hook in hooks
+    ]
+    try:
+        outcomes = _hook.execute_many(requests)
+    except ConfigErrors as exc:
+        lines = tuple(str(p) for p in exc.problems)
+        seconds = time.perf_counter() - started
+        return [GateResult(hook, "error", seconds, "config error", lines) for hook in hooks]
+    except Exception as exc:  # noqa: BLE001 - a crashed gate refuses the deploy, named
+        detail = (f"internal error: {type(exc).__name__}: {exc}",)
+        seconds = time.perf_counter() - started
+        return [GateResult(hook, "error", seconds, "crashed", detail) for hook in hooks]
     results = []
     for hook in hooks:
-        started = time.perf_counter()
-        args = argparse.Namespace(
-            filenames=[], all_files=True, from_ref=None, to_ref=None, config=config_path, baseline=None,
-            write_baseline=None, strict=False, jobs=None, no_results=True, format="text",
-        )  # fmt: skip
-        try:
-            outcome = _hook.execute(hook, args, scoring=hook == SCORED)
-        except ConfigErrors as exc:
-            lines = tuple(str(p) for p in exc.problems)
-            results.append(GateResult(hook, "error", time.perf_counter() - started, "config error", lines))
+        outcome = outcomes[hook]
+        seconds = outcome.seconds
+        if outcome.crashes:
+            lines = tuple(crash_lines(outcome.crashes))
+            results.append(GateResult(hook, "error", seconds, "internal error", lines[:20]))
             continue
-        except Exception as exc:  # noqa: BLE001 - a crashed gate refuses the deploy, named
-            detail = (f"internal error: {type(exc).__name__}: {exc}",)
-            results.append(GateResult(hook, "error", time.perf_counter() - started, "crashed", detail))
-            continue
-        seconds = time.perf_counter() - started
-        blocked = _hook.blocked(outcome, strict=False)
+        blocked = outcome.blocked
         errors = sum(1 for f in outcome.findings if f.severity == "error")
         warnings = len(outcome.findings) - errors
         shown = tuple(finding_line(f) for f in outcome.findings if blocked and f.severity == "error")

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .._checks.plugin import repo_wide
 from .._deployment.commands import Ref, RunCommand, build_commands, command_words, run_commands
 from .._deployment.commands import analyse as analyse_command
 from .._deployment.files import (
@@ -436,15 +437,16 @@ def check_image_registry(source: SourceFile, options: Mapping[str, Any]) -> Iter
 # --- DC009 ports agree ---------------------------------------------------------------------------
 
 
-def check_ports_agree(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    if source.is_python and "uvicorn" not in source.text:
-        return
-    for facts in port_facts(source.context).values():
-        mine = [f for f in facts if f.site.path == source.path]
-        if not mine:
-            continue
+@repo_wide
+def check_ports_agree(
+    context: RunContext, paths: Sequence[str], options: Mapping[str, Any]
+) -> Iterator[tuple[str, Match]]:
+    checked = frozenset(paths)
+    for facts in port_facts(context).values():
         majority = _majority_port(facts)
-        for fact in mine:
+        for fact in facts:
+            if fact.site.path not in checked:
+                continue
             if majority is not None:
                 if majority in fact.ports:
                     continue
@@ -453,7 +455,7 @@ def check_ports_agree(source: SourceFile, options: Mapping[str, Any]) -> Iterato
                 others = [f for f in facts if f.site != fact.site and not (f.ports & fact.ports)]
             if others:
                 other = min(others, key=lambda f: (f.rank, f.site.path, f.site.line))
-                yield _match(fact.site, **_port_values(fact, other))
+                yield fact.site.path, _match(fact.site, **_port_values(fact, other))
 
 
 def _majority_port(facts: list[PortFact]) -> int | None:
@@ -641,11 +643,12 @@ def _config_sites(context: RunContext) -> dict[str, dict[str, Site]]:
     return out
 
 
-def check_names_agree(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    disagreements = source.context.fact(_name_disagreements)
-    for site, values in disagreements:
-        if site.path == source.path:
-            yield _match(site, **values)
+@repo_wide
+def check_names_agree(
+    context: RunContext, paths: Sequence[str], options: Mapping[str, Any]
+) -> Iterator[tuple[str, Match]]:
+    for site, values in _name_disagreements(context):
+        yield site.path, _match(site, **values)
 
 
 def _name_disagreements(context: RunContext) -> list[tuple[Site, dict[str, str]]]:
@@ -774,15 +777,16 @@ def _name_values(kind: str, value: str, other: str, where: Site, label: str, not
 # --- DC012 one pipeline per service --------------------------------------------------------------
 
 
-def check_one_pipeline(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    context = source.context
-    pipelines = context.fact(_pipelines)
-    for target, others in pipelines:
-        if target.site.path == source.path:
-            other = others[0]
-            where = other.site.where() if other.site.path != source.path else f"line {other.site.line}"
-            values = {"platform": target.platform, "service": target.service.value, "where": where}
-            yield _match(target.site, **values)
+@repo_wide
+def check_one_pipeline(
+    context: RunContext, paths: Sequence[str], options: Mapping[str, Any]
+) -> Iterator[tuple[str, Match]]:
+    for target, others in _pipelines(context):
+        path = target.site.path
+        other = others[0]
+        where = other.site.where() if other.site.path != path else f"line {other.site.line}"
+        values = {"platform": target.platform, "service": target.service.value, "where": where}
+        yield path, _match(target.site, **values)
 
 
 def _pipelines(context: RunContext) -> list[tuple[Any, list[Any]]]:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .._checks.plugin import repo_wide
 from .._deployment import files as df
 from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
@@ -738,19 +739,24 @@ def _declared(source: SourceFile) -> list[tuple[str, int]]:
     return [(e.name, e.line) for e in own.provides if e.section != "ARG"]
 
 
-def check_never_read(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    declared = _declared(source)
-    if not declared:
-        return
-    repo = repo_reads(source.context)
-    deploy = deployment(source.context)
+@repo_wide
+def check_never_read(
+    context: RunContext, paths: Sequence[str], options: Mapping[str, Any]
+) -> Iterator[tuple[str, Match]]:
     ignore = name_matcher(options.get("ignore", ()))
-    seen: set[str] = set()
-    for name, line in declared:
-        if name in seen or repo.is_read(name) or name in deploy.references or ignore(name):
+    for path in paths:
+        source = context.file(path)
+        declared = _declared(source) if source is not None else []
+        if source is None or not declared:
             continue
-        seen.add(name)
-        yield Match(line, _col(source, line, name), {"var": name})
+        repo = repo_reads(context)
+        deploy = deployment(context)
+        seen: set[str] = set()
+        for name, line in declared:
+            if name in seen or repo.is_read(name) or name in deploy.references or ignore(name):
+                continue
+            seen.add(name)
+            yield path, Match(line, _col(source, line, name), {"var": name})
 
 
 # --- EV007: two names for one value --------------------------------------------------------------
@@ -827,24 +833,43 @@ def is_alias(a: str, b: str, synonyms: Mapping[str, str], min_len: int = 4) -> b
     return len(short) >= min_len and short != long and (long.endswith(short) or long.startswith(short))
 
 
-def check_aliases(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    if source.path.endswith(".py"):
-        env = file_env(source)
-        if env is None:
-            return
-        occurrences: Iterable[tuple[str, int, int]] = (
-            (r.name, r.line, r.col) for r in _first_of_each(env, source, options)
-        )
-    else:
-        occurrences = ((n, line, _col(source, line, n)) for n, line in _declared(source))
-    names = _names(source.context, options)
-    seen: set[str] = set()
-    for name, line, col in occurrences:
-        partner = names.partners.get(name)
-        if partner is None or name in seen:
+@repo_wide
+def check_aliases(
+    context: RunContext, paths: Sequence[str], options: Mapping[str, Any]
+) -> Iterator[tuple[str, Match]]:
+    names = _names(context, options)
+    if not names.partners:
+        return
+    # the names each Python file reads, from the repo-wide index: only a file that reads a name with
+    # a partner is analysed again for positions (a file the index does not know, always)
+    read_in: dict[str, set[str]] = {}
+    for name, hits in repo_reads(context).reads.items():
+        for where, _read in hits:
+            read_in.setdefault(where, set()).add(name)
+    for path in paths:
+        source = context.file(path)
+        if source is None:
             continue
-        seen.add(name)
-        yield Match(line, col, {"var": name, "other": partner, "where": names.where.get(partner, "")})
+        if path.endswith(".py"):
+            known = read_in.get(path)
+            if known is not None and not any(n in names.partners for n in known):
+                continue
+            env = file_env(source) if _might_read_here(source) else None
+            if env is None:
+                continue
+            occurrences: Iterable[tuple[str, int, int]] = (
+                (r.name, r.line, r.col) for r in _first_of_each(env, source, options)
+            )
+        else:
+            occurrences = ((n, line, _col(source, line, n)) for n, line in _declared(source))
+        seen: set[str] = set()
+        for name, line, col in occurrences:
+            partner = names.partners.get(name)
+            if partner is None or name in seen:
+                continue
+            seen.add(name)
+            values = {"var": name, "other": partner, "where": names.where.get(partner, "")}
+            yield path, Match(line, col, values)
 
 
 def _first_of_each(env: FileEnv, source: SourceFile, options: Mapping[str, Any]) -> list[Read]:

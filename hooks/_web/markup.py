@@ -3,11 +3,11 @@
 - Templates (Jinja, Django) are HTML with `{{ }}`, `{% %}` and `{# #}` blanked to spaces, so every
   offset still points into the file; what a blanked span outputs is remembered as "dynamic".
 - HTML is parsed with the stdlib `html.parser` into elements with exact offsets for tags and
-  attribute values; `<style>` blocks and `style=""` attributes become CSS chunks (see `_css`).
+  attribute values; `<style>` blocks and `style=""` attributes become CSS chunks (see `stylesheet`).
 - Python files contribute the string literals that hold HTML (found with `ast`), joined in source
   order into one document whose offsets map back into the `.py` file.
 - Facts about the whole project (custom properties, templates by name, pages that load a script)
-  are computed once per run through `RunContext.cached`.
+  are computed once per run through `RunContext.fact`; other files are read through `RunContext.file`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ import bisect
 import html
 import re
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 
 from .._source import RunContext, SourceFile
 from . import stylesheet
@@ -348,12 +346,23 @@ def parse_document(
     try:
         builder.feed(text)
         builder.finish()
-    except Exception as exc:  # noqa: BLE001 - html.parser may still assert on odd markup
+    except AssertionError as exc:
+        if not _raised_by_html_parser(exc):
+            raise  # a bug of the builder: the crash policy reports it (exit 2), it is no finding
         doc.problems.append((builder._offset(), f"cannot parse the HTML from here: {exc}"))
         for element in builder.stack:
             element.close = len(text)
     _mark_dynamic(doc)
     return doc
+
+
+def _raised_by_html_parser(exc: BaseException) -> bool:
+    """html.parser (and _markupbase under it) reject markup they cannot tokenize with AssertionError,
+    `<![x y]>` for one: that is a fact about the file. Raised anywhere else, it is a bug."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_globals.get("__name__") in ("html.parser", "_markupbase")
 
 
 def _mark_dynamic(doc: Document) -> None:
@@ -690,71 +699,53 @@ def _chunk(doc: Document, start: int, end: int, outputs: list[tuple[int, int]], 
     return stylesheet.Chunk(doc.text[start:end], to_file, media=media, element=element, dynamic=dynamic)
 
 
-_VIEWS: weakref.WeakKeyDictionary[SourceFile, WebSource] = weakref.WeakKeyDictionary()
-
-
 def web(source: SourceFile) -> WebSource:
     """The shared web view of a file: every design rule on this file uses the same parse."""
-    view = _VIEWS.get(source)
+    view = source.views.get(WebSource)
     if view is None:
-        view = WebSource(source)
-        _VIEWS[source] = view
+        view = source.views[WebSource] = WebSource(source)
+    assert isinstance(view, WebSource)
     return view
 
 
 # --- the project: facts computed once per run -------------------------------------------------------
 
 
-def _read(root: Path, path: str) -> str | None:
-    try:
-        raw = (root / path).read_bytes()
-    except OSError:
-        return None
-    if b"\0" in raw[:8192]:
-        return None
-    return raw.decode("utf-8", "replace").lstrip("\ufeff")
-
-
 def project_file(context: RunContext, path: str) -> WebSource | None:
-    """Another tracked file, parsed once per run (for templates, bases and includes)."""
-
-    def load() -> WebSource | None:
-        text = _read(context.root, path)
-        return None if text is None else WebSource(SourceFile(path, text, context=context))
-
-    result: WebSource | None = context.cached(f"web:file:{path}", load)
-    return result
+    """Another tracked file, read and parsed once per run (for templates, bases and includes)."""
+    source = context.file(path)
+    return None if source is None else web(source)
 
 
 def custom_properties(context: RunContext) -> dict[str, list[list[stylesheet.Node]]]:
     """Every custom property the project defines (`--x: value` in any tracked stylesheet or template)."""
+    return context.fact(_custom_properties)
 
-    def collect() -> dict[str, list[list[stylesheet.Node]]]:
-        # A scan, not a parse: only the definitions' values are tokenized, so the project's big
-        # stylesheets are not parsed a second time (or once more in every worker process).
-        found: dict[str, dict[str, list[stylesheet.Node]]] = {}
-        t = stylesheet.tinycss2()
-        for path in sorted(context.repo_files):
-            kind = file_kind(path)
-            if kind not in ("css", "html"):
-                continue
-            text = _read(context.root, path)
-            if text is None or not _DEFINES_PROPERTY_RX.search(text):
-                continue
-            if kind == "html" or not path.lower().endswith(".css"):
-                text = blank_templates(text)[0]
-            text = _CSS_COMMENT_RX.sub(lambda m: " " * len(m.group(0)), text)
-            for m in _DEFINITION_RX.finditer(text):
-                value = m.group(2).strip()
-                if value and "<" not in value:
-                    found.setdefault(m.group(1), {}).setdefault(value, [])
-        return {
-            name: [t.parse_component_value_list(value, skip_comments=True) for value in values]
-            for name, values in found.items()
-        }
 
-    result: dict[str, list[list[stylesheet.Node]]] = context.cached("web:custom-properties", collect)
-    return result
+def _custom_properties(context: RunContext) -> dict[str, list[list[stylesheet.Node]]]:
+    # A scan, not a parse: only the definitions' values are tokenized, so the project's big
+    # stylesheets are not parsed a second time (or once more in every worker process).
+    found: dict[str, dict[str, list[stylesheet.Node]]] = {}
+    t = stylesheet.tinycss2()
+    for path in sorted(context.repo_files):
+        kind = file_kind(path)
+        if kind not in ("css", "html"):
+            continue
+        source = context.file(path)
+        if source is None or not _DEFINES_PROPERTY_RX.search(source.text):
+            continue
+        text = source.text
+        if kind == "html" or not path.lower().endswith(".css"):
+            text = blank_templates(text)[0]
+        text = _CSS_COMMENT_RX.sub(lambda m: " " * len(m.group(0)), text)
+        for m in _DEFINITION_RX.finditer(text):
+            value = m.group(2).strip()
+            if value and "<" not in value:
+                found.setdefault(m.group(1), {}).setdefault(value, [])
+    return {
+        name: [t.parse_component_value_list(value, skip_comments=True) for value in values]
+        for name, values in found.items()
+    }
 
 
 def resolver(source: SourceFile) -> Callable[[str], list[list[stylesheet.Node]] | None]:
@@ -779,7 +770,7 @@ def resolver(source: SourceFile) -> Callable[[str], list[list[stylesheet.Node]] 
 
 def find_template(context: RunContext, name: str, near: str) -> str | None:
     """The tracked template a `{% extends %}`/`{% include %}` name refers to, or None."""
-    index: dict[str, list[str]] = context.cached("web:templates", lambda: _template_index(context.repo_files))
+    index = context.fact(_template_index)
     base = name.rsplit("/", 1)[-1]
     candidates = [p for p in index.get(base, []) if p == name or p.endswith("/" + name)]
     if not candidates:
@@ -796,9 +787,9 @@ def find_template(context: RunContext, name: str, near: str) -> str | None:
     return sorted(preferred, key=lambda p: (-shared(p), p))[0]
 
 
-def _template_index(paths: frozenset[str]) -> dict[str, list[str]]:
+def _template_index(context: RunContext) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
-    for path in paths:
+    for path in context.repo_files:
         if file_kind(path) == "html":
             index.setdefault(path.rsplit("/", 1)[-1], []).append(path)
     return index
@@ -844,17 +835,23 @@ def related_documents(source: SourceFile, doc: Document, *, parents: bool) -> tu
 
 def pages_loading(context: RunContext, names: Sequence[str]) -> bool:
     """Whether any tracked template or page loads a script whose src names one of `names`."""
-    key = "web:pages-loading:" + "|".join(names)
+    answers = context.fact(_pages_loading_answers)
+    key = tuple(names)
+    if key not in answers:
+        answers[key] = _loads_script(context, names)
+    return answers[key]
 
-    def scan() -> bool:
-        rx = re.compile(r"<script\b[^>]*?\bsrc\s*=[^>]*?(?:" + "|".join(map(re.escape, names)) + ")", re.I)
-        for path in sorted(context.repo_files):
-            if file_kind(path) != "html":
-                continue
-            text = _read(context.root, path)
-            if text is not None and rx.search(text):
-                return True
-        return False
 
-    result: bool = context.cached(key, scan)
-    return result
+def _pages_loading_answers(context: RunContext) -> dict[tuple[str, ...], bool]:
+    return {}  # filled by pages_loading, once per run for each set of names
+
+
+def _loads_script(context: RunContext, names: Sequence[str]) -> bool:
+    rx = re.compile(r"<script\b[^>]*?\bsrc\s*=[^>]*?(?:" + "|".join(map(re.escape, names)) + ")", re.I)
+    for path in sorted(context.repo_files):
+        if file_kind(path) != "html":
+            continue
+        source = context.file(path)
+        if source is not None and rx.search(source.text):
+            return True
+    return False
