@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._bundled import bundled_root
 from ._checks import Checker, CheckError, load_kinds
 from ._errors import ConfigErrors, ConfigProblem, unknown_key
 from ._glob import GlobError, PathMatcher, check_glob
@@ -122,14 +122,6 @@ class RuleSet:
         return {r.id: r for r in self.rules}
 
 
-def bundled_root() -> Path:
-    """The bundled packs: `hooks/rules` in an installed wheel, `rules/` in a source checkout."""
-    installed = resources.files("hooks") / "rules"
-    if installed.is_dir():
-        return Path(str(installed))
-    return Path(__file__).resolve().parent.parent / "rules"
-
-
 def bundled_packs() -> list[str]:
     root = bundled_root()
     if not root.is_dir():
@@ -165,16 +157,11 @@ def load_rules(
     extra_files: Iterable[Path] = (),
     extra_display: Mapping[Path, str] | None = None,
     packs_from: tuple[str, int] = ("<packs>", 1),
-    check_own_examples: bool = False,
-    examples_cache: Path | None = None,
 ) -> RuleSet:
     """Load the bundled packs and the repo's own rule files for one hook; raise ConfigErrors.
 
-    With `check_own_examples`, the examples of the repo's own rules run too (a rule whose fail
-    example its check cannot flag is a configuration error), once per content of each file when
-    `examples_cache` names a directory to remember it in. The bundled packs' examples are the test
-    suite's business, not every commit's.
-    """
+    The examples of the repo's own rules are run by the hook runner (hooks._examples, above the
+    engine), not here: loading is below the engine that runs them."""
     errors = _Collector()
     available = bundled_packs()
     sources: list[tuple[Path, str, bool]] = []
@@ -213,10 +200,6 @@ def load_rules(
         (replace(r, aliases=tuple(aliases[r.id])) if r.id in aliases else r for r in merged.values()),
         key=lambda r: r.id,
     )
-    if check_own_examples and extra_files:
-        from ._examples import verify_own_rule_files
-
-        verify_own_rule_files(rules, {display.get(p, str(p)): p for p in extra_files}, examples_cache)
     return RuleSet(rules=rules, principles=principles, packs=pack_names, retired=retired)
 
 

@@ -80,7 +80,6 @@ class RunContext:
     root: Path
     repo_files: frozenset[str] = frozenset()
     config: Config = None  # type: ignore[assignment]  # None: the defaults, set in __post_init__
-    memo: dict[str, Any] = field(default_factory=dict)
     facts: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
     files: dict[str, SourceFile | None] = field(default_factory=dict, repr=False)
 
@@ -89,11 +88,6 @@ class RunContext:
             from ._config import Config
 
             self.config = Config(root=self.root)
-
-    def cached(self, key: str, compute: Any) -> Any:
-        if key not in self.memo:
-            self.memo[key] = compute()
-        return self.memo[key]
 
     def fact(self, compute: Callable[[RunContext], T]) -> T:
         if compute not in self.facts:

@@ -251,11 +251,11 @@ def test_rule_set_by_id_and_string_globs(tmp_path: Path) -> None:
 
 
 def test_bundled_packs_inside_an_installed_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hooks import _rules
+    from hooks import _bundled, _rules
 
     (tmp_path / "rules" / "base").mkdir(parents=True)
-    monkeypatch.setattr(_rules.resources, "files", lambda package: tmp_path)
-    assert _rules.bundled_root() == tmp_path / "rules"
+    monkeypatch.setattr(_bundled.resources, "files", lambda package: tmp_path)
+    assert _bundled.bundled_root() == tmp_path / "rules"
     assert _rules.bundled_packs() == ["base"]
 
 

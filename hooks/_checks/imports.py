@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
-from .._python.modules import is_package, module_name, resolve_relative
+from .._python.names import is_package, module_name, resolve_relative
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
 

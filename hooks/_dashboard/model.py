@@ -11,7 +11,7 @@ Results of hooks that are not bundled yet are read when they exist, in these sha
   "reasons": [...]}}` (or a top-level `level`);
 - `db-connection.json`: `{"databases": [{"name", "ok", "latency_ms", "error"}]}`.
 
-Every text that leaves here went through `scrub` (hooks._deploy.mask): secrets never reach the page.
+Every text that leaves here went through `scrub` (hooks._mask): secrets never reach the page.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .. import __version__
 from .._config import Config, ServiceConfig
 from .._deploy.health import same_value
 from .._deploy.history import Event, History
-from .._deploy.mask import mask, mask_url
+from .._mask import mask, mask_url
 from . import probes, review, svg
 
 SCHEMA = 1

@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 from .. import _git
 from .._config import CONFIG_NAME, FILE_GATES, Config
 from .._deploy.history import Event, History
-from .._deploy.mask import mask
+from .._mask import mask
 from . import model, page, probes
 from .build import open_store
 

@@ -10,7 +10,7 @@ there). Readers such as the dashboard use `open_history(root, config)` and then 
 - `get(event_id)`, `last_succeeded(service)`, `services()`.
 
 An `Event`'s fields are DESIGN §5's; `to_dict()` gives its JSON form. Every text written is masked
-first (hooks._deploy.mask), so no reader can show a secret.
+first (hooks._mask), so no reader can show a secret.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from .mask import mask
+from .._mask import mask
 
 KINDS = ("deploy", "rollback")
 # started: running (or its process died: the next run turns it into `interrupted`); blocked: a gate

@@ -17,6 +17,7 @@ from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from .._mask import mask_url
 from .history import (
     COLUMNS,
     JSON_FIELDS,
@@ -34,7 +35,6 @@ from .history import (
     masked,
     me,
 )
-from .mask import mask_url
 
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .mask import mask
+from .._mask import mask
 
 
 @dataclass

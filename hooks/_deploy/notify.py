@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._config import NotifyConfig
-from .mask import mask, mask_url
+from .._mask import mask, mask_url
 
 ICONS = {
     "failed": ":x:",

@@ -85,7 +85,7 @@ def _words(value: Any) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def tables() -> Tables:
     """rules/data/commands.yaml, read once per process."""
-    from .._rules import bundled_root
+    from .._bundled import bundled_root
     from .._yaml import load_file
 
     data = load_file(bundled_root() / "data" / TABLE)
@@ -413,7 +413,7 @@ def app_attr(ref: Ref) -> str:
 def module_files(module: str) -> list[str]:
     """What `python -m module` may run: the module's files (the one resolver's), or a package's
     `__main__`."""
-    from .._python.modules import module_paths
+    from .._python.names import module_paths
 
     return [*module_paths(module), module.replace(".", "/") + "/__main__.py"]
 

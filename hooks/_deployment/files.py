@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._config import CONFIG_NAME, Config, load_config
+from .._config import CONFIG_NAME
 from .._errors import ConfigErrors
 from .._glob import PathMatcher
 from .._source import RunContext
@@ -256,22 +256,8 @@ def raw_scalar(doc: Document, line: int, key: str) -> str:
 # --- configuration and the repository ------------------------------------------------------------
 
 
-def config_of(context: RunContext) -> Config:
-    """The run's config; when the engine runs without one (rule examples), .ava-safety.yaml at the root."""
-    if isinstance(context.config, Config):
-        return context.config
-    return context.fact(_config_on_disk)
-
-
-def _config_on_disk(context: RunContext) -> Config:
-    try:
-        return load_config(context.root)
-    except ConfigErrors:
-        return Config(root=context.root)
-
-
 def config_display(context: RunContext) -> str:
-    config = config_of(context)
+    config = context.config
     return config.display if config.path is not None else CONFIG_NAME
 
 
@@ -281,7 +267,7 @@ def rule_file_paths(context: RunContext) -> frozenset[str]:
 
 
 def _rule_file_paths(context: RunContext) -> frozenset[str]:
-    config = config_of(context)
+    config = context.config
     try:
         files = config.rule_files()
     except ConfigErrors:

@@ -28,7 +28,6 @@ from .files import (
     Instruction,
     WorkflowStep,
     classify,
-    config_of,
     dirname,
     dockerfile_env,
     dockerfile_model,
@@ -511,7 +510,7 @@ def groups(context: RunContext) -> Groups:
 
 
 def _groups(context: RunContext) -> Groups:
-    config = config_of(context)
+    config = context.config
     paths = deploy_paths(context)
     members: dict[str, list[str]] = {}
     services: dict[str, ServiceConfig] = {}

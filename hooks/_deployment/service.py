@@ -24,7 +24,6 @@ from .commands import FileInstall, RunCommand, build_path, installs, run_command
 from .files import (
     UNRESOLVED,
     classify,
-    config_of,
     dirname,
     dockerfile_model,
     document,
@@ -149,7 +148,7 @@ def _owner(found: list[Service], path: str) -> Service | None:
 
 def _services(context: RunContext) -> list[Service]:
     grouped = groups(context)
-    config = config_of(context)
+    config = context.config
     keys: list[tuple[str, ServiceConfig | None]] = [(s.name, s) for s in config.services]
     configured = {s.name for s in config.services}
     keys += [(key, None) for key in grouped.members if key not in configured]
@@ -182,7 +181,7 @@ def _root(files: list[str]) -> str | None:
 
 
 def _dependency_install(context: RunContext, found: FileInstall) -> DependencyInstall:
-    from .._python.deps import _includes
+    from .._python.requirements import includes
 
     files: list[str] = []
     pending = list(found.requirement_files)
@@ -191,7 +190,7 @@ def _dependency_install(context: RunContext, found: FileInstall) -> DependencyIn
         if path in files:
             continue
         files.append(path)
-        pending.extend(p for p in _includes(context, path) if p in context.repo_files)
+        pending.extend(p for p in includes(context, path) if p in context.repo_files)
     named = len(found.install.requirements) + len(found.install.constraints)
     resolved = len(found.requirement_files) + len(found.constraint_files)
     missing = () if named == resolved else _missing(context, found)
@@ -246,7 +245,7 @@ def env_sources(context: RunContext) -> list[EnvSource]:
 
 
 def _env_sources(context: RunContext) -> list[EnvSource]:
-    config = config_of(context)
+    config = context.config
     configured = list(config.services)
     globs = [g for s in configured for g in s.files]
     globs += list(config.env_sources)

@@ -30,7 +30,6 @@ from .._deployment.files import (
     Stage,
     classify,
     config_display,
-    config_of,
     copy_operands,
     crlf_line,
     dirname,
@@ -125,7 +124,7 @@ def _runtime_table(path: str) -> dict[str, Any]:
 
 
 def _table(options: Mapping[str, Any]) -> dict[str, Any]:
-    from .._rules import bundled_root
+    from .._bundled import bundled_root
 
     return _runtime_table(str(bundled_root() / str(options.get("table", "data/apprunner-runtimes.yaml"))))
 
@@ -403,7 +402,7 @@ def _allowed(image: ImageRef, allowed: tuple[str, ...]) -> bool:
 
 def check_image_registry(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     context = source.context
-    allowed = config_of(context).image_registries
+    allowed = context.config.image_registries
     doc = _doc(source)
     if not allowed or doc is None or doc.error is not None:
         return
@@ -629,7 +628,7 @@ def _services_of(context: RunContext, path: str) -> list[Any]:
 def _config_sites(context: RunContext) -> dict[str, dict[str, Site]]:
     """For each configured service, where each of its keys is written in .ava-safety.yaml."""
     shown = config_display(context)
-    config = config_of(context)
+    config = context.config
     doc = document(context, shown) if config.path is not None else None
     out: dict[str, dict[str, Site]] = {}
     services = doc.usable.get("services") if doc is not None and isinstance(doc.usable, LineDict) else None
@@ -653,7 +652,7 @@ def check_names_agree(
 
 def _name_disagreements(context: RunContext) -> list[tuple[Site, dict[str, str]]]:
     out: list[tuple[Site, dict[str, str]]] = []
-    config = config_of(context)
+    config = context.config
     by_name = {s.name: s for s in config.services}
     sites = _config_sites(context)
 

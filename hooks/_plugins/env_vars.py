@@ -459,7 +459,8 @@ def is_secret_name(name: str, value: str, options: Mapping[str, Any]) -> bool:
 
 
 def mask_url(value: str) -> str:
-    """`postgresql://admin:s3cret@db/app` -> `postgresql://admin:***@db/app`."""
+    """A URL value with its password replaced by `***` (`scheme://user:***@host/db`); a value that
+    holds no credentials is masked whole."""
     m = URL_CREDENTIALS_RX.match(value.strip())
     return f"{m.group(1)}***{m.group(3)}" if m else "***"
 
@@ -769,10 +770,8 @@ class _Names:
 
 
 def _names(context: RunContext, options: Mapping[str, Any]) -> _Names:
-    return context.cached("env-vars:aliases", lambda: _compute_names(context, options))  # type: ignore[no-any-return]
-
-
-def _compute_names(context: RunContext, options: Mapping[str, Any]) -> _Names:
+    """Every name the code reads or the deployment sets, and its likely partner (EV007 is a repo
+    checker: this runs once per run)."""
     names = _Names()
     for name, hits in repo_reads(context).reads.items():
         path, read = hits[0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .._bundled import data_table
 from .._checks import Match
 from .._deployment import commands as deploy_commands
 from .._glob import PathMatcher
@@ -368,7 +369,7 @@ def check_imports(source: SourceFile, options: Mapping[str, Any]) -> list[Match]
 
 @lru_cache(maxsize=1)
 def _frameworks() -> dict[str, Any]:
-    return deps.load_data("frameworks.yaml")
+    return data_table("frameworks.yaml")
 
 
 def check_framework_extras(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:

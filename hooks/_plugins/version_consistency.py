@@ -1,11 +1,11 @@
-"""version-consistency: the places a repository writes its version agree (hooks._deploy.versions)."""
+"""version-consistency: the places a repository writes its version agree (hooks._deployment.versions)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._deploy import versions as vs
+from .._deployment import versions as vs
 from .._glob import PathMatcher
 from .._source import Match, RunContext, SourceFile
 
@@ -27,19 +27,20 @@ def _all_sources(context: RunContext) -> list[vs.VersionSource]:
 
 
 def _sources(context: RunContext) -> list[vs.VersionSource]:
-    return context.cached("version-consistency:sources", lambda: _all_sources(context))  # type: ignore[no-any-return]
+    return context.fact(_all_sources)
 
 
 def _tag(context: RunContext) -> vs.VersionSource | None:
-    def compute() -> vs.VersionSource | None:
-        from .. import _git
+    return context.fact(_latest_tag)
 
-        try:
-            return vs.latest_tag(_git.tag_names(context.root))
-        except _git.GitError:
-            return None
 
-    return context.cached("version-consistency:tag", compute)  # type: ignore[no-any-return]
+def _latest_tag(context: RunContext) -> vs.VersionSource | None:
+    from .. import _git
+
+    try:
+        return vs.latest_tag(_git.tag_names(context.root))
+    except _git.GitError:
+        return None
 
 
 def _own(source: SourceFile) -> vs.VersionSource | None:

@@ -14,14 +14,16 @@ Import name → distribution, in this order: the project's own virtualenv when o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from .._bundled import data_table
 from .._deployment.commands import installs
 from .._deployment.files import get_path
 from .._source import RunContext
+from .requirements import includes, logical_lines
 
 NAME_RX = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
 EGG_RX = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -130,7 +132,7 @@ def read_declared(context: RunContext) -> Declared:
         if path in seen:
             continue
         seen.add(path)
-        for inc in _includes(context, path):
+        for inc in includes(context, path):
             if inc not in seen:
                 prod_files.add(inc)
                 pending.append(inc)
@@ -167,54 +169,12 @@ def _read_text(context: RunContext, path: str) -> str | None:
     return None if source is None else source.text
 
 
-def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    number, buffer, start = 0, "", 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0] if not raw.lstrip().startswith("#") else ""
-        if not buffer:
-            start = number
-        if line.rstrip().endswith("\\"):
-            buffer += line.rstrip()[:-1] + " "
-            continue
-        yield start, buffer + line
-        buffer = ""
-    if buffer:
-        yield start, buffer
-
-
-def _includes(context: RunContext, path: str) -> list[str]:
-    text = _read_text(context, path)
-    if text is None:
-        return []
-    out = []
-    for _, line in _logical_lines(text):
-        parts = line.split()
-        if len(parts) >= 2 and parts[0] in ("-r", "--requirement", "-c", "--constraint"):
-            if parts[0] in ("-r", "--requirement"):
-                out.append(_join(path, parts[1]))
-        elif parts and parts[0].startswith(("--requirement=", "-r")) and len(parts[0]) > 2:
-            out.append(_join(path, parts[0].split("=", 1)[-1].removeprefix("-r")))
-    return out
-
-
-def _join(base: str, relative: str) -> str:
-    parent = PurePosixPath(base).parent
-    parts: list[str] = []
-    for part in (parent / relative).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
-
-
 def _read_requirements(context: RunContext, path: str, out: Declared, *, dev: bool) -> None:
     text = _read_text(context, path)
     if text is None:
         return
     out.sources.append(path)
-    for number, line in _logical_lines(text):
+    for number, line in logical_lines(text):
         _add_requirement_line(line, f"{path}:{number}", out, dev=dev)
 
 
@@ -526,19 +486,7 @@ def build_dist_index(root: Path) -> DistIndex:
 
 
 def bundled_table() -> dict[str, Any]:
-    return load_data("import-names.yaml")
-
-
-def load_data(name: str) -> dict[str, Any]:
-    """A table under rules/data/ (shipped in the wheel as hooks/rules/data/)."""
-    import yaml
-
-    from .._rules import bundled_root
-
-    path = bundled_root() / "data" / name
-    with path.open(encoding="utf-8") as handle:
-        doc = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return doc if isinstance(doc, dict) else {}
+    return data_table("import-names.yaml")
 
 
 def find_site_packages(root: Path) -> Path | None:
@@ -678,7 +626,6 @@ __all__ = [
     "dist_index",
     "import_guesses",
     "is_dev_name",
-    "load_data",
     "load_toml",
     "normalize",
     "provider",

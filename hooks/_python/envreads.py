@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .modules import is_package, module_name, resolve_relative
+from .names import is_package, module_name, resolve_relative
 
 # The cheap test before parsing: most files never mention these words. A line that mentions `environ`
 # must also look like a read (`environ[`, `environ.get`, an import, an alias, `in ...environ`).

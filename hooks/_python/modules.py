@@ -28,8 +28,10 @@ from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
+from .._bundled import data_table
 from .._source import RunContext, SourceFile
 from . import deps
+from .names import is_package, module_name, module_paths, resolve_relative
 from .target import parse_version
 
 Version = tuple[int, int]
@@ -50,44 +52,6 @@ VCS_VERSION_TOOLS = (
 VERSION_MODULES = frozenset({"_version", "version", "__version__", "_version_info"})
 VCS_VERSION = "*vcs-version*"  # in ModuleIndex.generated: a build tool writes the version module
 EXTENSION_SOURCES = (".pyi", ".pyx", ".c", ".cpp", ".rs", ".so", ".pyd")
-
-
-# --- paths and dotted names ----------------------------------------------------------------------
-
-
-def module_name(path: str) -> str:
-    """`app/config.py` -> `app.config`; `src/app/__init__.py` -> `app` (a src layout looked through)."""
-    stem = path.removesuffix(".pyi") if path.endswith(".pyi") else path.removesuffix(".py")
-    parts = stem.split("/")
-    if parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
-def module_paths(module: str) -> list[str]:
-    """The files a dotted module may be, relative to where it is imported from: `a/b.py`, then the
-    package `a/b/__init__.py` (module_name's inverse)."""
-    rel = module.replace(".", "/")
-    return [f"{rel}.py", f"{rel}/__init__.py"]
-
-
-def is_package(path: str) -> bool:
-    """Whether the file is a package's `__init__` (its relative imports start at itself)."""
-    return path.rsplit("/", 1)[-1] in ("__init__.py", "__init__.pyi")
-
-
-def resolve_relative(importer: str, package: bool, level: int, module: str | None) -> str:
-    """`from ..x import y` in module `importer`: the absolute module it names (`a.x` in `a.b.c`)."""
-    base = importer.split(".") if importer else []
-    if not package:
-        base = base[:-1]
-    if level > 1:
-        base = base[: len(base) - (level - 1)] if level - 1 <= len(base) else []
-    if module:
-        base = base + module.split(".")
-    return ".".join(base)
 
 
 # --- import statements -----------------------------------------------------------------------------
@@ -269,7 +233,7 @@ def _is_suppress_import_error(node: ast.expr) -> bool:
 @lru_cache(maxsize=1)
 def stdlib_table() -> dict[str, Any]:
     """rules/data/stdlib.yaml: when modules, submodules, names and builtins came or went."""
-    return deps.load_data("stdlib.yaml")
+    return data_table("stdlib.yaml")
 
 
 def since(text: Any) -> Version:

@@ -121,7 +121,7 @@ def _python(path: str, text: str) -> list[VersionSource]:
 
 
 def _dockerfile(path: str, text: str) -> list[VersionSource]:
-    from .._deployment.files import dockerfile_env, parse_dockerfile
+    from .files import dockerfile_env, parse_dockerfile
 
     lines = text.splitlines()
     out = []
