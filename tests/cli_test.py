@@ -186,8 +186,9 @@ def test_dispatches_to_the_hook(repo: Repo, capsys: Capsys) -> None:
     assert _cli.main(["constitutional-compliance", "--format", "github", "--no-results"]) == 1
     assert capsys.readouterr().out.splitlines() == [
         "::error file=a.py,line=1,col=1,title=TS001::eval of x",
-        "FAIL SAFETY   0.0%  (min 80%, 1 violation)",
-        "overall 0.0% (min 80%): BLOCKED",
+        "FAIL SAFETY   0.0%  (min 80%; pulled down by TS001 a.py:1)",
+        "overall 0.0% (min 80%)",
+        "1 error, 0 warnings in 1 file; blocked by: 1 error, SAFETY 0.0% (min 80%), overall 0.0% (min 80%)",
     ]
 
 
