@@ -22,6 +22,10 @@ from . import CheckError, CheckKind, register
 
 WEB_FILES = ("**/*.html", "**/*.htm", "**/*.xhtml", "**/*.jinja", "**/*.jinja2", "**/*.j2", "**/*.djhtml")
 STYLE_FILES = ("**/*.css", *WEB_FILES, "**/*.py")
+INTERACTION_STATES = frozenset(
+    {":hover", ":active", ":focus", ":focus-visible", ":focus-within", ":visited", ":link", ":target"}
+)
+PSEUDO_ELEMENTS = frozenset({":before", ":after", ":first-line", ":first-letter"})  # CSS2 one-colon forms
 ASSERTIONS = ("min", "allowed-colours", "forbid", "invalid", "unresolved-var")
 COLOUR_PROPERTIES = ("color", "background-color", "border*color", "outline-color", "fill", "stroke",
                      "caret-color", "accent-color", "text-decoration-color", "column-rule-color")  # fmt: skip
@@ -75,6 +79,10 @@ class Scope:
     media: tuple[str, ...] = ()
     not_media: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()  # globs; empty: every property the rule names
+    # `states`: a selector applies only in these interaction states (`focus` for `:focus`): when its
+    # subject names one of them, or names no interaction state at all (then it holds in every state);
+    # `a:hover`, `a:active` and pseudo-elements (`::-moz-focus-inner`) are other states or boxes
+    states: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, fields: Mapping[str, Any], prefix: str = "") -> Scope:
@@ -87,6 +95,9 @@ class Scope:
             string_list(media, prefix + "media") if media is not None else (),
             string_list(not_media, prefix + "not-media") if not_media is not None else (),
             tuple(p.lower() for p in string_list(props, prefix + "property")) if props is not None else (),
+            tuple(":" + st.lower().lstrip(":") for st in string_list(fields["states"], prefix + "states"))
+            if fields.get("states") is not None
+            else (),
         )
 
     def wants(self, prop: str) -> bool:
@@ -119,7 +130,17 @@ class Scope:
             for s in block.selectors
             if (not self.selectors or any(c.covers(s.subject) for c in self.selectors))
             and not any(c.covers(s.subject) for c in self.not_selectors)
+            and self._in_states(s.subject)
         ]
+
+    def _in_states(self, subject: stylesheet.Compound) -> bool:
+        if not self.states:
+            return True
+        names = {p.split("(")[0] for p in subject.pseudos}
+        if any(n.startswith("::") or n in PSEUDO_ELEMENTS for n in names):
+            return False
+        named = names & INTERACTION_STATES
+        return not named or bool(named & set(self.states))
 
 
 @dataclass(frozen=True)
@@ -396,6 +417,7 @@ register(
                 "not-selectors",
                 "media",
                 "not-media",
+                "states",
                 "label",
                 "min",
                 "min-for",

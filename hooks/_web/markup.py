@@ -692,11 +692,44 @@ def css_chunks(doc: Document) -> list[stylesheet.Chunk]:
 def _chunk(doc: Document, start: int, end: int, outputs: list[tuple[int, int]], *,
            media: tuple[str, ...] = (), element: Element | None = None) -> stylesheet.Chunk:  # fmt: skip
     dynamic = tuple((max(s, start) - start, min(e, end) - start) for s, e in outputs if s < end and start < e)
+    raw = doc.text[start:end]
+    if element is not None and "&" in raw:
+        # an attribute's value is HTML-escaped: `font-family: &quot;Segoe UI&quot;` is valid CSS
+        text, positions = _unescaped(raw)
+        dynamic = tuple(
+            (bisect.bisect_left(positions, s), bisect.bisect_left(positions, e)) for s, e in dynamic
+        )
+
+        def to_raw_file(offset: int) -> int:
+            return doc.to_file(start + positions[min(max(offset, 0), len(positions) - 1)])
+
+        return stylesheet.Chunk(text, to_raw_file, media=media, element=element, dynamic=dynamic)
 
     def to_file(offset: int) -> int:
         return doc.to_file(start + offset)
 
-    return stylesheet.Chunk(doc.text[start:end], to_file, media=media, element=element, dynamic=dynamic)
+    return stylesheet.Chunk(raw, to_file, media=media, element=element, dynamic=dynamic)
+
+
+_ENTITY_RX = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+
+
+def _unescaped(raw: str) -> tuple[str, list[int]]:
+    """`raw` with its character references decoded, and for each decoded offset (and the end) the
+    offset in `raw` it comes from."""
+    parts: list[str] = []
+    positions: list[int] = []
+    last = 0
+    for m in _ENTITY_RX.finditer(raw):
+        parts.append(raw[last : m.start()])
+        positions.extend(range(last, m.start()))
+        decoded = html.unescape(m.group(0))
+        parts.append(decoded)
+        positions.extend([m.start()] * len(decoded))
+        last = m.end()
+    parts.append(raw[last:])
+    positions.extend(range(last, len(raw) + 1))
+    return "".join(parts), positions
 
 
 def web(source: SourceFile) -> WebSource:
