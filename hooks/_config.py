@@ -335,6 +335,11 @@ def _load_design(doc: LineDict, shown: str, config: Config, problems: list[Confi
             err(key, "design: " + unknown_key(key, DESIGN_KEYS))
     if "tokens" in design:
         config.design_tokens = tuple(_str_list(design, "tokens", err, default=[], globs=True))
+        for glob in config.design_tokens:
+            if not any(c in glob for c in "*?[") and not (config.root / glob).is_file():
+                # a misspelt token file would make every colour of the project a finding
+                err("tokens", f"design.tokens: {glob} is not a file; name the stylesheet that "
+                    "defines the design tokens")  # fmt: skip
 
 
 def _load_history(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:

@@ -180,6 +180,47 @@ def test_custom_properties_defined_in_one_file_resolve_in_another(
     ]
 
 
+def test_declared_design_tokens_are_the_palette(repo: Repo, design: Callable[..., HookRun]) -> None:
+    """AVA OLO's own tokens (--ava-olive-primary: #808000) are not in the pack's list: declared as
+    design.tokens, a var() of one and a literal of a token's value pass; anything else does not."""
+    tokens = ":root {\n  --ava-olive-primary: #808000;\n  --ava-brown-muted: #A0522D;\n}\n"
+    page = (
+        ".btn { color: var(--ava-olive-primary); border: 1px solid #a0522d; }\n"
+        ".note { color: #4a5632; background: var(--stray); }\n"
+    )
+    files = {
+        "static/css/design-system.css": tokens,
+        "static/css/extra.css": ":root { --stray: #fafafa; }\n",
+        "static/css/page.css": page,
+    }
+    _project(repo, files)
+    before = design("static/css/page.css").out
+    assert before == [
+        f"static/css/page.css:1:15: DR014 [error] var(--ava-olive-primary) = #808000 {PALETTE}",
+        f"static/css/page.css:1:59: DR014 [error] #a0522d {PALETTE}",
+        f"static/css/page.css:2:37: DR014 [error] var(--stray) = #fafafa {PALETTE}",
+    ]
+    _project(repo, files, BOTH_PACKS + "design:\n  tokens: [static/css/design-system.css]\n")
+    assert design("static/css/page.css").out == [
+        f"static/css/page.css:2:16: DR014 [error] #4a5632 {PALETTE}",  # the pack's olive, not a token
+        f"static/css/page.css:2:37: DR014 [error] var(--stray) = #fafafa {PALETTE}",
+    ]
+
+
+def test_design_tokens_naming_no_file_is_a_config_error(repo: Repo, design: Callable[..., HookRun]) -> None:
+    _project(
+        repo,
+        {"static/page.css": "a { color: red; }\n"},
+        BOTH_PACKS + "design:\n  tokens: [static/nope.css]\n",
+    )
+    result = design("static/page.css")
+    assert result.code == 2
+    assert result.err[0] == (
+        ".ava-safety.yaml:3: design.tokens: static/nope.css is not a file; name the stylesheet that "
+        "defines the design tokens"
+    )
+
+
 # --- hook behaviour --------------------------------------------------------------------------------
 
 

@@ -144,6 +144,15 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Palette:
+    """The colours an `allowed-colours` rule accepts: the team's design tokens (`design.tokens`),
+    their values and any var() of one, when declared; else the rule's own list."""
+
+    colours: frozenset[stylesheet.RGB]
+    tokens: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Minimum:
     scope: Scope
     px: float
@@ -262,6 +271,8 @@ class CssChecker:
         view = markup.web(source)
         sheet = view.sheet
         resolve = markup.resolver(source)
+        tokens = markup.design_tokens(source.context) if self.assertion == "allowed-colours" else None
+        palette = Palette(self.allowed) if tokens is None else Palette(tokens.colours, tokens.names)
 
         def at(offset: int, **values: str) -> Match:
             line, col = view.position(offset)
@@ -277,7 +288,7 @@ class CssChecker:
             for decl in block.decls:
                 if decl.dynamic or not self._wants(decl.name):
                     continue
-                for offset, values in self._check(decl, labels, resolve):
+                for offset, values in self._check(decl, labels, resolve, palette):
                     yield at(offset, property=decl.name, selector=labels[0], **values)
 
     def _wants(self, prop: str) -> bool:
@@ -288,15 +299,17 @@ class CssChecker:
         return self.scope.wants(prop)
 
     def _check(
-        self, decl: stylesheet.Decl, labels: list[str], resolve: stylesheet.Resolve
+        self, decl: stylesheet.Decl, labels: list[str], resolve: stylesheet.Resolve, palette: Palette
     ) -> Iterator[tuple[int, dict[str, str]]]:
         if self.assertion == "min":
             yield from self._check_min(decl, labels, resolve)
         elif self.assertion == "allowed-colours":
             seen: set[int] = set()
             for colour in stylesheet.colours(decl.value, resolve=resolve):
-                if colour.alpha == 0 or colour.rgb in self.allowed or id(colour.node) in seen:
+                if colour.alpha == 0 or colour.rgb in palette.colours or id(colour.node) in seen:
                     continue
+                if palette.tokens and stylesheet.var_name(colour.node) in palette.tokens:
+                    continue  # var(--token) of a declared design token: the palette by definition
                 seen.add(id(colour.node))
                 yield (
                     decl.offset_of(colour.node),

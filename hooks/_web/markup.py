@@ -856,6 +856,49 @@ def _custom_properties(context: RunContext) -> dict[str, list[list[stylesheet.No
     }
 
 
+@dataclass(frozen=True)
+class DesignTokens:
+    """The team's design tokens (`design.tokens` in .ava-safety.yaml): the custom properties its
+    design-system stylesheets define, and the colours they hold (the palette)."""
+
+    files: tuple[str, ...]
+    names: frozenset[str]
+    colours: frozenset[stylesheet.RGB]
+
+
+def design_tokens(context: RunContext) -> DesignTokens | None:
+    """The declared design tokens; None when the config declares none (a rule's own list holds)."""
+    return context.fact(_design_tokens)
+
+
+def _design_tokens(context: RunContext) -> DesignTokens | None:
+    from .._glob import PathMatcher
+
+    globs = context.config.design_tokens
+    if not globs:
+        return None
+    matcher = PathMatcher(globs)
+    files = tuple(sorted(p for p in context.repo_files if matcher(p) and file_kind(p) in ("css", "html")))
+    project = custom_properties(context)
+    t = stylesheet.tinycss2()
+    names: set[str] = set()
+    colours: set[stylesheet.RGB] = set()
+    for path in files:
+        source = context.file(path)
+        if source is None:
+            continue
+        text = source.text if path.lower().endswith(".css") else blank_templates(source.text)[0]
+        text = _CSS_COMMENT_RX.sub(lambda m: " " * len(m.group(0)), text)
+        for m in _DEFINITION_RX.finditer(text):
+            names.add(m.group(1))
+            value = m.group(2).strip()
+            if not value or "<" in value:
+                continue
+            nodes = t.parse_component_value_list(value, skip_comments=True)
+            colours.update(c.rgb for c in stylesheet.colours(nodes, resolve=project.get))
+    return DesignTokens(files, frozenset(names), frozenset(colours))
+
+
 def resolver(source: SourceFile) -> Callable[[str], list[list[stylesheet.Node]] | None]:
     """`var(--x)` lookup: the project's definitions, and this file's own (it may not be tracked)."""
     view = web(source)
