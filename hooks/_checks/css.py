@@ -289,7 +289,7 @@ class CssChecker:
                 if decl.dynamic or not self._wants(decl.name):
                     continue
                 for offset, values in self._check(decl, labels, resolve, palette):
-                    yield at(offset, property=decl.name, selector=labels[0], **values)
+                    yield at(offset, **{"property": decl.name, "selector": labels[0], **values})
 
     def _wants(self, prop: str) -> bool:
         if self.assertion in ("invalid", "unresolved-var") and not self.scope.properties:
@@ -357,14 +357,15 @@ class CssChecker:
         if length is None or length.px == 0:
             return  # `min-height: 0` and `font-size: 0` remove, they do not size
         worst: Minimum | None = None
+        selector = labels[0]
         for label in labels:
             need = self._minimum_for(block, label, decl.name)
             if length.px < need.px - 1e-6 and (worst is None or need.px > worst.px):
-                worst = need
+                worst, selector = need, label  # `button, input {...}`: name the input the minimum is for
         if worst is not None:
             yield decl.offset_of(length.node), {
                 "value": decl.text, "actual": length.text, "px": stylesheet.px_text(length.px),
-                "min": stylesheet.px_text(worst.px), "applies": worst.name,
+                "min": stylesheet.px_text(worst.px), "applies": worst.name, "selector": selector,
             }  # fmt: skip
 
     def _minimum_for(self, block: stylesheet.Block, label: str, prop: str) -> Minimum:
