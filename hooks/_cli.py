@@ -1,5 +1,5 @@
-"""`ava-safety`: one command with a subcommand per hook, plus `init`, `rules`, `history`, `dashboard`
-and `serve`."""
+"""`ava-safety`: one command with a subcommand per hook, plus `init`, `baseline`, `rules`, `history`,
+`dashboard` and `serve`."""
 
 from __future__ import annotations
 
@@ -57,36 +57,132 @@ exclude: []
 # image_registries: []
 """
 
-STARTER_PRECOMMIT = """\
-# Add to your .pre-commit-config.yaml (or keep this file as it is):
-repos:
-  - repo: https://github.com/ava-safety/ava-safety
-    rev: v{version}
-    hooks:
-      - id: constitutional-compliance
-      - id: syntax-imports
-      - id: env-vars
-      - id: deploy-config
-      - id: design-rules
-"""
+HOOK_REPO = "https://github.com/ava-safety/ava-safety"
+BASELINE_FILE = ".ava-safety-baseline.json"
+INIT_HOOKS = ("constitutional-compliance", "syntax-imports", "env-vars", "deploy-config", "design-rules")
+# the file-level hooks whose findings `ava-safety baseline` records (pre-commit runs them per file)
+BASELINE_HOOKS = (*INIT_HOOKS, "version-consistency")
+TAG_TIMEOUT_S = 10.0
+
+
+def starter_precommit(repo: str, rev: str | None, *, baseline: bool) -> str:
+    """The generated .pre-commit-config.yaml. `rev` None: no tag of the installed version exists
+    (or the hook repository could not be asked), so the file says to run `pre-commit autoupdate`."""
+    lines = ["# Add to your .pre-commit-config.yaml (or keep this file as it is):", "repos:"]
+    lines.append(f"  - repo: {repo}")
+    if rev is None:
+        lines.append(
+            f"    rev: v{__version__}  # no such tag yet: run 'pre-commit autoupdate' to pin a release"
+        )
+    else:
+        lines.append(f"    rev: {rev}")
+    lines.append("    hooks:")
+    for hook in INIT_HOOKS:
+        lines.append(f"      - id: {hook}")
+        if baseline:
+            lines.append(f"        args: [--baseline, {BASELINE_FILE}]")
+    return "\n".join(lines) + "\n"
+
+
+def release_tag(repo: str, version: str) -> str | None:
+    """`v<version>` when the hook repository has that tag, else None (also when git cannot reach it
+    within TAG_TIMEOUT_S: init never waits long and never prompts for credentials)."""
+    import os
+    import subprocess
+
+    tag = f"v{version}"
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+    try:
+        proc = subprocess.run(
+            ["git", "ls-remote", "--tags", "--", repo, f"refs/tags/{tag}"],
+            capture_output=True, text=True, timeout=TAG_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
+            check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    refs = {line.split("\t")[-1] for line in proc.stdout.splitlines()}
+    return tag if f"refs/tags/{tag}" in refs else None
 
 
 def _init(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="ava-safety init", description="Write starter config files.")
     parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to write (default: here)")
+    parser.add_argument("--repo", default=HOOK_REPO, help=f"the hook repository to pin (default {HOOK_REPO})")
     args = parser.parse_args(argv)
-    targets = {
-        args.dir / ".ava-safety.yaml": STARTER_CONFIG,
-        args.dir / ".pre-commit-config.yaml": STARTER_PRECOMMIT.format(version=__version__),
-    }
+    precommit_path = args.dir / ".pre-commit-config.yaml"
+    targets = {args.dir / ".ava-safety.yaml": STARTER_CONFIG, precommit_path: ""}
     existing = [p for p in targets if p.exists()]
     if existing:
         for path in existing:
             print(f"ava-safety init: {path} exists; not overwriting it (move it away first)", file=sys.stderr)
         return 2
+    rev = release_tag(args.repo, __version__)
+    baseline = (args.dir / BASELINE_FILE).is_file()
+    targets[precommit_path] = starter_precommit(args.repo, rev, baseline=baseline)
     for path, text in targets.items():
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}")
+    if baseline:
+        print(f"the hooks report only findings not in {BASELINE_FILE} (args: [--baseline, {BASELINE_FILE}])")
+    else:
+        print("a repository with old findings: run 'ava-safety baseline' first, then init again, "
+              "to report only new ones")  # fmt: skip
+    if rev is None:
+        print(f"{args.repo} has no tag v{__version__} (or could not be reached): "
+              "run 'pre-commit autoupdate' to pin the newest release")  # fmt: skip
+    return 0
+
+
+def _write_baseline(argv: Sequence[str]) -> int:
+    """`ava-safety baseline`: every file-level hook's findings on every tracked file, in one file
+    that the hooks' `--baseline` reads (fingerprints carry the rule id, so one file serves them all)."""
+    from . import _git
+    from ._baseline import BaselineError, write
+    from ._hook import AllFiles, HookRequest, UsageError, execute_many
+    from ._report import crash_lines
+
+    parser = argparse.ArgumentParser(
+        prog="ava-safety baseline",
+        description="Accept today's findings: record every hook's findings on every tracked file, so "
+        "the hooks (with --baseline) report only new ones.",
+    )
+    parser.add_argument(
+        "--output", type=Path, metavar="FILE",
+        help=f"where to write (default: {BASELINE_FILE} at the repository root)",
+    )  # fmt: skip
+    parser.add_argument("--config", type=Path, help="config file (default: .ava-safety.yaml)")
+    parser.add_argument("--hook", action="append", choices=BASELINE_HOOKS, help="only these hooks")
+    parser.add_argument("--jobs", type=int, default=None, help="processes (default: cores)")
+    args = parser.parse_args(argv)
+    hooks = args.hook or list(BASELINE_HOOKS)
+    try:
+        root = _git.repo_root(Path.cwd())
+        requests = [
+            HookRequest(h, scope=AllFiles(), config=args.config, results=False, jobs=args.jobs)
+            for h in dict.fromkeys(hooks)
+        ]
+        outcomes = execute_many(requests)
+    except (UsageError, _git.GitError) as exc:
+        print(f"ava-safety baseline: {exc}", file=sys.stderr)
+        return 2
+    crashes = [c for o in outcomes.values() for c in o.crashes]
+    if crashes:
+        for line in crash_lines(crashes, debug=False):
+            print(line, file=sys.stderr)
+        print("ava-safety baseline: a check crashed; no baseline written (exit 2)", file=sys.stderr)
+        return 2
+    target = args.output if args.output is not None else root / BASELINE_FILE
+    try:
+        count = write(target, [f for o in outcomes.values() for f in o.findings])
+    except BaselineError as exc:
+        print(f"ava-safety baseline: {exc}", file=sys.stderr)
+        return 2
+    per_hook = ", ".join(f"{hook} {len(o.findings)}" for hook, o in outcomes.items())
+    print(f"wrote {count} finding(s) to {target} ({per_hook})")
+    print(f"commit it, and give each hook args: [--baseline, {_shown(target, root)}] "
+          "('ava-safety init' does when the file exists)")  # fmt: skip
     return 0
 
 
@@ -331,7 +427,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands: dict[str, Callable[[Sequence[str]], int]] = {name: _hook(m) for name, m in HOOKS.items()}
     commands.update(
-        {"init": _init, "rules": _rules, "history": _history, "dashboard": _dashboard, "serve": _serve}
+        {
+            "init": _init,
+            "baseline": _write_baseline,
+            "rules": _rules,
+            "history": _history,
+            "dashboard": _dashboard,
+            "serve": _serve,
+        }
     )
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: ava-safety {" + ",".join(commands) + "} [args]")

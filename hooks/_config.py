@@ -15,7 +15,8 @@ CONFIG_NAME = ".ava-safety.yaml"
 KEYS = frozenset(
     {
         "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
-        "env", "services", "image_registries", "history", "version_sources",
+        "env", "services", "image_registries", "history", "version_sources", "include_vendored",
+        "design",
     }
 )  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
@@ -126,6 +127,10 @@ class Config:
     version_sources: tuple[str, ...] = ()  # version-consistency: globs of the files stating the version
     history: str = "sqlite"  # "sqlite" (under .git/ava-safety/) or a postgresql:// URL
     history_line: int = 1
+    # vendored and generated files (hooks._vendored): False skips them, True checks them, globs
+    # take back the files they match
+    include_vendored: bool | PathMatcher = False
+    design_tokens: tuple[str, ...] | None = None  # design.tokens: globs of the design-system stylesheets
 
     def service(self, name: str) -> ServiceConfig | None:
         return next((s for s in self.services if s.name == name), None)
@@ -255,6 +260,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _load_env(doc, shown, config, problems)
     _load_services(doc, shown, config, problems)
     _load_history(doc, shown, config, problems)
+    _load_include_vendored(doc, shown, config, problems)
+    _load_design(doc, shown, config, problems)
     config.version_sources = tuple(_str_list(doc, "version_sources", err, default=[], globs=True))
     config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
     if problems:
@@ -280,6 +287,59 @@ def _load_env(doc: LineDict, shown: str, config: Config, problems: list[ConfigPr
             err(key, "env: " + unknown_key(key, ENV_KEYS))
     config.env_provided = frozenset(_str_list(env, "provided", err, default=[]))
     config.env_sources = tuple(_str_list(env, "sources", err, default=[], globs=True))
+
+
+def _load_include_vendored(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    if "include_vendored" not in doc:
+        return
+    value = doc["include_vendored"]
+    if isinstance(value, bool):
+        config.include_vendored = value
+        return
+
+    def err(key: str, message: str) -> None:
+        problems.append(ConfigProblem(shown, doc.line_of(key), message))
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
+        err(
+            "include_vendored",
+            "'include_vendored' must be true, false or a list of globs of vendored files to check",
+        )
+        return
+    config.include_vendored = PathMatcher(_str_list(doc, "include_vendored", err, default=[], globs=True))
+
+
+DESIGN_KEYS = frozenset({"tokens"})
+
+
+def _load_design(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    """`design: {tokens: [static/css/design-system.css]}`: the stylesheets that define the team's
+    design tokens (their colours are the palette of a css rule with `allowed-colours`)."""
+    if "design" not in doc:
+        return
+    design = doc["design"]
+    if not isinstance(design, LineDict):
+        problems.append(
+            ConfigProblem(
+                shown, doc.line_of("design"), "'design' must be a mapping: {tokens: [static/css/tokens.css]}"
+            )
+        )
+        return
+
+    def err(key: str, message: str) -> None:
+        problems.append(ConfigProblem(shown, design.line_of(key), message))
+
+    for key in design:
+        if key not in DESIGN_KEYS:
+            err(key, "design: " + unknown_key(key, DESIGN_KEYS))
+    if "tokens" in design:
+        config.design_tokens = tuple(_str_list(design, "tokens", err, default=[], globs=True))
+        for glob in config.design_tokens:
+            if not any(c in glob for c in "*?[") and not (config.root / glob).is_file():
+                # a misspelt token file would make every colour of the project a finding
+                err("tokens", f"design.tokens: {glob} is not a file; name the stylesheet that "
+                    "defines the design tokens")  # fmt: skip
 
 
 def _load_history(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:

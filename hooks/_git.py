@@ -124,6 +124,36 @@ def ignored(root: Path, paths: Iterable[str]) -> set[str]:
     return set(_z(proc.stdout.decode("utf-8", "surrogateescape")))
 
 
+def attributes(root: Path, paths: Iterable[str], names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The git attributes `names` of each path that sets them: path -> {name: value}, where the value
+    is git's `set`, `unset` (`-name`) or the text after `name=`; unspecified ones are left out.
+
+    One `git check-attr --stdin` for all of them; a path outside the repository has none. The user's
+    global attributes file is left out, as `ignored` leaves out the global excludes: a hook must
+    decide the same on every machine.
+    """
+    wanted = [p for p in dict.fromkeys(paths) if p and not p.startswith("/") and ".." not in p.split("/")]
+    names = list(names)
+    if not wanted or not names:
+        return {}
+    if shutil.which("git") is None:
+        raise GitError("git is not installed or not on PATH")
+    stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in wanted)
+    proc = _run_stdin(
+        ["git", "-c", "core.attributesFile=", "check-attr", "-z", "--stdin", *names], root, stdin
+    )
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git check-attr failed: {detail[0] if detail else proc.returncode}")
+    fields = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    out: dict[str, dict[str, str]] = {}
+    for i in range(0, len(fields) - 2, 3):  # path, attribute, value; repeated
+        path, name, value = fields[i : i + 3]
+        if value != "unspecified":
+            out.setdefault(path, {})[name] = value
+    return out
+
+
 def _run_stdin(args: list[str], cwd: Path, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, timeout=TIMEOUT, check=False)

@@ -32,13 +32,13 @@ from ._config import Config, load_config
 from ._errors import ConfigErrors, ConfigProblem, stdout_closed
 from ._report import FORMATS, as_json, crash_lines, emit, internal_error_line
 from ._rules import RuleSet, declared_ids, load_rules
-from ._score import Scores, score
+from ._score import Scores, Verdict, gate, score
 
 if TYPE_CHECKING:
     import argparse
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
-SCORING_HOOKS = frozenset({"constitutional-compliance"})  # blocked by score, not by any error
+SCORING_HOOKS = frozenset({"constitutional-compliance"})  # also gated by their scores
 
 
 # --- the request -----------------------------------------------------------------------------------
@@ -76,8 +76,9 @@ FileScope = NamedFiles | AllFiles | RefRange | Staged
 class HookRequest:
     """One hook run, as its command line would ask for it (see `main_for` for the flags).
 
-    `scoring`: None for the hook's own behaviour (constitutional-compliance gates on its score,
-    every other hook on error findings). `results`: write `.git/ava-safety/results/<hook>.json`.
+    `scoring`: None for the hook's own behaviour (constitutional-compliance is scored, and its
+    score gate blocks too; every hook blocks on an error finding, see `_score.Verdict`).
+    `results`: write `.git/ava-safety/results/<hook>.json`.
     `cwd`: where relative names (files, config, baseline) and the repository are looked up (None:
     the current directory).
     """
@@ -172,6 +173,9 @@ class Outcome:
     scope: Scope
     config: Config
     seconds: float  # the whole call (shared by every hook of one execute_many)
+    verdict: Verdict = Verdict(0, 0)  # why it blocks (`blocked` is `verdict.blocked`)
+    checked: int = 0  # files of the scope checked (after exclusions and vendored files)
+    skipped: int = 0  # files of the scope skipped as vendored or generated
 
 
 def execute(request: HookRequest) -> Outcome:
@@ -229,6 +233,7 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
         )
     active = {hook: [r for r in rs.rules if r.id not in config.disable] for hook, rs in rulesets.items()}
     paths = [p for p in scope.paths if not config.exclude(p)]
+    paths, skipped = _skip_vendored(scope, paths, config)
     allow = {name: p.allow for name, p in config.principles.items() if p.allow}
     results = _engine.run_many(
         scope.root, paths, active, repo_files=scope.repo_files, jobs=first.jobs, allow=allow, config=config
@@ -251,9 +256,11 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
         ruleset = rulesets[request.hook]
         scores = score(ruleset, active[request.hook], result.coverage, config) if request.scores else None
         outcome = Outcome(
-            request.hook, EXIT_OK, False, findings, result.crashes, ruleset, scores, scope, config, seconds
-        )
-        outcome.blocked = blocked(outcome, strict=request.strict)
+            request.hook, EXIT_OK, False, findings, result.crashes, ruleset, scores, scope, config, seconds,
+            checked=len(paths), skipped=len(skipped),
+        )  # fmt: skip
+        outcome.verdict = verdict(outcome, strict=request.strict)
+        outcome.blocked = outcome.verdict.blocked
         outcome.code = EXIT_ERROR if result.crashes else EXIT_BLOCKED if outcome.blocked else EXIT_OK
         if request.results:
             record(outcome)
@@ -261,12 +268,24 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
     return outcomes
 
 
+def _skip_vendored(scope: Scope, paths: list[str], config: Config) -> tuple[list[str], list[str]]:
+    """The scope's files without the vendored and generated ones (hooks._vendored), which stay in
+    `repo_files`: the code they vendor is still imported, their stylesheets' properties still used."""
+    from . import _vendored
+
+    split = _vendored.split(
+        scope.root, paths, scope.repo_files, include=config.include_vendored, in_git=scope.in_git
+    )
+    return split.checked, split.skipped
+
+
+def verdict(outcome: Outcome, *, strict: bool) -> Verdict:
+    """Errors always block; warnings through the score gate, or every one under `strict`."""
+    return gate([(f.severity, f.blocking) for f in outcome.findings], outcome.scores, strict=strict)
+
+
 def blocked(outcome: Outcome, *, strict: bool) -> bool:
-    if outcome.scores is not None:
-        if not outcome.scores.passed or any(f.blocking for f in outcome.findings):
-            return True
-        return strict and bool(outcome.findings)
-    return any(f.severity == "error" or strict for f in outcome.findings)
+    return verdict(outcome, strict=strict).blocked
 
 
 def record(outcome: Outcome) -> None:
@@ -280,7 +299,12 @@ def record(outcome: Outcome) -> None:
         target = _git.state_dir(outcome.scope.root) / "results" / f"{outcome.hook}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         data: dict[str, Any] = as_json(
-            outcome.hook, outcome.findings, outcome.scores, crashes=outcome.crashes
+            outcome.hook,
+            outcome.findings,
+            outcome.scores,
+            crashes=outcome.crashes,
+            verdict=outcome.verdict,
+            skipped=outcome.skipped,
         )
         data.update(
             {
@@ -373,6 +397,12 @@ def append_score(path: Path, data: dict[str, Any]) -> None:
         tmp.replace(path)
 
 
+def _nothing(outcome: Outcome) -> str:
+    """Why a run had no file to check: its scope, and how many of its files the config excluded."""
+    excluded = len(outcome.scope.paths) - outcome.checked - outcome.skipped
+    return outcome.scope.description + (f"; {excluded} excluded by the config" if excluded > 0 else "")
+
+
 def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, description: str) -> int:
     """A hook's command line: parse, run, print (findings to stdout, problems to stderr), exit code.
 
@@ -401,11 +431,12 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
             outcome.findings,
             outcome.ruleset.rules,
             outcome.scores,
-            blocked=outcome.blocked,
+            verdict=outcome.verdict,
+            files=outcome.checked,
+            skipped=outcome.skipped,
+            nothing=_nothing(outcome),
             crashes=outcome.crashes,
         )
-        if args.format == "text" and not outcome.scope.paths:
-            print(f"{hook}: no files to check ({outcome.scope.description})")
         for line in crash_lines(outcome.crashes, debug=debug):
             print(line, file=sys.stderr)
         return outcome.code

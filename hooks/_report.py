@@ -12,7 +12,7 @@ from . import __version__
 from ._engine import META, Crash, Finding
 from ._mask import mask
 from ._rules import Rule
-from ._score import Scores
+from ._score import PrincipleScore, Scores, Verdict, plural
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -27,30 +27,80 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if colour else text
 
 
-def finding_line(f: Finding, *, colour: bool = False) -> str:
+def finding_line(f: Finding, *, colour: bool = False, severity: bool = False) -> str:
+    """`path:line:col: RULE-ID message`; with `severity`, `RULE-ID [error]` (the hooks' text output)."""
     rule = _paint(f.rule, "1;31" if f.severity == "error" else "1;33", colour)
-    return f"{f.path}:{f.line}:{f.col}: {rule} {f.message}"
+    mark = f" [{f.severity}]" if severity else ""
+    return f"{f.path}:{f.line}:{f.col}: {rule}{mark} {f.message}"
 
 
 def text(findings: Sequence[Finding], out: TextIO) -> None:
     colour = use_colour(out)
     for f in findings:
-        out.write(finding_line(f, colour=colour) + "\n")
+        out.write(finding_line(f, colour=colour, severity=True) + "\n")
 
 
-def score_lines(scores: Scores, *, colour: bool = False, blocked: bool | None = None) -> list[str]:
-    """One line per principle and the verdict; `blocked` (a blocking rule, --strict) overrides the score's."""
+NAMED_FINDINGS = 5  # findings a failing principle's line names; the rest are counted
+
+
+def score_lines(scores: Scores, findings: Sequence[Finding] = (), *, colour: bool = False) -> list[str]:
+    """One line per principle, then the overall score. A principle under its minimum names the
+    findings that pulled it down (the verdict is the summary line's, see `summary_line`)."""
     if scores.overall is None:
         return ["constitutional compliance: nothing to check"]
     width = max(len(p.name) for p in scores.principles)
     lines = []
     for p in scores.principles:
         mark = _paint("ok  ", "32", colour) if p.passed else _paint("FAIL", "1;31", colour)
-        detail = f"{p.violations} violation{'s' if p.violations != 1 else ''}" if p.violations else "clean"
-        lines.append(f"{mark} {p.name:<{width}} {p.score:5.1f}%  (min {p.min_score:g}%, {detail})")
-    verdict = "BLOCKED" if (not scores.passed if blocked is None else blocked) else "passed"
-    lines.append(f"overall {scores.overall:.1f}% (min {scores.min_score:g}%): {verdict}")
+        if not p.passed:
+            detail = _pulled_down(p, findings)
+        elif p.violations:
+            detail = f", {plural(p.violations, 'violation')}"
+        else:
+            detail = ", clean"
+        lines.append(f"{mark} {p.name:<{width}} {p.score:5.1f}%  (min {p.min_score:g}%{detail})")
+    lines.append(f"overall {scores.overall:.1f}% (min {scores.min_score:g}%)")
     return lines
+
+
+def _pulled_down(principle: PrincipleScore, findings: Sequence[Finding]) -> str:
+    mine = [f for f in findings if f.principle == principle.name]
+    if not mine:
+        return f", {plural(principle.violations, 'violation')}"
+    named = ", ".join(f"{f.rule} {f.path}:{f.line}" for f in mine[:NAMED_FINDINGS])
+    more = f" and {len(mine) - NAMED_FINDINGS} more" if len(mine) > NAMED_FINDINGS else ""
+    return f"; pulled down by {named}{more}"
+
+
+def summary_line(
+    verdict: Verdict, files: int, *, skipped: int = 0, crashed: int = 0, nothing: str | None = None
+) -> str:
+    """The one line a run ends with: counts, files, what was skipped, and the verdict with its reasons.
+
+    `2 errors, 5 warnings in 7 files; blocked by: 2 errors`
+    `0 errors, 3 warnings in 40 files (1,204 vendored or generated files skipped); passed; warnings
+    do not block (--strict makes them)`
+    """
+    if files == 0 and not verdict.errors and not verdict.warnings:
+        head = f"no files to check ({nothing})" if nothing else "no files to check"
+    else:
+        head = (
+            f"{plural(verdict.errors, 'error')}, {plural(verdict.warnings, 'warning')} in "
+            f"{plural(files, 'file')}"
+        )
+    if skipped:
+        head += f" ({skipped:,} vendored or generated {'file' if skipped == 1 else 'files'} skipped)"
+    if verdict.blocked:
+        tail = "blocked by: " + ", ".join(verdict.reasons())
+    elif verdict.warnings and verdict.scored:
+        tail = "passed; warnings lower the scores and block only under a minimum, or with --strict"
+    elif verdict.warnings:
+        tail = "passed; warnings do not block (--strict makes them)"
+    else:
+        tail = "passed"
+    if crashed:
+        tail += f"; {plural(crashed, 'check')} crashed, so the results are incomplete (exit 2)"
+    return f"{head}; {tail}"
 
 
 def crash_lines(crashes: Sequence[Crash], *, debug: bool = False) -> list[str]:
@@ -83,6 +133,8 @@ def as_json(
     extra: dict[str, Any] | None = None,
     *,
     crashes: Sequence[Crash] = (),
+    verdict: Verdict | None = None,
+    skipped: int = 0,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "tool": "ava-safety",
@@ -120,6 +172,16 @@ def as_json(
             ],
             "rules": {k: round(v, 2) for k, v in sorted(scores.rule_scores.items())},
         }
+    if verdict is not None:
+        data["gate"] = {
+            "blocked": verdict.blocked,
+            "errors": verdict.errors,
+            "warnings": verdict.warnings,
+            "strict": verdict.strict,
+            "blocked_by": verdict.reasons(),
+        }
+    if skipped:
+        data["skipped_vendored"] = skipped
     if crashes:  # checks that did not finish: the findings above are incomplete
         data["internal_errors"] = [{"path": c.path, "rule": c.rule, "error": c.error} for c in crashes]
     if extra:
@@ -222,21 +284,30 @@ def emit(
     scores: Scores | None,
     out: TextIO | None = None,
     *,
-    blocked: bool | None = None,
+    verdict: Verdict | None = None,
+    files: int = 0,
+    skipped: int = 0,
+    nothing: str | None = None,
     crashes: Sequence[Crash] = (),
 ) -> None:
+    """A run's report on `out` (stdout). Text and GitHub annotations end with the summary line when
+    a verdict is given (`summary_line`); `nothing` says why there were no files to check."""
     out = out or sys.stdout
     if fmt == "json":
-        out.write(json.dumps(as_json(hook, findings, scores, crashes=crashes), indent=2) + "\n")
-    elif fmt == "sarif":
+        data = as_json(hook, findings, scores, crashes=crashes, verdict=verdict, skipped=skipped)
+        out.write(json.dumps(data, indent=2) + "\n")
+        return
+    if fmt == "sarif":
         out.write(json.dumps(sarif(hook, findings, rules), indent=2) + "\n")
-    elif fmt == "github":
+        return
+    colour = fmt == "text" and use_colour(out)
+    if fmt == "github":
         github(findings, out)
-        if scores is not None:
-            for line in score_lines(scores, blocked=blocked):
-                out.write(line + "\n")
     else:
         text(findings, out)
-        if scores is not None:
-            for line in score_lines(scores, colour=use_colour(out), blocked=blocked):
-                out.write(line + "\n")
+    if scores is not None:
+        for line in score_lines(scores, findings, colour=colour):
+            out.write(line + "\n")
+    if verdict is not None:
+        summary = summary_line(verdict, files, skipped=skipped, crashed=len(crashes), nothing=nothing)
+        out.write(summary + "\n")

@@ -19,7 +19,7 @@ from ._yaml import LineDict, LineList, YamlError, load_file
 ID_RX = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 NAME_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SEVERITIES = ("error", "warning")
-PACK_KEYS = frozenset({"pack", "version", "description", "hook", "principles", "lists", "rules"})
+PACK_KEYS = frozenset({"pack", "version", "description", "hook", "extends", "principles", "lists", "rules"})
 PRINCIPLE_KEYS = frozenset({"weight", "min_score", "description"})
 RULE_KEYS = frozenset(
     {
@@ -169,7 +169,9 @@ def load_rules(
     for pack in pack_names:
         if pack not in available:
             errors.add(*packs_from, f"unknown pack '{pack}' (bundled packs: {', '.join(available)})")
-            continue
+    extra_files = list(extra_files)
+    wanted = [p for p in pack_names if p in available]
+    for pack in with_extended(wanted, hook, extra_files):
         sources += [(p, display_path(p), True) for p in pack_files(pack)]
     display = dict(extra_display or {})
     sources += [(p, display.get(p, str(p)), False) for p in extra_files]
@@ -204,6 +206,7 @@ def load_rules(
 
 
 _HOOK_LINE_RX = re.compile(r"^hook:[ \t]*['\"]?([\w-]+)", re.M)
+_EXTENDS_LINE_RX = re.compile(r"^extends:[ \t]*(.*)$", re.M)
 _ID_LINE_RX = re.compile(r"^\s*-?\s*\{?\s*id:\s*['\"]?([A-Z]{2,4}[0-9]{3})\b", re.M)
 
 
@@ -218,6 +221,15 @@ class Peek:
     def hook(self) -> str:
         m = _HOOK_LINE_RX.search(self.text)
         return m.group(1) if m else DEFAULT_HOOK
+
+    @cached_property
+    def extends(self) -> tuple[str, ...]:
+        """The packs its top-level `extends:` names (`extends: generic` or `extends: [a, b]`)."""
+        m = _EXTENDS_LINE_RX.search(self.text)
+        if m is None:
+            return ()
+        value = m.group(1).split("#", 1)[0].strip().strip("[]")
+        return tuple(n.strip().strip("'\"") for n in value.split(",") if n.strip().strip("'\""))
 
     @cached_property
     def ids(self) -> frozenset[str]:  # only the `disable` check asks: not worth it on every load
@@ -251,6 +263,41 @@ def declared_ids(own_files: Iterable[Path] = ()) -> set[str]:
         if found is not None:
             ids |= found.ids
     return ids
+
+
+def with_extended(packs: Iterable[str], hook: str | None, own_files: Iterable[Path] = ()) -> list[str]:
+    """The packs to load: each pack after the packs it (or one of the repo's own rule files) extends,
+    each once (`packs: [ava-olo]` loads generic first; `[generic, ava-olo]` loads it once).
+
+    A file extends packs for its own hook only: the ava-olo design pack extends the generic design
+    pack, not every generic file. Unknown or cyclic names are left to the loader, which reports them.
+    """
+    available = set(bundled_packs())
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def parents(files: Iterable[Path]) -> list[str]:
+        out = []
+        for path in files:
+            found = peek(path)
+            if found is not None and (hook is None or found.hook == hook):
+                out += [p for p in found.extends if p in available]
+        return out
+
+    def visit(pack: str) -> None:
+        if pack in order or pack in visiting:
+            return
+        visiting.add(pack)
+        for parent in parents(pack_files(pack)):
+            visit(parent)
+        visiting.discard(pack)
+        order.append(pack)
+
+    for parent in parents(own_files):
+        visit(parent)
+    for pack in packs:
+        visit(pack)
+    return order
 
 
 def _may_serve(path: Path, hook: str) -> bool:
@@ -293,6 +340,7 @@ def _load_file(
     file_hook = doc.get("hook", DEFAULT_HOOK)
     if hook is not None and file_hook != hook:
         return
+    _check_extends(doc, path, shown, errors)
     raw_principles = doc.get("principles", LineDict())  # optional: a file may only disable or add rules
     if not isinstance(raw_principles, LineDict):
         errors.add(shown, doc.line_of("principles"), "'principles' must map names to {weight: N}")
@@ -364,6 +412,27 @@ def _load_file(
             errors.add(shown, raw.line, _reserved_message(rule.id, retired[rule.id]))
             continue
         target[rule.id] = rule
+
+
+def _check_extends(doc: LineDict, path: Path, shown: str, errors: _Collector) -> None:
+    """`extends` names bundled packs (what `with_extended` reads from the header line)."""
+    if "extends" not in doc:
+        return
+    value = doc["extends"]
+    names = [value] if isinstance(value, str) else value
+    line = doc.line_of("extends")
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        errors.add(shown, line, "'extends' must name a bundled pack, or list several: extends: generic")
+        return
+    available = bundled_packs()
+    for name in names:
+        if name not in available:
+            errors.add(
+                shown, line, f"'extends': unknown pack '{name}' (bundled packs: {', '.join(available)})"
+            )
+    found = peek(path)
+    if found is not None and tuple(names) != found.extends:
+        errors.add(shown, line, "write 'extends' on one line: extends: generic, or extends: [a, b]")
 
 
 def _reserved_message(rule_id: str, old: RetiredRule) -> str:

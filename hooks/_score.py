@@ -69,3 +69,66 @@ def score(ruleset: RuleSet, rules: Sequence[Rule], coverage: dict[str, Coverage]
         total = sum(p.weight for p in principles)
         overall = sum(p.weight * p.score for p in principles) / total
     return Scores(principles, overall, config.min_score, rule_scores)
+
+
+# --- gating (DESIGN 3): one rule users can predict ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a run blocks, and why.
+
+    An `error` finding (or one of a `blocking: true` rule) always blocks; warnings never block one by
+    one: they lower their principle's score, and the score gate (overall and per-principle minimum)
+    blocks when they accumulate; `strict` makes every warning block.
+    """
+
+    errors: int  # findings that block by themselves
+    warnings: int
+    strict: bool = False
+    failing: tuple[PrincipleScore, ...] = ()  # principles under their minimum
+    overall: float | None = None  # the overall score when it is under its minimum
+    min_score: float = 0.0
+    scored: bool = False  # a score gate was applied
+
+    @property
+    def blocked(self) -> bool:
+        return bool(
+            self.errors or (self.strict and self.warnings) or self.failing or self.overall is not None
+        )
+
+    def reasons(self) -> list[str]:
+        """What blocks, in the order a reader acts on it: errors, strict warnings, then the scores."""
+        out = []
+        if self.errors:
+            out.append(plural(self.errors, "error"))
+        if self.strict and self.warnings:
+            out.append(plural(self.warnings, "warning") + " (--strict)")
+        out += [f"{p.name} {p.score:.1f}% (min {p.min_score:g}%)" for p in self.failing]
+        if self.overall is not None:
+            out.append(f"overall {self.overall:.1f}% (min {self.min_score:g}%)")
+        return out
+
+
+def blocks_alone(severity: str, blocking: bool) -> bool:
+    """Whether one finding blocks whatever the score: an error, or a `blocking: true` rule's."""
+    return severity == "error" or blocking
+
+
+def gate(severities: Sequence[tuple[str, bool]], scores: Scores | None, *, strict: bool) -> Verdict:
+    """The verdict on a run's findings, given as (severity, blocking) pairs, and its scores."""
+    errors = sum(1 for severity, blocking in severities if blocks_alone(severity, blocking))
+    failing: tuple[PrincipleScore, ...] = ()
+    overall = None
+    min_score = 0.0
+    if scores is not None and scores.overall is not None:
+        failing = tuple(p for p in scores.principles if not p.passed)
+        min_score = scores.min_score
+        if scores.overall < scores.min_score:
+            overall = scores.overall
+    scored = scores is not None
+    return Verdict(errors, len(severities) - errors, strict, failing, overall, min_score, scored)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -231,8 +231,21 @@ def repo_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: Non
 @dataclass
 class HookRun:
     code: int
-    out: list[str]
+    out: list[str]  # stdout's lines without the summary line
     err: list[str]
+    summary: str | None = None  # the line a text report ends with: counts and the verdict
+
+
+SUMMARY_RX = re.compile(
+    r"^(?:\d+ errors?, \d+ warnings? in [\d,]+ files?|no files to check)\b.*; (?:passed|blocked by: )"
+)
+
+
+def hook_run(code: int, out: str, err: str) -> HookRun:
+    """A hook's exit code and output, its summary line set apart."""
+    lines = out.splitlines()
+    summary = lines.pop() if lines and SUMMARY_RX.match(lines[-1]) else None
+    return HookRun(code, lines, err.splitlines(), summary)
 
 
 @pytest.fixture(name="run_hook")
@@ -243,6 +256,6 @@ def run_hook_fixture(capsys: pytest.CaptureFixture[str]) -> Callable[..., HookRu
         capsys.readouterr()
         code = constitutional_compliance.main(list(argv))
         captured = capsys.readouterr()
-        return HookRun(code, captured.out.splitlines(), captured.err.splitlines())
+        return hook_run(code, captured.out, captured.err)
 
     return run

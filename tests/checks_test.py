@@ -219,6 +219,19 @@ def test_independence_contract_with_wildcard(scan: Scan) -> None:
     ]
 
 
+def test_independence_contract_with_a_shared_core(scan: Scan) -> None:
+    files = {
+        "modules/weather/api.py": "from modules.core.database import get_db\nfrom ..core import config\n",
+        "modules/core/startup.py": "from modules.core import config\nfrom modules.weather import api\n",
+        "modules/crops/advice.py": "import modules.weather.api\n",
+    }
+    rule = imp("independence", modules=["modules.*"], shared=["modules.core"])
+    assert scan(files, rule) == [
+        "modules/core/startup.py:2:1: IM001 modules.core.startup -> modules.weather.api (modules.weather)",
+        "modules/crops/advice.py:1:1: IM001 modules.crops.advice -> modules.weather.api (modules.weather)",
+    ]
+
+
 def test_independence_contract_with_listed_modules(scan: Scan) -> None:
     files = {
         "billing/a.py": "import shipping\n",
@@ -312,6 +325,11 @@ def test_imports_of_a_file_that_does_not_parse_give_as005(scan: Scan) -> None:
         ),
         pytest.param(
             {"contract": "layers", "layers": "a"}, "'layers' must be a non-empty list", id="not-list"
+        ),
+        pytest.param(
+            {"contract": "layers", "layers": ["a", "b"], "shared": ["c"]},
+            "'shared' goes with contract: independence",
+            id="shared-not-independence",
         ),
         pytest.param(
             {"contract": "layers", "layers": ["a", "b"], "allow": ["a b"]},

@@ -59,11 +59,21 @@ def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def offline_hook_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """init asks the hook repository for its release tag: here one that has none, on this machine."""
+    monkeypatch.setattr(_cli, "HOOK_REPO", str(tmp_path / "no-hook-repo"))
+
+
 def test_init_writes_both_files(tmp_path: Path, capsys: Capsys) -> None:
     assert _cli.main(["init", "--dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"wrote {tmp_path / '.ava-safety.yaml'}",
         f"wrote {tmp_path / '.pre-commit-config.yaml'}",
+        "a repository with old findings: run 'ava-safety baseline' first, then init again, "
+        "to report only new ones",
+        f"{tmp_path / 'no-hook-repo'} has no tag v{__version__} (or could not be reached): "
+        "run 'pre-commit autoupdate' to pin the newest release",
     ]
     config = load_config(tmp_path)
     assert (config.packs, config.rule_globs, config.min_score) == (["generic"], [], 80.0)
@@ -152,7 +162,7 @@ def test_version(capsys: Capsys) -> None:
     assert capsys.readouterr().out == f"ava-safety {__version__}\n"
 
 
-COMMANDS = [*_cli.HOOKS, "init", "rules", "history", "dashboard", "serve"]
+COMMANDS = [*_cli.HOOKS, "init", "baseline", "rules", "history", "dashboard", "serve"]
 
 
 @pytest.mark.parametrize(
@@ -186,8 +196,9 @@ def test_dispatches_to_the_hook(repo: Repo, capsys: Capsys) -> None:
     assert _cli.main(["constitutional-compliance", "--format", "github", "--no-results"]) == 1
     assert capsys.readouterr().out.splitlines() == [
         "::error file=a.py,line=1,col=1,title=TS001::eval of x",
-        "FAIL SAFETY   0.0%  (min 80%, 1 violation)",
-        "overall 0.0% (min 80%): BLOCKED",
+        "FAIL SAFETY   0.0%  (min 80%; pulled down by TS001 a.py:1)",
+        "overall 0.0% (min 80%)",
+        "1 error, 0 warnings in 1 file; blocked by: 1 error, SAFETY 0.0% (min 80%), overall 0.0% (min 80%)",
     ]
 
 

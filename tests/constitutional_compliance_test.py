@@ -18,7 +18,15 @@ from ._support import HookRun, Repo, pack_text
 Run = Callable[..., HookRun]
 
 PRINCIPLES = {"SECRETS": {"weight": 3}, "DEBUG": {"weight": 1, "min_score": 90}}
-S1 = {"id": "TS001", "check": "regex", "pattern": "password =", "principle": "SECRETS", "message": "password"}
+# warnings: they block only through the score gate (an error blocks by itself)
+S1 = {
+    "id": "TS001",
+    "check": "regex",
+    "pattern": "password =",
+    "principle": "SECRETS",
+    "message": "password",
+    "severity": "warning",
+}
 S2 = {
     "id": "TS002",
     "check": "regex",
@@ -26,8 +34,16 @@ S2 = {
     "principle": "SECRETS",
     "message": "token",
     "weight": 3,
+    "severity": "warning",
 }
-D1 = {"id": "TS003", "check": "python", "pattern": "print(...)", "principle": "DEBUG", "message": "print"}
+D1 = {
+    "id": "TS003",
+    "check": "python",
+    "pattern": "print(...)",
+    "principle": "DEBUG",
+    "message": "print",
+    "severity": "warning",
+}
 EVAL = {"id": "TS009", "check": "python", "pattern": "eval($X)", "message": "eval"}
 RESULTS = ".git/ava-safety/results/constitutional-compliance.json"
 
@@ -54,14 +70,18 @@ def test_scoring_math_is_weighted_per_rule_principle_and_overall(repo: Repo, run
     # TS001 3/4 = 75, TS002 2/4 = 50 (weight 3): SECRETS (75 + 3 * 50) / 4 = 56.25
     # TS003 3/4 = 75: DEBUG 75 (its min is 90); overall (3 * 56.25 + 75) / 4 = 60.94
     assert result.out == [
-        "a.py:1:1: TS001 password",
-        "b.py:1:1: TS002 token",
-        "b.py:2:1: TS003 print",
-        "c.py:1:1: TS002 token",
-        "FAIL SECRETS  56.2%  (min 80%, 3 violations)",
-        "FAIL DEBUG    75.0%  (min 90%, 1 violation)",
-        "overall 60.9% (min 80%): BLOCKED",
+        "a.py:1:1: TS001 [warning] password",
+        "b.py:1:1: TS002 [warning] token",
+        "b.py:2:1: TS003 [warning] print",
+        "c.py:1:1: TS002 [warning] token",
+        "FAIL SECRETS  56.2%  (min 80%; pulled down by TS001 a.py:1, TS002 b.py:1, TS002 c.py:1)",
+        "FAIL DEBUG    75.0%  (min 90%; pulled down by TS003 b.py:2)",
+        "overall 60.9% (min 80%)",
     ]
+    assert result.summary == (
+        "0 errors, 4 warnings in 4 files; blocked by: SECRETS 56.2% (min 80%), DEBUG 75.0% (min 90%), "
+        "overall 60.9% (min 80%)"
+    )
     assert result.code == 1
     data = json.loads((repo.root / RESULTS).read_text(encoding="utf-8"))
     assert data["score"]["rules"] == {"TS001": 75.0, "TS002": 50.0, "TS003": 75.0}
@@ -75,10 +95,13 @@ def test_a_rule_counts_only_the_files_it_applies_to(repo: Repo, run_hook: Run) -
     repo.add("app", "tools")
     result = run_hook()
     assert result.out == [
-        "app/a.py:1:1: TS001 password",
-        "FAIL SECRETS  50.0%  (min 80%, 1 violation)",
-        "overall 50.0% (min 80%): BLOCKED",
+        "app/a.py:1:1: TS001 [warning] password",
+        "FAIL SECRETS  50.0%  (min 80%; pulled down by TS001 app/a.py:1)",
+        "overall 50.0% (min 80%)",
     ]
+    assert result.summary == (
+        "0 errors, 1 warning in 3 files; blocked by: SECRETS 50.0% (min 80%), overall 50.0% (min 80%)"
+    )
 
 
 def test_principle_min_score_from_the_pack_header_blocks_a_good_overall(repo: Repo, run_hook: Run) -> None:
@@ -89,11 +112,12 @@ def test_principle_min_score_from_the_pack_header_blocks_a_good_overall(repo: Re
     repo.add(*files)
     result = run_hook()
     assert result.out == [
-        "m0.py:1:1: TS003 print",
+        "m0.py:1:1: TS003 [warning] print",
         "ok   SECRETS 100.0%  (min 80%, clean)",
-        "FAIL DEBUG    88.9%  (min 90%, 1 violation)",
-        "overall 97.2% (min 80%): BLOCKED",
+        "FAIL DEBUG    88.9%  (min 90%; pulled down by TS003 m0.py:1)",
+        "overall 97.2% (min 80%)",
     ]
+    assert result.summary == "0 errors, 1 warning in 9 files; blocked by: DEBUG 88.9% (min 90%)"
     assert result.code == 1
 
 
@@ -107,8 +131,12 @@ def test_config_overrides_a_principle_min_score(repo: Repo, run_hook: Run) -> No
     assert result.out[1:] == [
         "ok   SECRETS 100.0%  (min 80%, clean)",
         "ok   DEBUG    88.9%  (min 85%, 1 violation)",
-        "overall 97.2% (min 80%): passed",
+        "overall 97.2% (min 80%)",
     ]
+    assert result.summary == (
+        "0 errors, 1 warning in 9 files; passed; warnings lower the scores and block only under a "
+        "minimum, or with --strict"
+    )
     assert result.code == 0
 
 
@@ -117,12 +145,12 @@ def test_config_min_score_sets_the_overall_threshold(repo: Repo, run_hook: Run) 
     repo.write({"a.py": "password = 1\n", "b.py": "x = 1\n"})
     repo.add("a.py", "b.py")
     result = run_hook()
-    assert result.out[1:] == ["ok   SAFETY  50.0%  (min 40%, 1 violation)", "overall 50.0% (min 40%): passed"]
+    assert result.out[1:] == ["ok   SAFETY  50.0%  (min 40%, 1 violation)", "overall 50.0% (min 40%)"]
     assert result.code == 0
 
 
-def test_blocking_rule_blocks_even_with_a_high_score(repo: Repo, run_hook: Run) -> None:
-    repo.use_pack(dict(S1, principle="SAFETY", blocking=True))
+def test_an_error_blocks_even_with_a_high_score(repo: Repo, run_hook: Run) -> None:
+    repo.use_pack(dict(S1, principle="SAFETY", severity="error"))
     files = {f"m{i}.py": "x = 1\n" for i in range(10)}
     files["m0.py"] = "password = 'x'\n"
     repo.write(files)
@@ -130,10 +158,47 @@ def test_blocking_rule_blocks_even_with_a_high_score(repo: Repo, run_hook: Run) 
     result = run_hook()
     assert result.code == 1
     assert result.out == [
-        "m0.py:1:1: TS001 password",
+        "m0.py:1:1: TS001 [error] password",
         "ok   SAFETY  90.0%  (min 80%, 1 violation)",
-        "overall 90.0% (min 80%): BLOCKED",
+        "overall 90.0% (min 80%)",
     ]
+    assert result.summary == "1 error, 0 warnings in 10 files; blocked by: 1 error"
+
+
+def test_a_blocking_rule_blocks_even_as_a_warning(repo: Repo, run_hook: Run) -> None:
+    repo.use_pack(dict(S1, principle="SAFETY", blocking=True))
+    files = {f"m{i}.py": "x = 1\n" for i in range(10)}
+    files["m0.py"] = "password = 'x'\n"
+    repo.write(files)
+    repo.add(*files)
+    result = run_hook()
+    assert (result.code, result.summary) == (1, "1 error, 0 warnings in 10 files; blocked by: 1 error")
+
+
+BARE_EXCEPT = "def load(path):\n    try:\n        return read(path)\n    except:\n        return None\n"
+
+
+@pytest.mark.parametrize("clean_files", [pytest.param(1, id="2-files"), pytest.param(6, id="7-files")])
+def test_a_bare_except_blocks_whatever_the_size_of_the_commit(
+    repo: Repo, run_hook: Run, clean_files: int
+) -> None:
+    """The generic pack's CC014 is an error: it blocks a 2-file commit and a 7-file one alike, and is
+    printed in both (per-file share scoring once blocked the first and passed the second silently)."""
+    repo.write({".ava-safety.yaml": "packs: [generic]\n"})
+    files = {f"clean{i}.py": "VALUE = 1\n" for i in range(clean_files)}
+    files["loader.py"] = BARE_EXCEPT
+    repo.write(files)
+    repo.add(".ava-safety.yaml", *files)
+    result = run_hook("--no-results")
+    finding = (
+        "loader.py:4:5: CC014 [error] bare except: also catches SystemExit and KeyboardInterrupt; "
+        "name the exceptions"
+    )
+    assert result.code == 1
+    assert finding in result.out
+    total = clean_files + 2  # and the config file
+    assert result.summary is not None
+    assert result.summary.startswith(f"1 error, 0 warnings in {total} files; blocked by: 1 error")
 
 
 def test_findings_under_a_passing_score_exit_0_unless_strict(repo: Repo, run_hook: Run) -> None:
@@ -144,10 +209,14 @@ def test_findings_under_a_passing_score_exit_0_unless_strict(repo: Repo, run_hoo
     repo.add(*files)
     relaxed = run_hook()
     assert relaxed.code == 0
-    assert relaxed.out[-1] == "overall 90.0% (min 80%): passed"
+    assert relaxed.out[-1] == "overall 90.0% (min 80%)"
+    assert relaxed.summary == (
+        "0 errors, 1 warning in 10 files; passed; warnings lower the scores and block only under a "
+        "minimum, or with --strict"
+    )
     strict = run_hook("--strict")
     assert strict.code == 1
-    assert strict.out[-1] == "overall 90.0% (min 80%): BLOCKED"
+    assert strict.summary == "0 errors, 1 warning in 10 files; blocked by: 1 warning (--strict)"
 
 
 def test_staged_files_that_no_rule_checks_pass_and_say_so(repo: Repo, run_hook: Run) -> None:
@@ -155,17 +224,19 @@ def test_staged_files_that_no_rule_checks_pass_and_say_so(repo: Repo, run_hook: 
     repo.write({"README.md": "# eval(x) in prose\n"})
     repo.add("README.md")
     result = run_hook()
-    assert (result.code, result.out) == (0, ["constitutional compliance: nothing to check"])
+    assert (result.code, result.out, result.summary) == (
+        0,
+        ["constitutional compliance: nothing to check"],
+        "0 errors, 0 warnings in 1 file; passed",
+    )
 
 
 def test_an_empty_file_set_passes_and_says_so(repo: Repo, run_hook: Run) -> None:
     repo.use_pack(EVAL)
     result = run_hook("--from-ref", "HEAD", "--to-ref", "HEAD")
     assert result.code == 0
-    assert result.out == [
-        "constitutional compliance: nothing to check",
-        "constitutional-compliance: no files to check (files changed in HEAD...HEAD)",
-    ]
+    assert result.out == ["constitutional compliance: nothing to check"]
+    assert result.summary == "no files to check (files changed in HEAD...HEAD); passed"
 
 
 # --- scope ------------------------------------------------------------------------------------------
@@ -187,9 +258,9 @@ def test_checks_only_staged_files(history: dict[str, str], repo: Repo, run_hook:
     repo.write({"new.py": "eval(new)\n", "two.py": "eval(two)\neval(again)\n", "untracked.py": "eval(u)\n"})
     repo.add("new.py", "two.py")
     assert lines_of(run_hook()) == [
-        "new.py:1:1: TS009 eval",
-        "two.py:1:1: TS009 eval",
-        "two.py:2:1: TS009 eval",
+        "new.py:1:1: TS009 [error] eval",
+        "two.py:1:1: TS009 [error] eval",
+        "two.py:2:1: TS009 [error] eval",
     ]
 
 
@@ -197,19 +268,19 @@ def test_all_files_checks_every_tracked_file(history: dict[str, str], repo: Repo
     repo.write({"new.py": "eval(new)\n", "untracked.py": "eval(u)\n"})
     repo.add("new.py")
     assert lines_of(run_hook("--all-files")) == [
-        "new.py:1:1: TS009 eval",
-        "one.py:1:1: TS009 eval",
-        "three.py:1:1: TS009 eval",
-        "two.py:1:1: TS009 eval",
+        "new.py:1:1: TS009 [error] eval",
+        "one.py:1:1: TS009 [error] eval",
+        "three.py:1:1: TS009 [error] eval",
+        "two.py:1:1: TS009 [error] eval",
     ]
 
 
 def test_from_ref_to_ref_checks_the_changed_files(history: dict[str, str], run_hook: Run) -> None:
     result = run_hook("--from-ref", history["one"], "--to-ref", history["two"])
-    assert lines_of(result) == ["two.py:1:1: TS009 eval"]
+    assert lines_of(result) == ["two.py:1:1: TS009 [error] eval"]
     assert lines_of(run_hook("--from-ref", history["one"])) == [
-        "three.py:1:1: TS009 eval",
-        "two.py:1:1: TS009 eval",
+        "three.py:1:1: TS009 [error] eval",
+        "two.py:1:1: TS009 [error] eval",
     ]
 
 
@@ -218,7 +289,7 @@ def test_pre_commit_push_range_from_the_environment(
 ) -> None:
     monkeypatch.setenv("PRE_COMMIT_FROM_REF", history["base"])
     monkeypatch.setenv("PRE_COMMIT_TO_REF", history["one"])
-    assert lines_of(run_hook()) == ["one.py:1:1: TS009 eval"]
+    assert lines_of(run_hook()) == ["one.py:1:1: TS009 [error] eval"]
 
 
 def test_nothing_staged_falls_back_to_all_tracked_files(
@@ -226,9 +297,9 @@ def test_nothing_staged_falls_back_to_all_tracked_files(
 ) -> None:
     result = run_hook()
     assert lines_of(result) == [
-        "one.py:1:1: TS009 eval",
-        "three.py:1:1: TS009 eval",
-        "two.py:1:1: TS009 eval",
+        "one.py:1:1: TS009 [error] eval",
+        "three.py:1:1: TS009 [error] eval",
+        "two.py:1:1: TS009 [error] eval",
     ]
     assert (
         json.loads((repo.root / RESULTS).read_text(encoding="utf-8"))["scope"]
@@ -241,11 +312,11 @@ def test_named_files_are_checked_relative_to_the_cwd(
 ) -> None:
     repo.write({"pkg/mod.py": "eval(m)\n", "pkg/other.py": "eval(o)\n"})
     assert lines_of(run_hook("one.py", "pkg/mod.py")) == [
-        "one.py:1:1: TS009 eval",
-        "pkg/mod.py:1:1: TS009 eval",
+        "one.py:1:1: TS009 [error] eval",
+        "pkg/mod.py:1:1: TS009 [error] eval",
     ]
     monkeypatch.chdir(repo.root / "pkg")
-    assert lines_of(run_hook("mod.py")) == ["pkg/mod.py:1:1: TS009 eval"]
+    assert lines_of(run_hook("mod.py")) == ["pkg/mod.py:1:1: TS009 [error] eval"]
 
 
 def test_bad_ref_is_exit_2(history: dict[str, str], run_hook: Run) -> None:
@@ -282,10 +353,13 @@ def test_outside_a_git_repo_named_files_are_checked_and_nothing_recorded(
     monkeypatch.chdir(outside)
     result = run_hook("a.py")
     assert result.out == [
-        "a.py:1:1: TS009 eval",
-        "FAIL SAFETY   0.0%  (min 80%, 1 violation)",
-        "overall 0.0% (min 80%): BLOCKED",
+        "a.py:1:1: TS009 [error] eval",
+        "FAIL SAFETY   0.0%  (min 80%; pulled down by TS009 a.py:1)",
+        "overall 0.0% (min 80%)",
     ]
+    assert result.summary == (
+        "1 error, 0 warnings in 1 file; blocked by: 1 error, SAFETY 0.0% (min 80%), overall 0.0% (min 80%)"
+    )
     assert not (outside / ".git").exists()
 
 
@@ -314,7 +388,7 @@ def test_config_exclude_drops_paths(repo: Repo, run_hook: Run) -> None:
     repo.write({".ava-safety.yaml": "packs: []\nrules: [safety/*.yaml]\nexclude: [vendor/, safety/]\n"})
     repo.write({"vendor/lib.py": "eval(v)\n", "app.py": "eval(a)\n"})
     repo.add("vendor/lib.py", "app.py")
-    assert lines_of(run_hook()) == ["app.py:1:1: TS009 eval"]
+    assert lines_of(run_hook()) == ["app.py:1:1: TS009 [error] eval"]
 
 
 # --- files that are not plain Python ----------------------------------------------------------------
@@ -325,9 +399,10 @@ def test_binary_files_are_skipped(repo: Repo, run_hook: Run) -> None:
     repo.write({"blob.bin": b"password\x00\x01\x02", "ok.txt": "fine\n"})
     repo.add("blob.bin", "ok.txt")
     result = run_hook()
-    assert (result.code, result.out) == (
+    assert (result.code, result.out, result.summary) == (
         0,
-        ["ok   SAFETY 100.0%  (min 80%, clean)", "overall 100.0% (min 80%): passed"],
+        ["ok   SAFETY 100.0%  (min 80%, clean)", "overall 100.0% (min 80%)"],
+        "0 errors, 0 warnings in 2 files; passed",
     )
 
 
@@ -336,8 +411,9 @@ def test_non_utf8_file_is_as004_and_still_checked(repo: Repo, run_hook: Run) -> 
     repo.write({"notes.txt": b"caf\xe9\npassword here\n"})
     repo.add("notes.txt")
     assert run_hook().out[:2] == [
-        "notes.txt:1:4: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters",
-        "notes.txt:2:1: TS001 password",
+        "notes.txt:1:4: AS004 [warning] not valid UTF-8 (first bad byte here); checked with replacement "
+        "characters",
+        "notes.txt:2:1: TS001 [error] password",
     ]
 
 
@@ -347,10 +423,14 @@ def test_python_syntax_error_is_as005(repo: Repo, run_hook: Run) -> None:
     repo.add("broken.py")
     result = run_hook()
     assert result.out == [
-        "broken.py:2:5: AS005 cannot parse: expected ':'; Python rules skipped for this file",
+        "broken.py:2:5: AS005 [warning] cannot parse: expected ':'; Python rules skipped for this file",
         "ok   SAFETY 100.0%  (min 80%, clean)",
-        "overall 100.0% (min 80%): passed",
+        "overall 100.0% (min 80%)",
     ]
+    assert result.summary == (
+        "0 errors, 1 warning in 1 file; passed; warnings lower the scores and block only under a "
+        "minimum, or with --strict"
+    )
     assert result.code == 0
     assert run_hook("--strict").code == 1
 
@@ -429,8 +509,8 @@ def test_principle_allowance_drops_findings_that_bind_an_allowed_name(repo: Repo
     )
     repo.add("cache.py", "docs.py")
     assert lines_of(run_hook()) == [
-        "docs.py:1:1: TS010 pymongo is not PostgreSQL",
-        "docs.py:2:1: TS010 redisx is not PostgreSQL",
+        "docs.py:1:1: TS010 [error] pymongo is not PostgreSQL",
+        "docs.py:2:1: TS010 [error] redisx is not PostgreSQL",
     ]
 
 
@@ -508,4 +588,8 @@ def test_module_runs_as_a_script(repo: Repo) -> None:
         text=True,
         check=False,
     )
-    assert (proc.returncode, proc.stdout) == (0, "constitutional compliance: nothing to check\n")
+    assert (proc.returncode, proc.stdout) == (
+        0,
+        "constitutional compliance: nothing to check\n"
+        "no files to check (all tracked files; 2 excluded by the config); passed\n",
+    )

@@ -212,7 +212,9 @@ def test_the_hook_exits_2_and_names_the_crash_whatever_else_it_found(
     assert result.err == [
         "a.txt: internal error in FB001: ValueError: cannot read a.txt from postgresql://admin:***@db/app"
     ]
-    assert result.out[:2] == ["a.txt:1:1: OK001 hit", "b.txt:1:1: FB001 partial"]
+    assert result.out[:2] == ["a.txt:1:1: OK001 [error] hit", "b.txt:1:1: FB001 [error] partial"]
+    assert result.summary is not None
+    assert result.summary.endswith("; 1 check crashed, so the results are incomplete (exit 2)")
     results = json.loads((repo.root / ".git/ava-safety/results/constitutional-compliance.json").read_text())
     assert results["exit_code"] == 2
     assert results["internal_errors"] == [

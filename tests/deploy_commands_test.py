@@ -16,7 +16,7 @@ from hooks import deploy_config, syntax_imports
 from hooks._deployment.commands import analyse, command_words, run_commands, started, tables
 from hooks._source import RunContext
 
-from ._support import HookRun, Repo
+from ._support import HookRun, Repo, hook_run
 
 Run = Callable[..., HookRun]
 
@@ -28,7 +28,7 @@ def hooks_run_fixture(capsys: pytest.CaptureFixture[str]) -> Callable[..., HookR
         capsys.readouterr()
         code = main(["--no-results", *argv])
         captured = capsys.readouterr()
-        return HookRun(code, captured.out.splitlines(), captured.err.splitlines())
+        return hook_run(code, captured.out, captured.err)
 
     return run
 
@@ -70,13 +70,15 @@ def test_both_hooks_read_one_wrapped_start_command_the_same_way(
     repo.add()
     repo.commit()
     assert hooks_run("syntax-imports", "app/main.py").out == [
-        f"app/main.py:3:1: SI015 the run command starts {program} (Dockerfile:4 CMD) but {dist} is not "
+        f"app/main.py:3:1: SI015 [error] the run command starts {program} (Dockerfile:4 CMD) but {dist} is "
+        f"not "
         "a declared production dependency"
     ]
     col = cmd.find(word) + 1
     assert hooks_run("deploy-config", "Dockerfile").out == [
-        f"Dockerfile:3:8: DC009 port 8080 (EXPOSE) disagrees with 8000 at Dockerfile:4 ({label})" + PORT_TAIL,
-        f"Dockerfile:4:{col}: DC009 port 8000 ({label}) disagrees with 8080 at Dockerfile:3 (EXPOSE)"
+        f"Dockerfile:3:8: DC009 [error] port 8080 (EXPOSE) disagrees with 8000 at Dockerfile:4 ({label})"
+        + PORT_TAIL,
+        f"Dockerfile:4:{col}: DC009 [error] port 8000 ({label}) disagrees with 8080 at Dockerfile:3 (EXPOSE)"
         + PORT_TAIL,
     ]
 

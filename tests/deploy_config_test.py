@@ -18,7 +18,7 @@ import pytest
 
 from hooks import _cli, deploy_config, env_vars, syntax_imports
 
-from ._support import HookRun, Repo
+from ._support import HookRun, Repo, hook_run
 
 SERVICE = Path(__file__).resolve().parent / "fixtures" / "deploy-config-service"
 Run = Callable[..., HookRun]
@@ -48,7 +48,7 @@ def run_fixture(capsys: pytest.CaptureFixture[str]) -> Run:
         capsys.readouterr()
         code = deploy_config.main(["--no-results", *argv])
         captured = capsys.readouterr()
-        return HookRun(code, captured.out.splitlines(), captured.err.splitlines())
+        return hook_run(code, captured.out, captured.err)
 
     return run
 
@@ -86,7 +86,7 @@ def test_passes_the_service_as_teams_lay_it_out(service: Repo, run: Run) -> None
 
 def test_the_ava_safety_command_runs_it_too(service: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli.main(["deploy-config", "--all-files", "--no-results"]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "0 errors, 0 warnings in 19 files; passed\n"
 
 
 def test_records_results_outside_the_tracked_files(service: Repo) -> None:
@@ -106,7 +106,8 @@ FAILS = [
             )
         },
         [
-            "apprunner.yaml:12:3: DC001 App Runner configuration does not parse strictly: duplicate key "
+            "apprunner.yaml:12:3: DC001 [error] App Runner configuration does not parse strictly: duplicate "
+            "key "
             "'command' (first at line 11); YAML would silently keep only the last one"
         ],
         id="DC001-duplicate-key",
@@ -118,13 +119,17 @@ FAILS = [
                 '"awslogs-stream-prefix": "api\\!"',
             )
         },
-        [".aws/task-definition.json:24:117: DC001 task definition does not parse strictly: Invalid \\escape"],
+        [
+            ".aws/task-definition.json:24:117: DC001 [error] task definition does not parse strictly: "
+            "Invalid \\escape"
+        ],
         id="DC001-invalid-escape",
     ),
     pytest.param(
         {"apprunner.yaml": (SERVICE / "apprunner.yaml").read_text().replace("\n", "\r\n")},
         [
-            "apprunner.yaml:1:13: DC002 line ends in CRLF (16 such lines): save apprunner.yaml with LF "
+            "apprunner.yaml:1:13: DC002 [error] line ends in CRLF (16 such lines): save apprunner.yaml with "
+            "LF "
             "line endings"
         ],
         id="DC002-crlf",
@@ -132,7 +137,7 @@ FAILS = [
     pytest.param(
         {"apprunner.yaml": ("runtime: python311", "runtime: python312")},
         [
-            "apprunner.yaml:2:10: DC003 runtime python312 is not an App Runner managed runtime "
+            "apprunner.yaml:2:10: DC003 [error] runtime python312 is not an App Runner managed runtime "
             "(python311, python3); App Runner fails the deployment before it builds anything"
         ],
         id="DC003-runtime",
@@ -140,7 +145,7 @@ FAILS = [
     pytest.param(
         {"apprunner.yaml": ("runtime-version: 3.11.9", "runtime-version: 3.10")},
         [
-            "apprunner.yaml:8:20: DC003 runtime-version 3.10 is not a python311 version (3.11); "
+            "apprunner.yaml:8:20: DC003 [error] runtime-version 3.10 is not a python311 version (3.11); "
             "App Runner fails the deployment before it builds anything"
         ],
         id="DC003-runtime-version-read-as-written",
@@ -148,7 +153,8 @@ FAILS = [
     pytest.param(
         {"Dockerfile": ("COPY main.py .\n", "COPY main.py .\nCOPY gunicorn.conf.py .\n")},
         [
-            "Dockerfile:12:6: DC005 COPY source gunicorn.conf.py is not tracked in git (no such file in "
+            "Dockerfile:12:6: DC005 [error] COPY source gunicorn.conf.py is not tracked in git (no such "
+            "file in "
             "the repository)" + TRACK_TAIL
         ],
         id="DC005-copy-source",
@@ -161,7 +167,8 @@ FAILS = [
             )
         },
         [
-            "Dockerfile:16:18: DC005 uvicorn application module modules.gateway is not tracked in git (no "
+            "Dockerfile:16:18: DC005 [error] uvicorn application module modules.gateway is not tracked in "
+            "git (no "
             "such module in the repository)" + TRACK_TAIL
         ],
         id="DC005-cmd-module",
@@ -174,7 +181,7 @@ FAILS = [
             )
         },
         [
-            ".github/workflows/deploy.yml:12:24: DC005 task definition .aws/taskdef-prod.json is not "
+            ".github/workflows/deploy.yml:12:24: DC005 [error] task definition .aws/taskdef-prod.json is not "
             "tracked in git (no such file in the repository)" + TRACK_TAIL
         ],
         id="DC005-workflow-task-definition",
@@ -182,15 +189,16 @@ FAILS = [
     pytest.param(
         {".github/workflows/deploy.yml": ("IMAGE_TAG: ${{ github.sha }}", "IMAGE_TAG: latest")},
         [
-            ".github/workflows/deploy.yml:45:23: DC006 image ${{…}}/ava-api:latest is :latest (docker push)"
-            + PIN_TAIL
+            ".github/workflows/deploy.yml:45:23: DC006 [error] image ${{…}}/ava-api:latest is :latest "
+            "(docker push)" + PIN_TAIL
         ],
         id="DC006-workflow-pushes-latest",
     ),
     pytest.param(
         {"apprunner.yaml": ("    port: 8000", "    port: 8080")},
         [
-            "apprunner.yaml:13:11: DC009 port 8080 (network.port) disagrees with 8000 at Dockerfile:16 "
+            "apprunner.yaml:13:11: DC009 [error] port 8080 (network.port) disagrees with 8000 at "
+            "Dockerfile:16 "
             "(uvicorn --port)" + PORT_TAIL
         ],
         id="DC009-apprunner-port",
@@ -198,7 +206,8 @@ FAILS = [
     pytest.param(
         {".aws/task-definition.json": ('"containerPort": 8000', '"containerPort": 80')},
         [
-            ".aws/task-definition.json:14:42: DC009 port 80 (containerPort of api) disagrees with 8000 at "
+            ".aws/task-definition.json:14:42: DC009 [error] port 80 (containerPort of api) disagrees with "
+            "8000 at "
             "Dockerfile:16 (uvicorn --port)" + PORT_TAIL
         ],
         id="DC009-container-port",
@@ -206,7 +215,8 @@ FAILS = [
     pytest.param(
         {".github/workflows/deploy.yml": ("ECS_SERVICE: ava-api", "ECS_SERVICE: billing-api")},
         [
-            ".github/workflows/deploy.yml:10:16: DC011 service 'billing-api' disagrees with 'ava-api' at "
+            ".github/workflows/deploy.yml:10:16: DC011 [error] service 'billing-api' disagrees with "
+            "'ava-api' at "
             ".ava-safety.yaml:3 (name of service ava-api in .ava-safety.yaml)"
         ],
         id="DC011-workflow-deploys-another-name",
@@ -214,7 +224,7 @@ FAILS = [
     pytest.param(
         {".github/workflows/deploy.yml": ("CONTAINER_NAME: api", "CONTAINER_NAME: web")},
         [
-            ".github/workflows/deploy.yml:13:19: DC011 container 'web' disagrees with 'api' at "
+            ".github/workflows/deploy.yml:13:19: DC011 [error] container 'web' disagrees with 'api' at "
             ".ava-safety.yaml:7 (container of service ava-api in .ava-safety.yaml)"
         ],
         id="DC011-render-container",
@@ -222,7 +232,7 @@ FAILS = [
     pytest.param(
         {".aws/task-definition.json": ('"family": "ava-api"', '"family": "ava-api-v2"')},
         [
-            ".aws/task-definition.json:2:14: DC011 family 'ava-api-v2' disagrees with 'ava-api' at "
+            ".aws/task-definition.json:2:14: DC011 [error] family 'ava-api-v2' disagrees with 'ava-api' at "
             ".ava-safety.yaml:9 (task_family of service ava-api in .ava-safety.yaml)"
         ],
         id="DC011-task-family",
@@ -235,7 +245,8 @@ FAILS = [
             )
         },
         [
-            ".aws/task-definition.json:14:8: DC013 container api has secrets but the task definition has no "
+            ".aws/task-definition.json:14:8: DC013 [error] container api has secrets but the task "
+            "definition has no "
             "executionRoleArn; ECS cannot fetch them and the task never starts"
         ],
         id="DC013-secrets-without-execution-role",
@@ -257,12 +268,14 @@ WARNS = [
     pytest.param(
         {
             "Dockerfile": (
-                "  CMD python -c \"import urllib.request; urllib.request.urlopen('http://localhost:8000/health')\"",
+                '  CMD python -c "import urllib.request; '
+                "urllib.request.urlopen('http://localhost:8000/health')\"",
                 "  CMD curl -f http://localhost:8000/health || exit 1",
             )
         },
         [
-            "Dockerfile:15:7: DC010 the health check runs curl, which base image python:3.11-slim does not "
+            "Dockerfile:15:7: DC010 [warning] the health check runs curl, which base image python:3.11-slim "
+            "does not "
             "ship and no RUN installs; the check fails and the container is replaced as unhealthy"
         ],
         id="DC010-curl-in-slim",
@@ -270,7 +283,8 @@ WARNS = [
     pytest.param(
         {"Dockerfile": ("FROM python:3.11-slim AS base", "FROM python AS base")},
         [
-            "Dockerfile:1:6: DC007 base image python is untagged, so :latest: the image changes under your "
+            "Dockerfile:1:6: DC007 [warning] base image python is untagged, so :latest: the image changes "
+            "under your "
             "builds; pin a version tag (python:3.11-slim) or a digest"
         ],
         id="DC007-from-untagged",
@@ -283,7 +297,8 @@ WARNS = [
             ]
         },
         [
-            "apprunner.yaml:2:10: DC004 runtime python3 (Python 3.7/3.8) reached App Runner's end of support "
+            "apprunner.yaml:2:10: DC004 [warning] runtime python3 (Python 3.7/3.8) reached App Runner's end "
+            "of support "
             "on 2025-12-01; move to python311",
         ],
         id="DC004-end-of-support",
@@ -291,7 +306,7 @@ WARNS = [
     pytest.param(
         {".github/workflows/hotfix.yml": (SERVICE / ".github/workflows/deploy.yml").read_text()},
         [
-            ".github/workflows/hotfix.yml:56:7: DC012 ecs service ava-api is also deployed by "
+            ".github/workflows/hotfix.yml:56:7: DC012 [warning] ecs service ava-api is also deployed by "
             ".github/workflows/deploy.yml:56; two enabled pipelines race, and whichever finishes last "
             "decides what runs"
         ],
@@ -300,7 +315,8 @@ WARNS = [
     pytest.param(
         {".aws/service.json": ('"rollback": true', '"rollback": false')},
         [
-            ".aws/service.json:8:5: DC014 ECS service ava-api has no deployment circuit breaker with "
+            ".aws/service.json:8:5: DC014 [warning] ECS service ava-api has no deployment circuit breaker "
+            "with "
             "rollback; a deployment whose tasks keep failing retries for hours instead of rolling back"
         ],
         id="DC014-no-rollback",
@@ -331,7 +347,8 @@ def test_registry_allowlist_judges_every_image_with_a_known_registry(service: Re
     # the task definition's ECR image is allowed; the workflow pushes to a registry known only at run
     # time; the CI workflow's postgres service container is not deployed
     assert run("--all-files").out == [
-        "Dockerfile:1:6: DC008 image python:3.11-slim comes from docker.io, which image_registries in "
+        "Dockerfile:1:6: DC008 [error] image python:3.11-slim comes from docker.io, which image_registries "
+        "in "
         ".ava-safety.yaml does not allow (*.dkr.ecr.*.amazonaws.com)"
     ]
     edit(
@@ -353,7 +370,7 @@ def test_a_change_to_one_file_is_checked_against_the_rest_of_the_deployment(serv
     edit(service, {"main.py": ("port=8000", "port=8001")})
     result = run()  # only main.py is staged
     assert result.out == [
-        "main.py:4:54: DC009 port 8001 (uvicorn.run(port=...)) disagrees with 8000 at Dockerfile:16 "
+        "main.py:4:54: DC009 [error] port 8001 (uvicorn.run(port=...)) disagrees with 8000 at Dockerfile:16 "
         "(uvicorn --port)" + PORT_TAIL
     ]
     assert result.code == 1
@@ -363,7 +380,7 @@ def test_the_odd_one_out_is_reported_not_the_files_that_agree(service: Repo, run
     edit(service, {"apprunner.yaml": ("    port: 8000", "    port: 8080")})
     result = run("--all-files")
     assert result.out == [
-        "apprunner.yaml:13:11: DC009 port 8080 (network.port) disagrees with 8000 at Dockerfile:16 "
+        "apprunner.yaml:13:11: DC009 [error] port 8080 (network.port) disagrees with 8000 at Dockerfile:16 "
         "(uvicorn --port)" + PORT_TAIL
     ]
 
@@ -378,9 +395,11 @@ def test_on_a_tie_every_file_of_the_disagreement_is_reported(repo: Repo, run: Ru
     )
     repo.add()
     assert run().out == [
-        "Dockerfile:2:8: DC009 port 8000 (EXPOSE) disagrees with 8080 at apprunner.yaml:3 (App Runner's "
+        "Dockerfile:2:8: DC009 [error] port 8000 (EXPOSE) disagrees with 8080 at apprunner.yaml:3 (App "
+        "Runner's "
         "default port (no network.port))" + PORT_TAIL,
-        "apprunner.yaml:3:1: DC009 port 8080 (App Runner's default port (no network.port)) disagrees with "
+        "apprunner.yaml:3:1: DC009 [error] port 8080 (App Runner's default port (no network.port)) "
+        "disagrees with "
         "8000 at Dockerfile:2 (EXPOSE)" + PORT_TAIL,
     ]
 
@@ -399,9 +418,9 @@ def test_services_in_their_own_directories_are_compared_separately(repo: Repo, r
     )
     repo.add()
     assert run().out == [
-        "services/worker/Dockerfile:2:8: DC009 port 9000 (EXPOSE) disagrees with 9001 at "
+        "services/worker/Dockerfile:2:8: DC009 [error] port 9000 (EXPOSE) disagrees with 9001 at "
         "services/worker/Dockerfile:3 (uvicorn --port)" + PORT_TAIL,
-        "services/worker/Dockerfile:3:29: DC009 port 9001 (uvicorn --port) disagrees with 9000 at "
+        "services/worker/Dockerfile:3:29: DC009 [error] port 9001 (uvicorn --port) disagrees with 9000 at "
         "services/worker/Dockerfile:2 (EXPOSE)" + PORT_TAIL,
     ]
 
@@ -435,10 +454,10 @@ def test_configured_services_own_the_files_their_globs_match(repo: Repo, run: Ru
     )
     repo.add()
     assert run().out == [
-        ".ava-safety.yaml:4:12: DC011 service 'api' disagrees with 'api-staging' at "
+        ".ava-safety.yaml:4:12: DC011 [error] service 'api' disagrees with 'api-staging' at "
         ".github/workflows/prod.yml:8 (--service); it names another service (.ava-safety.yaml:2): the "
         "wrong service is deployed",
-        ".github/workflows/prod.yml:8:62: DC011 service 'api-staging' disagrees with 'api' at "
+        ".github/workflows/prod.yml:8:62: DC011 [error] service 'api-staging' disagrees with 'api' at "
         ".ava-safety.yaml:4 (name of service api in .ava-safety.yaml); it names another service "
         "(.ava-safety.yaml:2): the wrong service is deployed",
     ]
@@ -459,9 +478,10 @@ def test_a_file_the_deployment_names_must_be_in_git_not_only_on_disk(service: Re
     service.git("rm", "-q", "--cached", "scripts/entrypoint.sh")
     result = run("Dockerfile")
     assert result.out == [
-        "Dockerfile:12:6: DC005 COPY source scripts/entrypoint.sh is not tracked in git "
+        "Dockerfile:12:6: DC005 [error] COPY source scripts/entrypoint.sh is not tracked in git "
         "(scripts/entrypoint.sh exists only in this working tree: git add it)" + TRACK_TAIL,
-        "Dockerfile:17:18: DC005 uvicorn application module modules.billing.api is not tracked in git "
+        "Dockerfile:17:18: DC005 [error] uvicorn application module modules.billing.api is not tracked in "
+        "git "
         "(modules/billing/api.py exists only in this working tree: git add it)" + TRACK_TAIL,
     ]
     service.add("scripts/entrypoint.sh", "modules/billing/__init__.py", "modules/billing/api.py")
@@ -566,22 +586,27 @@ def test_deployment_files_nested_too_deeply_are_dc001_not_a_traceback(
     # the words depend on the YAML library's build (libyaml has its own nesting limit)
     apprunner, task = result.out
     assert apprunner.startswith("deep/apprunner.yaml:")
-    assert "DC001 App Runner configuration does not parse strictly: " in apprunner
+    assert "DC001 [error] App Runner configuration does not parse strictly: " in apprunner
     assert task.startswith("deep/task-definition.json:")
-    assert "DC001 task definition does not parse strictly: " in task
+    assert "DC001 [error] task definition does not parse strictly: " in task
     # the other hooks read the same files for the target Python and the deployment's variables
     for other in (env_vars, syntax_imports):
         capsys.readouterr()
         code = other.main(["--no-results", "app/main.py"])
         captured = capsys.readouterr()
-        assert (other.__name__, code, captured.out, captured.err) == (other.__name__, 0, "", "")
+        assert (other.__name__, code, captured.out, captured.err) == (
+            other.__name__,
+            0,
+            "0 errors, 0 warnings in 1 file; passed\n",
+            "",
+        )
 
 
 def test_deleting_deployment_files_is_not_an_error(service: Repo, run: Run) -> None:
     edit(service, {"Dockerfile": None, ".aws/task-definition.json": None})
     result = run("--all-files")
     assert result.out == [
-        ".github/workflows/deploy.yml:12:24: DC005 task definition .aws/task-definition.json is not "
+        ".github/workflows/deploy.yml:12:24: DC005 [error] task definition .aws/task-definition.json is not "
         "tracked in git (no such file in the repository)" + TRACK_TAIL
     ]
 
@@ -645,7 +670,7 @@ def test_pre_commit_runs_the_hook_on_deployment_files(
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "deploy config" in blocked.stdout
     assert (
-        "apprunner.yaml:13:11: DC009 port 8080 (network.port) disagrees with 8000 at Dockerfile:16 "
+        "apprunner.yaml:13:11: DC009 [error] port 8080 (network.port) disagrees with 8000 at Dockerfile:16 "
         "(uvicorn --port)" + PORT_TAIL
     ) in blocked.stdout.splitlines()
     apprunner.write_text(apprunner.read_text().replace("    port: 8080", "    port: 8000"), encoding="utf-8")
@@ -667,7 +692,7 @@ def test_pre_commit_runs_the_hook_on_deployment_files(
     )  # fmt: skip
     assert commit.returncode == 1, commit.stdout + commit.stderr
     assert (
-        "main.py:4:54: DC009 port 8001 (uvicorn.run(port=...)) disagrees with 8000 at Dockerfile:16 "
+        "main.py:4:54: DC009 [error] port 8001 (uvicorn.run(port=...)) disagrees with 8000 at Dockerfile:16 "
         "(uvicorn --port)" + PORT_TAIL
     ) in (commit.stdout + commit.stderr).splitlines()
     assert git(repo, "status", "--porcelain") == "M  main.py\n"

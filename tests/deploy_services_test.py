@@ -18,7 +18,7 @@ from hooks._deployment import service_named, service_of, services
 from hooks._deployment.service import DependencyInstall, EnvSource, ServiceImage
 from hooks._source import RunContext
 
-from ._support import HookRun, Repo
+from ._support import HookRun, Repo, hook_run
 
 RunEV = Callable[..., HookRun]
 APPRUNNER = (
@@ -44,7 +44,7 @@ TWO_SERVICES = {
     "worker/requirements.txt": "boto3\n",
 }
 MISSING_IN_WORKER = (
-    'worker/main.py:4:7: EV001 API_URL is required here (os.environ["API_URL"], no default) but no '
+    'worker/main.py:4:7: EV001 [error] API_URL is required here (os.environ["API_URL"], no default) but no '
     "deployment source provides it; searched: worker/apprunner.yaml"
 )
 
@@ -55,7 +55,7 @@ def ev_fixture(capsys: pytest.CaptureFixture[str]) -> RunEV:
         capsys.readouterr()
         code = env_vars.main([*argv, "--no-results"])
         captured = capsys.readouterr()
-        return HookRun(code, captured.out.splitlines(), captured.err.splitlines())
+        return hook_run(code, captured.out, captured.err)
 
     return run
 
@@ -116,7 +116,8 @@ def test_a_compose_file_gives_each_service_its_own_environment(repo: Repo, ev: R
     }
     committed(repo, files)
     assert ev("--all-files").out == [
-        'worker/main.py:4:7: EV001 API_URL is required here (os.environ["API_URL"], no default) but no '
+        'worker/main.py:4:7: EV001 [error] API_URL is required here (os.environ["API_URL"], no default) but '
+        "no "
         "deployment source provides it; searched: docker-compose.yml, worker/worker.env, worker/Dockerfile"
     ]
 

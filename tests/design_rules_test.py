@@ -15,7 +15,7 @@ import pytest
 from hooks import _engine, design_rules
 from hooks._rules import load_rules
 
-from ._support import HookRun, Repo
+from ._support import HookRun, Repo, hook_run
 from .conftest import GIT_ENV, git, make_repo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "design"
@@ -31,7 +31,7 @@ def design_fixture(capsys: pytest.CaptureFixture[str]) -> Callable[..., HookRun]
         capsys.readouterr()
         code = design_rules.main(["--no-results", *argv])
         captured = capsys.readouterr()
-        return HookRun(code, captured.out.splitlines(), captured.err.splitlines())
+        return hook_run(code, captured.out, captured.err)
 
     return run
 
@@ -80,29 +80,29 @@ def test_failing_project_output_lines(repo: Repo, design: Callable[..., HookRun]
     _copy_fixture("failing", repo)
     out = design("--all-files").out
     assert out[:3] == [
-        f"app/views.py:6:22: DR001 {ALT}",
-        f"app/views.py:12:46: DR014 #ff0000 {PALETTE}",
-        "app/views.py:12:66: DR012 font-size 12px is under the 18px minimum for any text",
+        f"app/views.py:6:22: DR001 [error] {ALT}",
+        f"app/views.py:12:46: DR014 [error] #ff0000 {PALETTE}",
+        "app/views.py:12:66: DR012 [error] font-size 12px is under the 18px minimum for any text",
     ]
     assert (
-        "static/css/app.css:22:14: DR012 font-size var(--text-small) = 14px is under the 18px minimum"
+        "static/css/app.css:22:14: DR012 [error] font-size var(--text-small) = 14px is under the 18px minimum"
         " for any text" in out
     )
     assert (
-        "static/css/app.css:35:16: DR012 font-size 24px is under the 28px minimum for h1 at most 768px wide"
-        in out
+        "static/css/app.css:35:16: DR012 [error] font-size 24px is under the 28px minimum for h1 at most "
+        "768px wide" in out
     )
     assert (
-        "templates/base.html:12:14: DR007 text contrast 2.84:1 of #999999 on var(--white) = #ffffff"
+        "templates/base.html:12:14: DR007 [error] text contrast 2.84:1 of #999999 on var(--white) = #ffffff"
         " is under 4.5:1"
         " for normal text (WCAG AA)"
     ) in out
     assert (
-        "templates/fields/list.html:23:35: DR012 font-size 14px is under the 20px minimum for body text"
-        in out
+        "templates/fields/list.html:23:35: DR012 [error] font-size 14px is under the 20px minimum for body "
+        "text" in out
     )
     assert (
-        'templates/fields/list.html:10:3: DR015 <input name="q">: Enter does nothing here;'
+        'templates/fields/list.html:10:3: DR015 [error] <input name="q">: Enter does nothing here;'
         " put it in a form with a"
         " submit button, give it a key handler, or load enter-key.js, enter-key-handler.js"
     ) in out
@@ -138,8 +138,8 @@ def test_positions_inside_style_attribute_and_style_block(repo: Repo, design: Ca
     )
     _project(repo, {"templates/x.html": page})
     assert design("templates/x.html").out == [
-        "templates/x.html:4:24: DR012 font-size 12px is under the 20px minimum for body text",
-        "templates/x.html:7:18: DR012 font-size 1.25rem = 20px is under the 24px minimum"
+        "templates/x.html:4:24: DR012 [error] font-size 12px is under the 20px minimum for body text",
+        "templates/x.html:7:18: DR012 [error] font-size 1.25rem = 20px is under the 24px minimum"
         " for h2 at most 768px wide",
     ]
 
@@ -158,8 +158,8 @@ def test_positions_in_python_strings_with_escapes_and_concatenation(
     )
     _project(repo, {"app/cards.py": code})
     assert design("app/cards.py").out == [
-        f"app/cards.py:4:29: DR014 red {PALETTE}",
-        f"app/cards.py:5:10: DR001 {ALT}",
+        f"app/cards.py:4:29: DR014 [error] red {PALETTE}",
+        f"app/cards.py:5:10: DR001 [error] {ALT}",
     ]
 
 
@@ -174,10 +174,51 @@ def test_custom_properties_defined_in_one_file_resolve_in_another(
         },
     )
     assert design("templates/page.html").out == [
-        f"templates/page.html:1:18: DR014 var(--brand) = #ff6600 {PALETTE}",
-        "templates/page.html:1:43: DR012 font-size var(--small) = 12px is under the 20px minimum"
+        f"templates/page.html:1:18: DR014 [error] var(--brand) = #ff6600 {PALETTE}",
+        "templates/page.html:1:43: DR012 [error] font-size var(--small) = 12px is under the 20px minimum"
         " for body text",
     ]
+
+
+def test_declared_design_tokens_are_the_palette(repo: Repo, design: Callable[..., HookRun]) -> None:
+    """AVA OLO's own tokens (--ava-olive-primary: #808000) are not in the pack's list: declared as
+    design.tokens, a var() of one and a literal of a token's value pass; anything else does not."""
+    tokens = ":root {\n  --ava-olive-primary: #808000;\n  --ava-brown-muted: #A0522D;\n}\n"
+    page = (
+        ".btn { color: var(--ava-olive-primary); border: 1px solid #a0522d; }\n"
+        ".note { color: #4a5632; background: var(--stray); }\n"
+    )
+    files = {
+        "static/css/design-system.css": tokens,
+        "static/css/extra.css": ":root { --stray: #fafafa; }\n",
+        "static/css/page.css": page,
+    }
+    _project(repo, files)
+    before = design("static/css/page.css").out
+    assert before == [
+        f"static/css/page.css:1:15: DR014 [error] var(--ava-olive-primary) = #808000 {PALETTE}",
+        f"static/css/page.css:1:59: DR014 [error] #a0522d {PALETTE}",
+        f"static/css/page.css:2:37: DR014 [error] var(--stray) = #fafafa {PALETTE}",
+    ]
+    _project(repo, files, BOTH_PACKS + "design:\n  tokens: [static/css/design-system.css]\n")
+    assert design("static/css/page.css").out == [
+        f"static/css/page.css:2:16: DR014 [error] #4a5632 {PALETTE}",  # the pack's olive, not a token
+        f"static/css/page.css:2:37: DR014 [error] var(--stray) = #fafafa {PALETTE}",
+    ]
+
+
+def test_design_tokens_naming_no_file_is_a_config_error(repo: Repo, design: Callable[..., HookRun]) -> None:
+    _project(
+        repo,
+        {"static/page.css": "a { color: red; }\n"},
+        BOTH_PACKS + "design:\n  tokens: [static/nope.css]\n",
+    )
+    result = design("static/page.css")
+    assert result.code == 2
+    assert result.err[0] == (
+        ".ava-safety.yaml:3: design.tokens: static/nope.css is not a file; name the stylesheet that "
+        "defines the design tokens"
+    )
 
 
 # --- hook behaviour --------------------------------------------------------------------------------
@@ -188,7 +229,7 @@ def test_warnings_do_not_block_unless_strict(repo: Repo, design: Callable[..., H
     result = design("templates/a.html")
     assert result.code == 0
     heading = "<h4> follows <h1>: use <h2>, or style the heading instead of skipping a level"
-    assert result.out == [f"templates/a.html:2:1: DR006 {heading}"]
+    assert result.out == [f"templates/a.html:2:1: DR006 [warning] {heading}"]
     assert design("--strict", "templates/a.html").code == 1
 
 
@@ -198,7 +239,7 @@ def test_default_packs_hold_only_the_generic_rules(repo: Repo, design: Callable[
     )
     repo.add()
     repo.commit()
-    assert design("--all-files").out == [f"templates/a.html:1:1: DR001 {ALT}"]
+    assert design("--all-files").out == [f"templates/a.html:1:1: DR001 [error] {ALT}"]
 
 
 def test_staged_files_are_the_default_scope(repo: Repo, design: Callable[..., HookRun]) -> None:
@@ -206,7 +247,7 @@ def test_staged_files_are_the_default_scope(repo: Repo, design: Callable[..., Ho
     repo.write({"templates/new.html": "<button></button>\n"})
     repo.add("templates/new.html")
     assert design().out == [
-        "templates/new.html:1:1: DR004 <button> has no text: give an icon-only button an aria-label"
+        "templates/new.html:1:1: DR004 [error] <button> has no text: give an icon-only button an aria-label"
     ]
 
 
@@ -237,7 +278,7 @@ def test_ava_safety_command_dispatches_design_rules(repo: Repo, capsys: pytest.C
     _project(repo, {"templates/a.html": "<img src=a.png>\n"})
     code = _cli.main(["design-rules", "--no-results", "templates/a.html"])
     assert code == 1
-    assert capsys.readouterr().out.startswith("templates/a.html:1:1: DR001 ")
+    assert capsys.readouterr().out.startswith("templates/a.html:1:1: DR001 [error] ")
 
 
 def test_parallel_run_matches_serial_run(tmp_path: Path) -> None:
@@ -278,12 +319,12 @@ def test_bad_input_gives_findings_not_tracebacks(repo: Repo, design: Callable[..
     assert "Traceback" not in "\n".join(result.err)
     assert result.code == 1
     assert result.out == [
-        "static/broken.css:1:5: DR010 'color: #1a1a1a .b' runs into a '{' block: a ';' is missing",
-        "static/broken.css:2:25: DR010 unmatched '}'",
-        "static/broken.css:3:1: DR010 comment '/*' is never closed",
-        "static/latin1.css:1:34: AS004 not valid UTF-8 (first bad byte here);"
+        "static/broken.css:1:5: DR010 [error] 'color: #1a1a1a .b' runs into a '{' block: a ';' is missing",
+        "static/broken.css:2:25: DR010 [error] unmatched '}'",
+        "static/broken.css:3:1: DR010 [error] comment '/*' is never closed",
+        "static/latin1.css:1:34: AS004 [warning] not valid UTF-8 (first bad byte here);"
         " checked with replacement characters",
-        "templates/broken.html:1:1: DR011 tag is never closed with '>'",
+        "templates/broken.html:1:1: DR011 [warning] tag is never closed with '>'",
     ]
 
 
@@ -292,7 +333,7 @@ def test_markup_the_html_parser_rejects_is_a_finding(repo: Repo, design: Callabl
     result = design("templates/a.html")
     assert result.code == 0
     assert result.out == [
-        "templates/a.html:2:1: DR011 cannot parse the HTML from here: "
+        "templates/a.html:2:1: DR011 [warning] cannot parse the HTML from here: "
         "unknown status keyword 'x ' in marked section"
     ]
 
@@ -348,8 +389,11 @@ def test_pre_commit_runs_the_hook_on_templates_and_styles(
     proc = subprocess.run(run, cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "design rules" in proc.stdout and "Failed" in proc.stdout
-    assert "templates/page.html:2:1: DR001 <img> has no alt attribute" in proc.stdout
-    assert "static/site.css:2:14: DR012 font-size 16px is under the 20px minimum for body text" in proc.stdout
+    assert "templates/page.html:2:1: DR001 [error] <img> has no alt attribute" in proc.stdout
+    assert (
+        "static/site.css:2:14: DR012 [error] font-size 16px is under the 20px minimum for body text"
+        in proc.stdout
+    )
     (repo / "templates/page.html").write_text(
         (repo / "templates/page.html").read_text().replace('<img src="a.png">', '<img src="a.png" alt="">')
     )

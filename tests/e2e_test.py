@@ -46,8 +46,8 @@ def test_blocks_the_sample_service(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "constitutional compliance" in proc.stdout
     assert "Failed" in proc.stdout
-    assert "app/main.py:27:5: CC" in proc.stdout  # the bare except
-    assert "BLOCKED" in proc.stdout
+    assert "app/main.py:27:5: CC014 [error] bare except" in proc.stdout
+    assert "; blocked by: " in proc.stdout
 
 
 def test_passes_a_clean_repo_and_writes_nothing_tracked(

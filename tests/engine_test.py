@@ -342,9 +342,28 @@ def test_hook_without_scoring_blocks_on_errors_only(
         code = _hook.main_for("env-vars", ["--no-results", *argv], scoring=False, description="test")
         return code, capsys.readouterr().out.splitlines()
 
-    assert main("w.txt") == (0, ["w.txt:1:1: EV002 warn"])
-    assert main("w.txt", "--strict") == (1, ["w.txt:1:1: EV002 warn"])
-    assert main("w.txt", "e.txt") == (1, ["e.txt:1:1: EV001 error", "w.txt:1:1: EV002 warn"])
+    assert main("w.txt") == (
+        0,
+        [
+            "w.txt:1:1: EV002 [warning] warn",
+            "0 errors, 1 warning in 1 file; passed; warnings do not block (--strict makes them)",
+        ],
+    )
+    assert main("w.txt", "--strict") == (
+        1,
+        [
+            "w.txt:1:1: EV002 [warning] warn",
+            "0 errors, 1 warning in 1 file; blocked by: 1 warning (--strict)",
+        ],
+    )
+    assert main("w.txt", "e.txt") == (
+        1,
+        [
+            "e.txt:1:1: EV001 [error] error",
+            "w.txt:1:1: EV002 [warning] warn",
+            "1 error, 1 warning in 2 files; blocked by: 1 error",
+        ],
+    )
 
 
 def test_named_file_outside_the_repo_keeps_its_path(
@@ -353,7 +372,7 @@ def test_named_file_outside_the_repo_keeps_its_path(
     repo.use_pack({"id": "RX001", "check": "regex", "pattern": "eval", "message": "eval"})
     outside = tmp_path / "outside.py"
     outside.write_text("eval(z)\n", encoding="utf-8")
-    assert run_hook(str(outside), "--no-results").out[0] == f"{outside.as_posix()}:1:1: RX001 eval"
+    assert run_hook(str(outside), "--no-results").out[0] == f"{outside.as_posix()}:1:1: RX001 [error] eval"
 
 
 @pytest.fixture

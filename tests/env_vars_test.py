@@ -12,7 +12,7 @@ import pytest
 from hooks import _cli, _engine, env_vars
 from hooks._rules import load_rules
 
-from ._support import HookRun, Repo
+from ._support import HookRun, Repo, hook_run
 
 RunEV = Callable[..., HookRun]
 
@@ -197,23 +197,29 @@ FIXED: dict[str, str] = {
 }
 
 SERVICE_FINDINGS = [
-    "Dockerfile:2:24: EV006 LEGACY_MODE is set for the service but nothing reads it (no Python read, no $ "
+    "Dockerfile:2:24: EV006 [warning] LEGACY_MODE is set for the service but nothing reads it (no Python "
+    "read, no $ "
     "reference in the deployment); remove it or fix the name",
-    "apprunner.yaml:14:13: EV006 OPENWEATHER_API_KEY is set for the service but nothing reads it (no Python "
+    "apprunner.yaml:14:13: EV006 [warning] OPENWEATHER_API_KEY is set for the service but nothing reads it "
+    "(no Python "
     "read, no $ reference in the deployment); remove it or fix the name",
-    "apprunner.yaml:14:13: EV007 OPENWEATHER_API_KEY looks like another name for WEATHER_API_KEY (read in "
+    "apprunner.yaml:14:13: EV007 [warning] OPENWEATHER_API_KEY looks like another name for WEATHER_API_KEY "
+    "(read in "
     "modules/weather/api.py:7); give one value one name",
-    "apprunner.yaml:15:14: EV003 OPENWEATHER_API_KEY in run.env is a placeholder (your-…), not a value; set "
+    "apprunner.yaml:15:14: EV003 [error] OPENWEATHER_API_KEY in run.env is a placeholder (your-…), not a "
+    "value; set "
     "the real one, or reference a secret",
-    "ecs/task-definition.json:9:43: EV002 DB_PASSWORD in containerDefinitions[app].environment: a "
+    "ecs/task-definition.json:9:43: EV002 [error] DB_PASSWORD in containerDefinitions[app].environment: a "
     "secret-looking name with a plaintext value (***); reference a secret (apprunner run.secrets, task "
     "definition secrets) instead of committing it",
-    "modules/farmers/repository.py:8:35: EV005 PASSWORD goes into a URL as its password without "
+    "modules/farmers/repository.py:8:35: EV005 [error] PASSWORD goes into a URL as its password without "
     "URL-quoting; @ : / # ? % in a password break the URL: use urllib.parse.quote_plus(PASSWORD)",
-    'modules/weather/api.py:7:11: EV001 WEATHER_API_KEY is required here (os.environ["WEATHER_API_KEY"], '
+    "modules/weather/api.py:7:11: EV001 [error] WEATHER_API_KEY is required here "
+    '(os.environ["WEATHER_API_KEY"], '
     "no default) but no deployment source provides it; searched: .env.example, Dockerfile, apprunner.yaml "
     "(+1 more)",
-    "modules/weather/api.py:7:11: EV007 WEATHER_API_KEY looks like another name for OPENWEATHER_API_KEY "
+    "modules/weather/api.py:7:11: EV007 [warning] WEATHER_API_KEY looks like another name for "
+    "OPENWEATHER_API_KEY "
     "(set in apprunner.yaml:14); give one value one name",
 ]
 SECRET_VALUES = ("hunter2!x", "s3cr3t", "dev-only-value", "sk-live-from-my-laptop")
@@ -227,7 +233,7 @@ def ev_fixture(capsys: pytest.CaptureFixture[str]) -> RunEV:
         captured = capsys.readouterr()
         for value in SECRET_VALUES:  # no run may print a value, whatever it reports
             assert value not in captured.out + captured.err
-        return HookRun(code, captured.out.splitlines(), captured.err.splitlines())
+        return hook_run(code, captured.out, captured.err)
 
     return run
 
@@ -260,7 +266,7 @@ def test_a_commit_is_checked_on_its_own_files_against_the_whole_deployment(repo:
     repo.add("modules/weather/alerts.py")
     result = ev()  # as pre-commit runs it with nothing passed: the staged files
     assert result.out == [
-        "modules/weather/alerts.py:3:8: EV001 ALERTS_WEBHOOK_URL is required here "
+        "modules/weather/alerts.py:3:8: EV001 [error] ALERTS_WEBHOOK_URL is required here "
         '(os.environ["ALERTS_WEBHOOK_URL"], no default) but no deployment source provides it; searched: '
         ".env.example, Dockerfile, apprunner.yaml (+1 more)"
     ]
@@ -274,7 +280,8 @@ def test_a_deployment_file_change_is_checked_against_every_read(repo: Repo, ev: 
     repo.write({".env.example": FIXED[".env.example"] + "OLD_FLAG=\n"})
     result = ev(".env.example")
     assert result.out == [
-        ".env.example:6:1: EV006 OLD_FLAG is set for the service but nothing reads it (no Python read, no $ "
+        ".env.example:6:1: EV006 [warning] OLD_FLAG is set for the service but nothing reads it (no Python "
+        "read, no $ "
         "reference in the deployment); remove it or fix the name"
     ]
     assert result.code == 0  # a warning
@@ -311,7 +318,8 @@ def test_names_set_outside_the_repo_come_from_env_provided(repo: Repo, ev: RunEV
     committed(repo, {**MINIMAL_APP, ".ava-safety.yaml": config})
     result = ev("--all-files")
     assert result.out == [
-        ".ava-safety.yaml:4:7: EV006 NOBODY_READS_ME is set for the service but nothing reads it (no Python "
+        ".ava-safety.yaml:4:7: EV006 [warning] NOBODY_READS_ME is set for the service but nothing reads it "
+        "(no Python "
         "read, no $ reference in the deployment); remove it or fix the name"
     ]
 
@@ -319,7 +327,8 @@ def test_names_set_outside_the_repo_come_from_env_provided(repo: Repo, ev: RunEV
 def test_without_any_source_the_message_says_where_to_declare_them(repo: Repo, ev: RunEV) -> None:
     committed(repo, MINIMAL_APP)
     assert ev("--all-files").out == [
-        'app/main.py:3:9: EV001 BOT_TOKEN is required here (os.environ["BOT_TOKEN"], no default) but no '
+        'app/main.py:3:9: EV001 [error] BOT_TOKEN is required here (os.environ["BOT_TOKEN"], no default) '
+        "but no "
         "deployment source provides it; searched: no deployment files (list outside values in "
         ".ava-safety.yaml env.provided)"
     ]
@@ -335,7 +344,8 @@ def test_service_files_decide_which_files_are_the_deployment(repo: Repo, ev: Run
     }
     committed(repo, files)
     assert ev("--all-files").out == [
-        'app/main.py:3:9: EV001 BOT_TOKEN is required here (os.environ["BOT_TOKEN"], no default) but no '
+        'app/main.py:3:9: EV001 [error] BOT_TOKEN is required here (os.environ["BOT_TOKEN"], no default) '
+        "but no "
         "deployment source provides it; searched: deploy/prod.json"
     ]
     committed(repo, {".ava-safety.yaml": files[".ava-safety.yaml"] + "  - name: web\n"})
@@ -359,9 +369,11 @@ def test_an_untracked_env_file_is_never_read(repo: Repo, ev: RunEV) -> None:
     committed(repo, {**MINIMAL_APP, "docker-compose.yml": compose, "config/bot.env": "LOG_LEVEL=info\n"})
     repo.write({".env": "BOT_TOKEN=sk-live-from-my-laptop\n"})  # the developer's own file, not in git
     assert ev("--all-files").out == [
-        'app/main.py:3:9: EV001 BOT_TOKEN is required here (os.environ["BOT_TOKEN"], no default) but no '
+        'app/main.py:3:9: EV001 [error] BOT_TOKEN is required here (os.environ["BOT_TOKEN"], no default) '
+        "but no "
         "deployment source provides it; searched: docker-compose.yml, config/bot.env",
-        "config/bot.env:1:1: EV006 LOG_LEVEL is set for the service but nothing reads it (no Python read, "
+        "config/bot.env:1:1: EV006 [warning] LOG_LEVEL is set for the service but nothing reads it (no "
+        "Python read, "
         "no $ reference in the deployment); remove it or fix the name",
     ]
 
@@ -378,7 +390,8 @@ def test_a_committed_dotenv_with_values_is_reported_once_and_without_values(repo
     )
     result = ev("--all-files")
     assert result.out == [
-        "deploy/.env.local:1:1: EV004 deploy/.env.local is committed with 2 value(s) (BOT_TOKEN, DEBUG); "
+        "deploy/.env.local:1:1: EV004 [error] deploy/.env.local is committed with 2 value(s) (BOT_TOKEN, "
+        "DEBUG); "
         "untrack it, rotate what it held, and commit a .env.example with names only"
     ]
     assert result.code == 1
@@ -403,7 +416,7 @@ def test_a_suppression_with_a_reason_silences_one_read(repo: Repo, ev: RunEV) ->
 def test_the_ava_safety_command_runs_it_too(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     committed(repo, MINIMAL_APP)
     assert _cli.main(["env-vars", "--all-files", "--no-results"]) == 1
-    assert "EV001 BOT_TOKEN" in capsys.readouterr().out
+    assert "EV001 [error] BOT_TOKEN" in capsys.readouterr().out
 
 
 def test_repo_wide_reads_are_cached_by_content_and_a_broken_cache_is_ignored(repo: Repo, ev: RunEV) -> None:
@@ -513,7 +526,8 @@ def test_pre_commit_blocks_the_service_then_passes_it_fixed(
     git(repo, "add", "modules/weather/alerts.py")
     staged = pre_commit()
     assert staged.returncode == 1, staged.stdout + staged.stderr
-    assert 'modules/weather/alerts.py:3:7: EV001 ALERTS_URL is required here (os.environ["ALERTS_URL"]' in (
-        staged.stdout
+    assert (
+        'modules/weather/alerts.py:3:7: EV001 [error] ALERTS_URL is required here (os.environ["ALERTS_URL"]'
+        in (staged.stdout)
     )
     assert staged.stdout.count(": EV0") == 1

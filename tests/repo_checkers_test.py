@@ -118,11 +118,15 @@ def test_scored_and_baselined_like_any_finding(
     repo.commit()
     first = run_hook("--all-files", "--no-results")
     assert first.code == 1
-    assert first.out[0] == "a.txt:1:1: RP001 port 1"
-    assert "overall 50.0% (min 80%): BLOCKED" in first.out
+    assert first.out[0] == "a.txt:1:1: RP001 [error] port 1"
+    assert "FAIL SAFETY  50.0%  (min 80%; pulled down by RP001 a.txt:1)" in first.out
     assert run_hook("--all-files", "--write-baseline", "base.json").code == 0
     second = run_hook("--all-files", "--no-results", "--baseline", "base.json")
-    assert (second.code, second.out[-1]) == (0, "overall 100.0% (min 80%): passed")
+    assert (second.code, second.out[-1], second.summary) == (
+        0,
+        "overall 100.0% (min 80%)",
+        "0 errors, 0 warnings in 2 files; passed",
+    )
 
 
 def test_a_plugin_function_is_per_file_unless_marked() -> None:

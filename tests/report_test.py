@@ -11,7 +11,7 @@ import pytest
 
 from hooks import __version__, _report
 from hooks._engine import Finding
-from hooks._score import PrincipleScore, Scores
+from hooks._score import PrincipleScore, Scores, Verdict, gate
 
 from ._support import HookRun, Repo
 
@@ -56,14 +56,19 @@ def findings_repo(repo: Repo) -> Repo:
 def test_text_lines_are_sorted_path_line_col(findings_repo: Repo, run_hook: Callable[..., HookRun]) -> None:
     result = run_hook()
     assert result.out == [
-        "a.py:3:3: AS001 suppression names no rule; write # ava-safety: ignore[RULE-ID] reason",
-        "a.py:4:1: TS002 eval of y",
-        "a.py:4:10: TS001 password in a.py",
-        "b.py:1:1: TS001 password in b.py",
-        "b.py:2:1: TS002 eval of x",
-        "FAIL SAFETY  33.3%  (min 80%, 4 violations)",
-        "overall 33.3% (min 80%): BLOCKED",
+        "a.py:3:3: AS001 [warning] suppression names no rule; write # ava-safety: ignore[RULE-ID] reason",
+        "a.py:4:1: TS002 [warning] eval of y",
+        "a.py:4:10: TS001 [error] password in a.py",
+        "b.py:1:1: TS001 [error] password in b.py",
+        "b.py:2:1: TS002 [warning] eval of x",
+        "FAIL SAFETY  33.3%  (min 80%; pulled down by TS002 a.py:4, TS001 a.py:4, TS001 b.py:1, TS002 "
+        "b.py:2)",
+        "overall 33.3% (min 80%)",
     ]
+    assert result.summary == (
+        "2 errors, 3 warnings in 3 files; blocked by: 2 errors, SAFETY 33.3% (min 80%), overall 33.3% (min "
+        "80%)"
+    )
     assert all("\033[" not in line for line in result.out)
 
 
@@ -171,9 +176,12 @@ def test_github_format_from_the_hook_ends_with_the_score(
     assert result.out == [
         "::error file=b.py,line=1,col=1,title=TS001::password in b.py",
         "::warning file=b.py,line=2,col=1,title=TS002::eval of x",
-        "FAIL SAFETY   0.0%  (min 80%, 2 violations)",
-        "overall 0.0% (min 80%): BLOCKED",
+        "FAIL SAFETY   0.0%  (min 80%; pulled down by TS001 b.py:1, TS002 b.py:2)",
+        "overall 0.0% (min 80%)",
     ]
+    assert result.summary == (
+        "1 error, 1 warning in 1 file; blocked by: 1 error, SAFETY 0.0% (min 80%), overall 0.0% (min 80%)"
+    )
 
 
 def test_colour_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,8 +192,8 @@ def test_colour_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
         [Finding("a.py", 1, 2, "TS001", "m", "error"), Finding("a.py", 2, 1, "AS002", "w", "warning")], out
     )
     assert out.getvalue().splitlines() == [
-        "a.py:1:2: \033[1;31mTS001\033[0m m",
-        "a.py:2:1: \033[1;33mAS002\033[0m w",
+        "a.py:1:2: \033[1;31mTS001\033[0m [error] m",
+        "a.py:2:1: \033[1;33mAS002\033[0m [warning] w",
     ]
 
 
@@ -202,12 +210,15 @@ def test_no_colour(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], stream:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     out = stream()
-    _report.emit("text", "hook", [Finding("a.py", 1, 2, "TS001", "m", "error")], [], SCORES, out)
+    findings = [Finding("a.py", 1, 2, "TS001", "m", "error")]
+    verdict = gate([("error", False)], SCORES, strict=False)
+    _report.emit("text", "hook", findings, [], SCORES, out, verdict=verdict, files=3)
     assert out.getvalue().splitlines() == [
-        "a.py:1:2: TS001 m",
+        "a.py:1:2: TS001 [error] m",
         "ok   SAFETY  90.0%  (min 80%, 1 violation)",
         "FAIL DEBUG   50.0%  (min 90%, 2 violations)",
-        "overall 70.0% (min 80%): BLOCKED",
+        "overall 70.0% (min 80%)",
+        "1 error, 0 warnings in 3 files; blocked by: 1 error, DEBUG 50.0% (min 90%), overall 70.0% (min 80%)",
     ]
 
 
@@ -259,4 +270,80 @@ def test_sarif_for_a_rule_id_it_does_not_know() -> None:
 
 def test_emit_defaults_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     _report.emit("text", "hook", [Finding("a.py", 1, 1, "XX001", "m")], [], None)
-    assert capsys.readouterr().out == "a.py:1:1: XX001 m\n"
+    assert capsys.readouterr().out == "a.py:1:1: XX001 [error] m\n"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "files", "skipped", "line"),
+    [
+        pytest.param(Verdict(0, 0), 7, 0, "0 errors, 0 warnings in 7 files; passed", id="clean"),
+        pytest.param(
+            Verdict(2, 5), 7, 0, "2 errors, 5 warnings in 7 files; blocked by: 2 errors", id="errors"
+        ),
+        pytest.param(
+            Verdict(0, 1),
+            1,
+            0,
+            "0 errors, 1 warning in 1 file; passed; warnings do not block (--strict makes them)",
+            id="warnings-pass",
+        ),
+        pytest.param(
+            Verdict(0, 2, scored=True),
+            2,
+            0,
+            "0 errors, 2 warnings in 2 files; passed; warnings lower the scores and block only under a "
+            "minimum, or with --strict",
+            id="warnings-pass-scored",
+        ),
+        pytest.param(
+            Verdict(0, 2, strict=True),
+            2,
+            0,
+            "0 errors, 2 warnings in 2 files; blocked by: 2 warnings (--strict)",
+            id="strict",
+        ),
+        pytest.param(
+            Verdict(0, 0),
+            40,
+            1204,
+            "0 errors, 0 warnings in 40 files (1,204 vendored or generated files skipped); passed",
+            id="vendored",
+        ),
+        pytest.param(
+            Verdict(0, 0),
+            0,
+            1,
+            "no files to check (1 vendored or generated file skipped); passed",
+            id="only-vendored",
+        ),
+    ],
+)
+def test_summary_line(verdict: Verdict, files: int, skipped: int, line: str) -> None:
+    assert _report.summary_line(verdict, files, skipped=skipped) == line
+
+
+def test_summary_line_of_a_run_that_crashed() -> None:
+    assert _report.summary_line(Verdict(1, 0), 3, crashed=1) == (
+        "1 error, 0 warnings in 3 files; blocked by: 1 error; 1 check crashed, so the results are "
+        "incomplete (exit 2)"
+    )
+
+
+def test_a_failing_principle_names_at_most_five_findings() -> None:
+    scores = Scores([PrincipleScore("TESTS", 12.5, 80.0, 1.0, 1, 7)], 12.5, 80.0, {"TS001": 12.5})
+    findings = [Finding(f"m{i}.py", 1, 1, "TS001", "m", "warning", principle="TESTS") for i in range(7)]
+    assert _report.score_lines(scores, findings)[0] == (
+        "FAIL TESTS  12.5%  (min 80%; pulled down by TS001 m0.py:1, TS001 m1.py:1, TS001 m2.py:1, "
+        "TS001 m3.py:1, TS001 m4.py:1 and 2 more)"
+    )
+
+
+def test_json_says_why_it_blocks(findings_repo: Repo, run_hook: Callable[..., HookRun]) -> None:
+    data = json.loads("\n".join(run_hook("--format", "json", "b.py").out))
+    assert data["gate"] == {
+        "blocked": True,
+        "errors": 1,
+        "warnings": 1,
+        "strict": False,
+        "blocked_by": ["1 error", "SAFETY 0.0% (min 80%)", "overall 0.0% (min 80%)"],
+    }

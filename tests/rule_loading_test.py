@@ -450,7 +450,7 @@ def test_config_disable_turns_rules_off_in_the_hook(repo: Repo, run_hook: Callab
     repo.write({"a.py": "eval(x)\nexec(y)\n"})
     repo.add("a.py")
     result = run_hook()
-    assert result.out[0] == "a.py:2:1: TS002 exec"
+    assert result.out[0] == "a.py:2:1: TS002 [error] exec"
     assert not any("TS001" in line for line in result.out)
 
 
@@ -657,3 +657,55 @@ def test_ava_safety_rules_lists_retired_ids_last(
         "| TS002 | own | no-eval | retired |  | replaced by TS001 |",
         "| TS003 | own | gone | retired |  | no longer checked |",
     ]
+
+
+# --- packs that extend packs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hook", ["constitutional-compliance", "design-rules"])
+def test_the_ava_olo_packs_extend_the_generic_ones(hook: str) -> None:
+    alone = load_rules(hook=hook, packs=["ava-olo"])
+    generic = {r.id for r in load_rules(hook=hook, packs=["generic"]).rules}
+    assert generic and generic <= {r.id for r in alone.rules}
+    for packs in (["generic", "ava-olo"], ["ava-olo", "generic"]):
+        both = load_rules(hook=hook, packs=packs)
+        assert [r.id for r in both.rules] == [r.id for r in alone.rules]
+
+
+def test_a_pack_extends_another_for_its_own_hook_only() -> None:
+    rules = load_rules(hook="design-rules", packs=["ava-olo"]).rules
+    assert {r.pack for r in rules} == {"ava-olo", "generic"}
+    assert all(r.id.startswith("DR") for r in rules)  # not the generic constitution or deploy rules
+
+
+def test_an_own_rule_file_may_extend_a_bundled_pack(tmp_path: Path) -> None:
+    ruleset = load(tmp_path, {"own.yaml": "extends: generic\n" + HEADER + GOOD_RULE}, hook=DEFAULT)
+    ids = {r.id for r in ruleset.rules}
+    assert {"TS001", "CC001", "CC014"} <= ids
+
+
+DEFAULT = "constitutional-compliance"
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        pytest.param(
+            "extends: nosuch\n",
+            "own.yaml:1: 'extends': unknown pack 'nosuch' (bundled packs: ava-olo, generic)",
+            id="unknown",
+        ),
+        pytest.param(
+            "extends: {pack: generic}\n",
+            "own.yaml:1: 'extends' must name a bundled pack, or list several: extends: generic",
+            id="mapping",
+        ),
+        pytest.param(
+            "extends:\n  - generic\n",
+            "own.yaml:1: write 'extends' on one line: extends: generic, or extends: [a, b]",
+            id="block-list",
+        ),
+    ],
+)
+def test_a_bad_extends_is_reported_at_its_line(tmp_path: Path, line: str, problem: str) -> None:
+    assert errors(tmp_path, {"own.yaml": line + HEADER + GOOD_RULE}, hook=DEFAULT) == [problem]

@@ -15,7 +15,7 @@ from hooks._python import target as pytarget
 from hooks._rules import bundled_packs, load_rules
 from hooks._source import RunContext, SourceFile
 
-from ._support import HookRun, Repo
+from ._support import HookRun, Repo, hook_run
 
 RunSI = Callable[..., HookRun]
 
@@ -75,7 +75,7 @@ def si_fixture(capsys: pytest.CaptureFixture[str]) -> RunSI:
         capsys.readouterr()
         code = syntax_imports.main(["--no-results", *argv])
         captured = capsys.readouterr()
-        return HookRun(code, captured.out.splitlines(), captured.err.splitlines())
+        return hook_run(code, captured.out, captured.err)
 
     return run
 
@@ -99,17 +99,21 @@ def test_blocks_a_fastapi_service_that_would_not_start(repo: Repo, si: RunSI) ->
     run = si("--all-files")
     assert run.code == 1
     assert _findings(run) == [
-        "app/config.py:1:20: SI013 typing.override is not in the standard library of Python 3.11 "
+        "app/config.py:1:20: SI013 [error] typing.override is not in the standard library of Python 3.11 "
         "(new in Python 3.12; import it from typing_extensions)",
-        "app/main.py:1:30: SI014 Form from fastapi needs python-multipart, which is not declared: FastAPI "
+        "app/main.py:1:30: SI014 [error] Form from fastapi needs python-multipart, which is not declared: "
+        "FastAPI "
         "will not start routes that read forms or uploads without it",
-        "app/main.py:4:1: SI010 app.Helpers: the repository has app/helpers, not app/Helpers; letter case "
+        "app/main.py:4:1: SI010 [error] app.Helpers: the repository has app/helpers, not app/Helpers; "
+        "letter case "
         "matters on Linux",
-        "app/main.py:5:29: SI008 modules.billing.stripe_client is modules/billing/stripe_client.py on this "
+        "app/main.py:5:29: SI008 [error] modules.billing.stripe_client is modules/billing/stripe_client.py "
+        "on this "
         "disk but not in git: the deployment will not have it (git add it)",
-        "app/main.py:8:1: SI015 the run command starts uvicorn (Dockerfile:6 CMD, apprunner.yaml:4 "
+        "app/main.py:8:1: SI015 [error] the run command starts uvicorn (Dockerfile:6 CMD, apprunner.yaml:4 "
         "run.command) but uvicorn is not a declared production dependency",
-        "tests/test_main.py:3:8: SI017 respx is imported by test or tooling code but respx is not declared, "
+        "tests/test_main.py:3:8: SI017 [warning] respx is imported by test or tooling code but respx is not "
+        "declared, "
         "not even for development (requirements-dev.txt, requirements.txt)",
     ]
 
@@ -144,7 +148,7 @@ def test_src_layout_resolves_the_package_and_reports_a_missing_module(repo: Repo
     )
     run = si("--all-files")
     assert _findings(run) == [
-        "src/svc/api.py:4:1: SI009 svc.dbb: there is no src/svc/dbb.py (or package) in the repository"
+        "src/svc/api.py:4:1: SI009 [error] svc.dbb: there is no src/svc/dbb.py (or package) in the repository"
     ]
     assert run.code == 1
 
@@ -162,7 +166,8 @@ def test_match_statement_fails_for_a_39_target_with_line_and_column(repo: Repo, 
     )
     run = si("cli.py")
     assert run.out[:1] == [
-        "cli.py:2:5: SI001 match statements need Python 3.10; the target is Python 3.9 (.python-version)"
+        "cli.py:2:5: SI001 [error] match statements need Python 3.10; the target is Python 3.9 "
+        "(.python-version)"
     ]
     assert run.code == 1
 
@@ -173,7 +178,7 @@ def test_a_plain_syntax_error_is_an_error_not_a_traceback(repo: Repo, si: RunSI)
     assert run.code == 1
     here = pytarget.version_text(pytarget.running())
     assert _findings(run) == [
-        f"broken.py:1:7: SI001 invalid syntax; the target is Python {here} "
+        f"broken.py:1:7: SI001 [error] invalid syntax; the target is Python {here} "
         f"(the hook's Python {here} (no target declared))"
     ]
 
@@ -188,7 +193,7 @@ def test_a_file_too_deeply_nested_to_compile_is_si001_not_a_traceback(repo: Repo
         assert run.code == 1
         here = pytarget.version_text(pytarget.running())
         assert _findings(run) == [
-            f"deep.py:1:1: SI001 too deeply nested to compile; the target is Python {here} "
+            f"deep.py:1:1: SI001 [error] too deeply nested to compile; the target is Python {here} "
             f"(the hook's Python {here} (no target declared))"
         ]
     else:  # Python 3.13 runs it; deeper than pyflakes can walk, so unchecked rather than a crash
@@ -256,7 +261,8 @@ def test_an_unguarded_import_in_the_else_branch_of_type_checking_counts(repo: Re
     )
     _commit_all(repo, {"requirements.txt": "fastapi\n", "mod.py": code})
     assert _findings(si("mod.py")) == [
-        "mod.py:5:12: SI011 orjson is imported but orjson is not a declared dependency (requirements.txt)"
+        "mod.py:5:12: SI011 [error] orjson is imported but orjson is not a declared dependency "
+        "(requirements.txt)"
     ]
 
 
@@ -310,7 +316,8 @@ def test_the_projects_virtualenv_maps_import_names_without_importing(repo: Repo,
         repo, {"requirements.txt": "acme-widgets\n", "mod.py": "import widgetry\n\nprint(widgetry)\n"}
     )
     assert _findings(si("mod.py")) == [
-        "mod.py:1:8: SI011 widgetry is imported but widgetry is not a declared dependency (requirements.txt)"
+        "mod.py:1:8: SI011 [error] widgetry is imported but widgetry is not a declared dependency "
+        "(requirements.txt)"
     ]
     site = repo.root / ".venv" / "lib" / "python3.11" / "site-packages"
     info = site / "acme_widgets-1.0.dist-info"
@@ -427,7 +434,8 @@ def test_binary_and_undecodable_files_do_not_crash(repo: Repo, si: RunSI) -> Non
     run = si("blob.py", "latin.py")
     assert run.code == 0
     assert _findings(run) == [
-        "latin.py:1:12: AS004 not valid UTF-8 (first bad byte here); checked with replacement characters"
+        "latin.py:1:12: AS004 [warning] not valid UTF-8 (first bad byte here); checked with replacement "
+        "characters"
     ]
 
 
@@ -440,7 +448,7 @@ def test_without_git_named_files_are_checked_and_no_files_is_a_clear_error(
     monkeypatch.chdir(work)
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     run = si("a.py")
-    assert (run.code, _findings(run)) == (1, ["a.py:2:15: SI003 undefined name 'undefined_thing'"])
+    assert (run.code, _findings(run)) == (1, ["a.py:2:15: SI003 [error] undefined name 'undefined_thing'"])
     run = si()
     assert run.code == 2
     assert run.err == [
@@ -516,7 +524,7 @@ def test_pre_commit_runs_the_hook_on_python_files(
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "syntax and imports" in blocked.stdout
     assert (
-        "app/main.py:1:8: SI011 requests is imported but requests is not a declared dependency "
+        "app/main.py:1:8: SI011 [error] requests is imported but requests is not a declared dependency "
         "(requirements.txt)" in blocked.stdout
     )
     (repo / "requirements.txt").write_text("fastapi\nrequests\n", encoding="utf-8")

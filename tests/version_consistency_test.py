@@ -31,15 +31,20 @@ def test_every_disagreeing_source_is_named_with_the_other(tmp_path: Path) -> Non
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = [line for line in proc.stdout.splitlines() if ": VC" in line]
     assert lines == [
-        "Dockerfile:2:13: VC001 Dockerfile ENV VERSION says 1.4.0 but app/settings.py VERSION says "
+        "Dockerfile:2:13: VC001 [error] Dockerfile ENV VERSION says 1.4.0 but app/settings.py VERSION says "
         "1.3.2 (app/settings.py:3)",
-        "Dockerfile:2:13: VC003 Dockerfile ENV VERSION says 1.4.0, older than the latest tag v1.5.0",
-        "app/settings.py:3:12: VC001 app/settings.py VERSION says 1.3.2 but Dockerfile ENV VERSION says "
+        "Dockerfile:2:13: VC003 [warning] Dockerfile ENV VERSION says 1.4.0, older than the latest tag "
+        "v1.5.0",
+        "app/settings.py:3:12: VC001 [error] app/settings.py VERSION says 1.3.2 but Dockerfile ENV VERSION "
+        "says "
         "1.4.0 (Dockerfile:2)",
-        "app/settings.py:3:12: VC003 app/settings.py VERSION says 1.3.2, older than the latest tag v1.5.0",
-        "pyproject.toml:3:12: VC001 pyproject.toml [project] version says 1.4.0 but app/settings.py VERSION "
+        "app/settings.py:3:12: VC003 [warning] app/settings.py VERSION says 1.3.2, older than the latest "
+        "tag v1.5.0",
+        "pyproject.toml:3:12: VC001 [error] pyproject.toml [project] version says 1.4.0 but app/settings.py "
+        "VERSION "
         "says 1.3.2 (app/settings.py:3)",
-        "pyproject.toml:3:12: VC003 pyproject.toml [project] version says 1.4.0, older than the latest tag "
+        "pyproject.toml:3:12: VC003 [warning] pyproject.toml [project] version says 1.4.0, older than the "
+        "latest tag "
         "v1.5.0",
     ]
 
@@ -52,7 +57,8 @@ def test_agreeing_sources_pass_and_the_changelog_is_compared(tmp_path: Path) -> 
     proc = _run(repo, "--all-files")
     assert proc.returncode == 0, proc.stdout
     assert [line for line in proc.stdout.splitlines() if ": VC" in line] == [
-        "CHANGELOG.md:3:4: VC002 CHANGELOG.md top entry is 1.3.2 but Dockerfile ENV VERSION says 1.4.0 "
+        "CHANGELOG.md:3:4: VC002 [warning] CHANGELOG.md top entry is 1.3.2 but Dockerfile ENV VERSION says "
+        "1.4.0 "
         "(Dockerfile:2)"
     ]
 

@@ -22,6 +22,10 @@ from . import CheckError, CheckKind, register
 
 WEB_FILES = ("**/*.html", "**/*.htm", "**/*.xhtml", "**/*.jinja", "**/*.jinja2", "**/*.j2", "**/*.djhtml")
 STYLE_FILES = ("**/*.css", *WEB_FILES, "**/*.py")
+INTERACTION_STATES = frozenset(
+    {":hover", ":active", ":focus", ":focus-visible", ":focus-within", ":visited", ":link", ":target"}
+)
+PSEUDO_ELEMENTS = frozenset({":before", ":after", ":first-line", ":first-letter"})  # CSS2 one-colon forms
 ASSERTIONS = ("min", "allowed-colours", "forbid", "invalid", "unresolved-var")
 COLOUR_PROPERTIES = ("color", "background-color", "border*color", "outline-color", "fill", "stroke",
                      "caret-color", "accent-color", "text-decoration-color", "column-rule-color")  # fmt: skip
@@ -75,6 +79,10 @@ class Scope:
     media: tuple[str, ...] = ()
     not_media: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()  # globs; empty: every property the rule names
+    # `states`: a selector applies only in these interaction states (`focus` for `:focus`): when its
+    # subject names one of them, or names no interaction state at all (then it holds in every state);
+    # `a:hover`, `a:active` and pseudo-elements (`::-moz-focus-inner`) are other states or boxes
+    states: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, fields: Mapping[str, Any], prefix: str = "") -> Scope:
@@ -87,6 +95,9 @@ class Scope:
             string_list(media, prefix + "media") if media is not None else (),
             string_list(not_media, prefix + "not-media") if not_media is not None else (),
             tuple(p.lower() for p in string_list(props, prefix + "property")) if props is not None else (),
+            tuple(":" + st.lower().lstrip(":") for st in string_list(fields["states"], prefix + "states"))
+            if fields.get("states") is not None
+            else (),
         )
 
     def wants(self, prop: str) -> bool:
@@ -119,7 +130,26 @@ class Scope:
             for s in block.selectors
             if (not self.selectors or any(c.covers(s.subject) for c in self.selectors))
             and not any(c.covers(s.subject) for c in self.not_selectors)
+            and self._in_states(s.subject)
         ]
+
+    def _in_states(self, subject: stylesheet.Compound) -> bool:
+        if not self.states:
+            return True
+        names = {p.split("(")[0] for p in subject.pseudos}
+        if any(n.startswith("::") or n in PSEUDO_ELEMENTS for n in names):
+            return False
+        named = names & INTERACTION_STATES
+        return not named or bool(named & set(self.states))
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours an `allowed-colours` rule accepts: the team's design tokens (`design.tokens`),
+    their values and any var() of one, when declared; else the rule's own list."""
+
+    colours: frozenset[stylesheet.RGB]
+    tokens: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -241,6 +271,8 @@ class CssChecker:
         view = markup.web(source)
         sheet = view.sheet
         resolve = markup.resolver(source)
+        tokens = markup.design_tokens(source.context) if self.assertion == "allowed-colours" else None
+        palette = Palette(self.allowed) if tokens is None else Palette(tokens.colours, tokens.names)
 
         def at(offset: int, **values: str) -> Match:
             line, col = view.position(offset)
@@ -256,8 +288,8 @@ class CssChecker:
             for decl in block.decls:
                 if decl.dynamic or not self._wants(decl.name):
                     continue
-                for offset, values in self._check(decl, labels, resolve):
-                    yield at(offset, property=decl.name, selector=labels[0], **values)
+                for offset, values in self._check(decl, labels, resolve, palette):
+                    yield at(offset, **{"property": decl.name, "selector": labels[0], **values})
 
     def _wants(self, prop: str) -> bool:
         if self.assertion in ("invalid", "unresolved-var") and not self.scope.properties:
@@ -267,15 +299,17 @@ class CssChecker:
         return self.scope.wants(prop)
 
     def _check(
-        self, decl: stylesheet.Decl, labels: list[str], resolve: stylesheet.Resolve
+        self, decl: stylesheet.Decl, labels: list[str], resolve: stylesheet.Resolve, palette: Palette
     ) -> Iterator[tuple[int, dict[str, str]]]:
         if self.assertion == "min":
             yield from self._check_min(decl, labels, resolve)
         elif self.assertion == "allowed-colours":
             seen: set[int] = set()
             for colour in stylesheet.colours(decl.value, resolve=resolve):
-                if colour.alpha == 0 or colour.rgb in self.allowed or id(colour.node) in seen:
+                if colour.alpha == 0 or colour.rgb in palette.colours or id(colour.node) in seen:
                     continue
+                if palette.tokens and stylesheet.var_name(colour.node) in palette.tokens:
+                    continue  # var(--token) of a declared design token: the palette by definition
                 seen.add(id(colour.node))
                 yield (
                     decl.offset_of(colour.node),
@@ -323,14 +357,15 @@ class CssChecker:
         if length is None or length.px == 0:
             return  # `min-height: 0` and `font-size: 0` remove, they do not size
         worst: Minimum | None = None
+        selector = labels[0]
         for label in labels:
             need = self._minimum_for(block, label, decl.name)
             if length.px < need.px - 1e-6 and (worst is None or need.px > worst.px):
-                worst = need
+                worst, selector = need, label  # `button, input {...}`: name the input the minimum is for
         if worst is not None:
             yield decl.offset_of(length.node), {
                 "value": decl.text, "actual": length.text, "px": stylesheet.px_text(length.px),
-                "min": stylesheet.px_text(worst.px), "applies": worst.name,
+                "min": stylesheet.px_text(worst.px), "applies": worst.name, "selector": selector,
             }  # fmt: skip
 
     def _minimum_for(self, block: stylesheet.Block, label: str, prop: str) -> Minimum:
@@ -396,6 +431,7 @@ register(
                 "not-selectors",
                 "media",
                 "not-media",
+                "states",
                 "label",
                 "min",
                 "min-for",

@@ -55,13 +55,20 @@ class ImportsChecker:
         self.forbidden: list[str] = []
         self.modules: list[str] = []
         self.layers: list[str] = []
+        self.shared: list[str] = []
         if self.contract == "forbidden":
             self.sources = _names(fields, "source_modules")
             self.forbidden = _names(fields, "forbidden_modules")
         elif self.contract == "independence":
             self.modules = _names(fields, "modules")
+            if "shared" in fields:
+                # a declared shared core (configuration, database) every module may import; what
+                # it imports itself is still checked
+                self.shared = _names(fields, "shared")
         else:
             self.layers = _names(fields, "layers")
+        if "shared" in fields and self.contract != "independence":
+            raise CheckError("shared", "'shared' goes with contract: independence")
         allow = fields.get("allow", [])
         if not isinstance(allow, list) or not all(isinstance(a, str) and "->" in a for a in allow):
             raise CheckError("allow", "'allow' must be a list of 'importer -> imported' strings")
@@ -89,6 +96,8 @@ class ImportsChecker:
                         return f
             return None
         if self.contract == "independence":
+            if any(_under(imported, s) for s in self.shared):
+                return None
             mine = [p for p in (_under(importer, m) for m in self.modules) if p]
             theirs = [p for p in (_under(imported, m) for m in self.modules) if p]
             for a in mine:
@@ -142,7 +151,9 @@ class ImportsChecker:
 register(
     CheckKind(
         name="imports",
-        fields=frozenset({"contract", "source_modules", "forbidden_modules", "modules", "layers", "allow"}),
+        fields=frozenset(
+            {"contract", "source_modules", "forbidden_modules", "modules", "layers", "allow", "shared"}
+        ),
         required=frozenset({"contract"}),
         compile=ImportsChecker,
         default_files=("**/*.py",),

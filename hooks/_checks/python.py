@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
-from .._source import Match, SourceFile
+from .._source import Match, RunContext, SourceFile
 from . import CheckError, CheckKind, register
 
 MV_PREFIX = "__MV_"
@@ -367,10 +367,16 @@ class PythonChecker:
         # when every Call pattern names its function, the engine offers only calls of those names
         self.call_names = _call_names(self.by_type.get(ast.Call, []))
         self._literal_sets = [p.literals for p in self.positives]
+        skip = fields.get("skip-scripts", False)
+        if not isinstance(skip, bool):
+            raise CheckError("skip-scripts", "'skip-scripts' must be true or false")
+        self.skip_scripts = skip
 
     def admits(self, source: SourceFile) -> bool:
         text = source.text
-        return any(all(w in text for w in words) for words in self._literal_sets)
+        if not any(all(w in text for w in words) for words in self._literal_sets):
+            return False
+        return not (self.skip_scripts and is_standalone_script(source))
 
     def match_node(self, node: ast.AST, ancestors: list[ast.AST], source: SourceFile) -> Match | None:
         global _ACTIVE
@@ -530,6 +536,63 @@ def _node_types(node_type: type[ast.AST]) -> tuple[type[ast.AST], ...]:
     return (node_type,)
 
 
+def is_standalone_script(source: SourceFile) -> bool:
+    """A file at the repository root that no tracked Python file imports and no deployment runs:
+    a one-off script (`check_aws_tables.py`), not a module of the application."""
+    path = source.path
+    if "/" in path or not path.endswith(".py") or path == "__init__.py":
+        return False
+    context = source.context
+    if path in context.fact(_deployed_files):
+        return False
+    name = path[: -len(".py")]
+    return name not in context.fact(_imported_roots) if _may_be_imported(context, name) else True
+
+
+def _may_be_imported(context: RunContext, name: str) -> bool:
+    """Whether any other tracked Python file names `name` at all (a cheap test before parsing)."""
+    for other in context.repo_files:
+        if other.endswith(".py") and other != f"{name}.py":
+            source = context.file(other)
+            if source is not None and name in source.text:
+                return True
+    return False
+
+
+def _imported_roots(context: RunContext) -> frozenset[str]:
+    """The top-level modules the repository's Python files import (the one import reader's)."""
+    from .._python.modules import imports_of
+
+    found: set[str] = set()
+    for path in context.repo_files:
+        if not path.endswith(".py"):
+            continue
+        source = context.file(path)
+        if source is None:
+            continue
+        for ref in imports_of(source):
+            module = ref.absolute(path)
+            if module:
+                found.add(module.split(".")[0])
+            else:
+                found.update(ref.names)  # `from . import x` at the root
+    return frozenset(found)
+
+
+def _deployed_files(context: RunContext) -> frozenset[str]:
+    """The repo files a deployment's commands run (`uvicorn main:app`, `python worker.py`)."""
+    from .._deployment.commands import analyse, resolve
+    from .._deployment.service import services
+
+    found: set[str] = set()
+    for service in services(context):
+        for command in service.commands:
+            for _line, words in command.commands():
+                for ref in analyse(words).refs:
+                    found.update(resolve(context, ref, command.bases))
+    return frozenset(found)
+
+
 register(
     CheckKind(
         name="python",
@@ -542,6 +605,7 @@ register(
                 "pattern-not-inside",
                 "metavariable-regex",
                 "focus",
+                "skip-scripts",
             }
         ),
         required=frozenset(),

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from .._checks.python import is_standalone_script
 from .._checks.strings import dotted_name as _dotted
 from .._python import modules
 from .._source import Match, SourceFile
@@ -420,8 +421,9 @@ def check_llm_call_without_logging(source: SourceFile, options: Mapping[str, Any
 def check_module_has_test(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """A module with functions or classes but no `test_<name>.py` / `<name>_test.py` in the repo.
 
-    Options: `skip_names` (file names that need no test of their own). Says nothing when the repo's
-    file list is unknown.
+    Options: `skip_names` (file names that need no test of their own), `skip_scripts` (true: not
+    standalone scripts at the root, see `is_standalone_script`). Says nothing when the repo's file
+    list is unknown.
     """
     if not source.repo_files:
         return
@@ -437,6 +439,8 @@ def check_module_has_test(source: SourceFile, options: Mapping[str, Any]) -> Ite
     have = _basenames(source.repo_files)
     if f"test_{stem}.py" in have or f"{stem}_test.py" in have:
         return
+    if options.get("skip_scripts") and is_standalone_script(source):
+        return  # a one-off script at the root is not a module of the application
     yield Match(1, 1, {"test": f"test_{stem}.py"})
 
 

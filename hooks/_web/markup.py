@@ -506,11 +506,84 @@ _MARKUP_RX = re.compile(r"^\s*</?[a-zA-Z!]|</[a-zA-Z][\w-]*\s*>|<[a-zA-Z][\w-]*\
 
 
 def is_markup(literal: str) -> bool:
-    """A string literal that holds HTML, not prose that names a tag ("<html> needs a lang").
+    """A string literal that holds HTML, not prose that names a tag ("<html> needs a lang"), nor XML
+    that is not HTML (TwiML's `<Response><Message><Body>`, an RSS feed, an SVG icon).
 
     It starts with a tag, or closes one, or has a tag with an attribute.
     """
-    return HTML_IN_PYTHON_RX.search(literal) is not None and _MARKUP_RX.search(literal) is not None
+    return (
+        HTML_IN_PYTHON_RX.search(literal) is not None
+        and _MARKUP_RX.search(literal) is not None
+        and not is_other_xml(literal)
+    )
+
+
+_XML_ROOT_RX = re.compile(r"^\s*(?:<\?xml\b[^>]*>\s*)?(?:<!--.*?-->\s*)*<([A-Za-z][\w:.-]*)", re.S)
+# roots of XML vocabularies that share tag names with HTML (TwiML's <Body>, RSS's <link>, SVG's <a>)
+XML_ROOTS = frozenset({"response", "rss", "feed", "svg", "urlset", "sitemapindex", "kml", "gpx", "plist"})
+
+
+def is_other_xml(text: str) -> bool:
+    """XML that is not HTML: an XML declaration without an <html> element, or a root element of a
+    known XML vocabulary."""
+    m = _XML_ROOT_RX.match(text)
+    if m is None:
+        return False
+    root = m.group(1).lower()
+    if root in XML_ROOTS:
+        return True
+    return text.lstrip().startswith("<?xml") and root != "html"
+
+
+def _searched_literals(tree: ast.AST) -> set[int]:
+    """String constants that code compares, searches for or parses as XML, never renders:
+    `"<button" in html`, `page.count("<input")`, `compile(src, "<input>", "single")`, tkinter's
+    `bind("<Button>", ...)`, `ET.fromstring("<html>...")`."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for operand in (node.left, *node.comparators):
+                if isinstance(operand, ast.Constant):
+                    found.add(id(operand))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
+            if (
+                name in _SEARCH_METHODS | _XML_PARSERS
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(id(node.args[0]))
+            elif name in ("compile", "compile_command") and len(node.args) > 1:
+                found.add(id(node.args[1]))
+            for kw in node.keywords:
+                if kw.arg == "filename" and isinstance(kw.value, ast.Constant):
+                    found.add(id(kw.value))
+        elif isinstance(node, ast.arguments):
+            named = [*node.posonlyargs, *node.args]
+            for arg, default in zip(named[len(named) - len(node.defaults) :], node.defaults, strict=True):
+                if arg.arg == "filename" and isinstance(default, ast.Constant):
+                    found.add(id(default))
+            for arg, kw_default in zip(node.kwonlyargs, node.kw_defaults, strict=True):
+                if arg.arg == "filename" and isinstance(kw_default, ast.Constant):
+                    found.add(id(kw_default))
+    return found
+
+
+_SEARCH_METHODS = frozenset(
+    {"startswith", "endswith", "find", "rfind", "index", "rindex", "count", "split", "rsplit", "partition",
+     "rpartition", "replace", "removeprefix", "removesuffix", "bind", "unbind", "bind_all", "event_add",
+     "assertIn", "assertNotIn"}
+)  # fmt: skip
+_XML_PARSERS = frozenset(
+    {"XML", "fromstring", "fromstringlist", "parseString", "XMLID"}
+)  # their input is XML
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -528,7 +601,7 @@ def python_document(source: SourceFile, web: WebSource) -> Document | None:
     if not HTML_IN_PYTHON_RX.search(source.text) or source.tree is None:
         return None
     tree = source.tree
-    skip = _docstrings(tree)
+    skip = _docstrings(tree) | _searched_literals(tree)
     nodes: list[ast.AST] = []
     for node in source.nodes(ast.JoinedStr):
         for part in node.values:  # type: ignore[attr-defined]
@@ -640,6 +713,8 @@ class WebSource:
     def _parse_document(self) -> Document | None:
         text = self.source.text
         if self.kind == "html":
+            if is_other_xml(text):
+                return None  # an RSS or sitemap template, an SVG icon saved as .html: not a page
             blanked, spans = blank_templates(text)
             return parse_document(blanked, text, spans, _identity)
         if self.kind == "python":
@@ -692,11 +767,44 @@ def css_chunks(doc: Document) -> list[stylesheet.Chunk]:
 def _chunk(doc: Document, start: int, end: int, outputs: list[tuple[int, int]], *,
            media: tuple[str, ...] = (), element: Element | None = None) -> stylesheet.Chunk:  # fmt: skip
     dynamic = tuple((max(s, start) - start, min(e, end) - start) for s, e in outputs if s < end and start < e)
+    raw = doc.text[start:end]
+    if element is not None and "&" in raw:
+        # an attribute's value is HTML-escaped: `font-family: &quot;Segoe UI&quot;` is valid CSS
+        text, positions = _unescaped(raw)
+        dynamic = tuple(
+            (bisect.bisect_left(positions, s), bisect.bisect_left(positions, e)) for s, e in dynamic
+        )
+
+        def to_raw_file(offset: int) -> int:
+            return doc.to_file(start + positions[min(max(offset, 0), len(positions) - 1)])
+
+        return stylesheet.Chunk(text, to_raw_file, media=media, element=element, dynamic=dynamic)
 
     def to_file(offset: int) -> int:
         return doc.to_file(start + offset)
 
-    return stylesheet.Chunk(doc.text[start:end], to_file, media=media, element=element, dynamic=dynamic)
+    return stylesheet.Chunk(raw, to_file, media=media, element=element, dynamic=dynamic)
+
+
+_ENTITY_RX = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+
+
+def _unescaped(raw: str) -> tuple[str, list[int]]:
+    """`raw` with its character references decoded, and for each decoded offset (and the end) the
+    offset in `raw` it comes from."""
+    parts: list[str] = []
+    positions: list[int] = []
+    last = 0
+    for m in _ENTITY_RX.finditer(raw):
+        parts.append(raw[last : m.start()])
+        positions.extend(range(last, m.start()))
+        decoded = html.unescape(m.group(0))
+        parts.append(decoded)
+        positions.extend([m.start()] * len(decoded))
+        last = m.end()
+    parts.append(raw[last:])
+    positions.extend(range(last, len(raw) + 1))
+    return "".join(parts), positions
 
 
 def web(source: SourceFile) -> WebSource:
@@ -746,6 +854,49 @@ def _custom_properties(context: RunContext) -> dict[str, list[list[stylesheet.No
         name: [t.parse_component_value_list(value, skip_comments=True) for value in values]
         for name, values in found.items()
     }
+
+
+@dataclass(frozen=True)
+class DesignTokens:
+    """The team's design tokens (`design.tokens` in .ava-safety.yaml): the custom properties its
+    design-system stylesheets define, and the colours they hold (the palette)."""
+
+    files: tuple[str, ...]
+    names: frozenset[str]
+    colours: frozenset[stylesheet.RGB]
+
+
+def design_tokens(context: RunContext) -> DesignTokens | None:
+    """The declared design tokens; None when the config declares none (a rule's own list holds)."""
+    return context.fact(_design_tokens)
+
+
+def _design_tokens(context: RunContext) -> DesignTokens | None:
+    from .._glob import PathMatcher
+
+    globs = context.config.design_tokens
+    if not globs:
+        return None
+    matcher = PathMatcher(globs)
+    files = tuple(sorted(p for p in context.repo_files if matcher(p) and file_kind(p) in ("css", "html")))
+    project = custom_properties(context)
+    t = stylesheet.tinycss2()
+    names: set[str] = set()
+    colours: set[stylesheet.RGB] = set()
+    for path in files:
+        source = context.file(path)
+        if source is None:
+            continue
+        text = source.text if path.lower().endswith(".css") else blank_templates(source.text)[0]
+        text = _CSS_COMMENT_RX.sub(lambda m: " " * len(m.group(0)), text)
+        for m in _DEFINITION_RX.finditer(text):
+            names.add(m.group(1))
+            value = m.group(2).strip()
+            if not value or "<" in value:
+                continue
+            nodes = t.parse_component_value_list(value, skip_comments=True)
+            colours.update(c.rgb for c in stylesheet.colours(nodes, resolve=project.get))
+    return DesignTokens(files, frozenset(names), frozenset(colours))
 
 
 def resolver(source: SourceFile) -> Callable[[str], list[list[stylesheet.Node]] | None]:

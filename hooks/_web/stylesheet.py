@@ -691,6 +691,14 @@ def _var_name(nodes: Sequence[Node]) -> str:
     return str(sig[0].value) if sig and sig[0].type == "ident" else ""
 
 
+def var_name(node: Node) -> str | None:
+    """The property a `var()` function node names (None for any other node)."""
+    if node.type != "function" or node.lower_name != "var":
+        return None
+    args = _split_args(node.arguments)
+    return _var_name(args[0]) if args else ""
+
+
 def var_calls(nodes: Sequence[Node]) -> Iterator[tuple[Node, str, bool]]:
     """Every `var()` in a value: (the function node, the property name, whether it has a fallback)."""
     for node in nodes:
