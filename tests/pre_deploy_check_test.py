@@ -83,7 +83,7 @@ def test_without_services_it_runs_the_file_gates_and_git_state(tmp_path: Path) -
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert set(_table(proc.stdout)) == {
         "syntax-imports", "env-vars", "deploy-config", "constitutional-compliance", "design-rules",
-        "git-state",
+        "git-state", "rollback-risk",
     }  # fmt: skip
 
 
