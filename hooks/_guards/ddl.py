@@ -79,13 +79,15 @@ class Ddl:
 
 
 def is_migration(path: str) -> bool:
-    """A migration file: `.sql`, a file under a migrations/alembic directory, or a Python script
-    named for migrating (`run_migration.py`, `migrate_db.py`)."""
+    """A migration file: `.sql`, a file under a migrations/alembic directory (not alembic's env.py),
+    or a Python script named for migrating (`run_migration.py`, `migrate_db.py`)."""
     parts = path.lower().split("/")
     name = parts[-1]
     if name.endswith(".sql"):
         return True
     if not name.endswith(".py") or name == "__init__.py":
+        return False
+    if name == "env.py" and "alembic" in parts:  # alembic's runner, not a migration
         return False
     return bool(MIGRATION_DIRS & set(parts[:-1])) or "migrat" in name
 

@@ -355,8 +355,15 @@ def area(path: str) -> str:
     return parts[0] if len(parts) == 2 else f"{parts[0]}/{parts[1]}"
 
 
+def areas(paths: Sequence[str]) -> list[str]:
+    """The areas the paths fall in; a directory that is itself an area takes in its subdirectories
+    (`.github/labeler.yml` and `.github/workflows/ci.yml` are one area, `.github`)."""
+    found = {area(p) for p in paths}
+    return sorted({a.split("/")[0] if a.split("/")[0] in found else a for a in found})
+
+
 def _areas(points: _Points, code: Sequence[Changed]) -> Factor | None:
-    found = sorted({area(f.path) for f in code})
+    found = areas([f.path for f in code])
     free = float((table().get("factors") or {}).get("areas", {}).get("free", 3))
     beyond = len(found) - free
     if beyond <= 0:
