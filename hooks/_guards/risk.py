@@ -450,10 +450,16 @@ def _location(assessment: Assessment, change: Change) -> str:
     present = {f.after for f in change.files if f.after}
     for factor in sorted(assessment.factors, key=lambda f: -f.points):
         for item in factor.evidence:
-            head = re.split(r"[: ]", item, maxsplit=1)[0]
-            if head in present:
-                return head
-    return next(iter(sorted(present)), change.files[0].path if change.files else ".")
+            # "path:line text", or "what (path:line)" as the dependency and variable factors write
+            named = [re.split(r"[: ]", item, maxsplit=1)[0], *_IN_PARENS_RX.findall(item)]
+            found = next((p for p in named if p in present), None)
+            if found is not None:
+                return found
+    code = sorted(p for p in present if not is_doc(p))
+    return next(iter(code or sorted(present)), change.files[0].path if change.files else ".")
+
+
+_IN_PARENS_RX = re.compile(r"\(([^():\s]+)(?::\d+)?[^()]*\)")
 
 
 def clock(environ: Mapping[str, str] | None = None) -> datetime:

@@ -15,6 +15,8 @@ systems run when asked (pre-push), and only those.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -183,12 +185,58 @@ def _touches(change: Change, system: WorkingSystem, head: _World, base: _World) 
             chain = now.chain(item.after)
         elif item.before is not None and item.before in then:
             chain = then.chain(item.before)
+        if chain and item.status == "M" and item.path.endswith(".py") and _inert(change, item.path):
+            continue  # comments, formatting, docstrings or a version stamp: nothing that runs changed
         if chain:
             how = chain_text(chain)
             if item.status == "D":
                 how += "; the change deletes it"
             out.append(Touch(system.name, item.path, item.status, how, "WS001"))
     return out
+
+
+# module-level names whose literal value is a stamp, not behaviour (VERSION = "v4.28.1")
+_STAMP_RX = re.compile(
+    r"^(__version__|((APP|SERVICE|BUILD)_)?VERSION|BUILD(_ID|_NUMBER|_DATE|_TIME)?|COMMIT(_HASH|_SHA|_ID)?"
+    r"|GIT_(SHA|COMMIT)|(DEPLOY(MENT)?_)?TIMESTAMP|DEPLOY(MENT)?_(DATE|TIME)|RELEASE(_DATE)?)$",
+    re.I,
+)
+
+
+def _inert(change: Change, path: str) -> bool:
+    """The file's syntax tree is the same before and after, docstrings aside and up to the literal
+    values of module-level version stamps: the change cannot alter what the system runs. A bump of
+    VERSION in the config module every system imports must not ask for every system's acknowledgement."""
+    old, new = change.text(path, before=True), change.text(path, before=False)
+    if old is None or new is None:
+        return False
+    try:
+        return _shape(ast.parse(old)) == _shape(ast.parse(new))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+
+
+def _shape(tree: ast.Module) -> str:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
+        ):  # fmt: skip
+            body[0] = ast.Pass()
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        else:
+            continue
+        if isinstance(statement.value, ast.Constant) and all(
+            isinstance(t, ast.Name) and _STAMP_RX.match(t.id) for t in targets
+        ):
+            statement.value = ast.Constant(None)
+    return ast.dump(tree)
 
 
 def _undeclared(change: Change, config: Config) -> list[Touch]:
@@ -258,17 +306,26 @@ def _mentions_routes(context: object, path: str) -> bool:
 def owners(
     routes: Sequence[Route], config: Config, closures: dict[str, Closure]
 ) -> list[tuple[Route, tuple[str, ...]]]:
-    """Each route of a `routes: true` system, with the systems whose closure declares it."""
+    """Each route of a `routes: true` system, with the systems that serve it."""
     out = []
     for route in routes:
         systems = tuple(
             s.name
             for s in config.working_systems
-            if s.routes and route.file in closures.get(s.name, Closure())
+            if s.routes and serves(route, closures.get(s.name, Closure()))
         )
         if systems:
             out.append((route, systems))
     return out
+
+
+def serves(route: Route, closure: Closure) -> bool:
+    """The routes a system locks are the ones its entries define or serve: declared in an entry file,
+    or served by an application an entry file makes (main.py's app, with every router it includes).
+    A module the entries merely import (weather imports auth for a helper) does not make its routes
+    the system's."""
+    entries = {path for path, parent in closure.parents.items() if parent is None}
+    return route.file in entries or route.app.rpartition(":")[0] in entries
 
 
 def _routes(change: Change, config: Config, store: FactsStore, head: _World, base: _World,
