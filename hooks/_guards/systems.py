@@ -273,9 +273,17 @@ def _undeclared(change: Change, config: Config) -> list[Touch]:
 
 
 def _routes_wanted(change: Change, config: Config) -> bool:
-    """Routes can only change with Python files (or the lock): otherwise they are not read at all."""
-    return change.mode == "example" or any(
-        f.path.endswith(".py") or LOCK_FILE in (f.path, f.old_path) for f in change.files
+    """Routes can only change with a Python file that can define or wire them, before or after the
+    change (the extractor's own grep), or with the lock: otherwise the tree's routes are not read."""
+    if change.mode == "example" or any(LOCK_FILE in (f.path, f.old_path) for f in change.files):
+        return True
+    python = [f for f in change.files if f.path.endswith(".py") or (f.old_path or "").endswith(".py")]
+    change.prefetch([f.after for f in python if f.after], before=False)
+    change.prefetch([f.before for f in python if f.before], before=True)
+    return any(
+        text is not None and might_define_routes(text)
+        for f in python
+        for text in (change.text(f.after, before=False), change.text(f.before, before=True))
     )
 
 
