@@ -212,3 +212,44 @@ def test_nothing_configured_is_clean_and_says_so(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "nothing to check" in proc.stdout
     assert _databases(repo) == []
+
+
+def test_a_name_that_does_not_resolve_says_so(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "database:\n  url_env: DATABASE_URL\n  connect_timeout_s: 3\n")
+    proc = _run(repo, {"DATABASE_URL": f"postgresql://farm:{PASSWORD}@farm-db.invalid:5432/farm"})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    (row,) = _databases(repo)
+    assert row["problem"] in ("dns", "timeout"), row  # .invalid never resolves; a dead resolver times out
+    if row["problem"] == "dns":
+        assert "the host name does not resolve" in out and "resolves only inside its VPC" in out
+    assert PASSWORD not in out
+
+
+def test_ssl_demanded_of_a_server_without_it_is_named(farm: Farm, tmp_path: Path) -> None:
+    server, role, db = farm
+    repo = _repo(tmp_path, "database:\n  url_env: DATABASE_URL\n")
+    url = server.url(db, user=role, password=PASSWORD) + "?sslmode=require"
+    proc = _run(repo, {"DATABASE_URL": url})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    (row,) = _databases(repo)
+    assert row["problem"] == "ssl-unsupported" and "sslmode=prefer" in out
+    assert PASSWORD not in out
+
+
+def test_the_dashboard_reads_the_recorded_databases(farm: Farm, tmp_path: Path) -> None:
+    from hooks._dashboard.model import database_view
+
+    server, role, db = farm
+    config = "database:\n  - name: main\n    url_env: MAIN_URL\n  - name: old\n    url_env: OLD_URL\n"
+    repo = _repo(tmp_path, config)
+    proc = _run(repo, {"MAIN_URL": server.url(db, user=role, password=PASSWORD),
+                       "OLD_URL": server.url("gone_db", user=role, password=PASSWORD)})  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    view = database_view(_result(repo))
+    assert view is not None and view["verdict"] == "BLOCKED"
+    main, old = view["databases"]
+    assert (main["name"], main["ok"], main["error"]) == ("main", True, "")
+    assert isinstance(main["latency_ms"], float)
+    assert (old["name"], old["ok"]) == ("old", False) and 'database "gone_db" does not exist' in old["error"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hooks._config import load_config
+from hooks._dashboard.model import risk_view
 from hooks._guards.change import decide_change
 from hooks._guards.ddl import is_migration
 from hooks._guards.risk import Assessment, areas, assess
@@ -183,6 +184,9 @@ def test_a_push_soon_after_a_rollback_counts_from_the_deploy_history(tmp_path: P
     assert data["risk"]["level"] == "medium" and any(
         r.startswith("after-rollback") for r in data["risk"]["reasons"]
     )
+    view = risk_view(data)  # what the dashboard shows
+    assert view is not None and (view["level"], view["blocked"]) == ("medium", False)
+    assert view["score"] == data["risk"]["score"] and view["reasons"] == data["risk"]["reasons"]
     later = _hook(repo, "--from-ref", "base", "--no-results", env={"AVA_SAFETY_NOW": "2026-12-05T12:05:00Z"})
     assert "after-rollback" not in later.stdout
 
