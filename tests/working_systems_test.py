@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .conftest import GIT_ENV, git, make_repo
@@ -156,3 +157,46 @@ def test_a_duplicate_method_and_path_is_an_error(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "WS003" in proc.stdout and "POST /auth/register" in proc.stdout
+
+
+SMOKE_CONFIG = """\
+working_systems:
+  - name: weather
+    entry: [app/weather.py]
+    smoke:
+      - ["{py}", -c, "print('weather smoke output'); raise SystemExit(3)"]
+  - name: billing
+    entry: [app/billing.py]
+    smoke_timeout_s: 2
+    smoke:
+      - ["{py}", -c, "import time; open('billing-ran', 'w').close(); time.sleep(60)"]
+"""
+
+
+def test_smoke_commands_of_touched_systems_only_a_failure_and_a_timeout_block(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "svc",
+        {".ava-safety.yaml": SMOKE_CONFIG.format(py=sys.executable), "app/__init__.py": "",
+         "app/weather.py": "T = 21\n", "app/billing.py": "EUR = 1\n"},
+    )  # fmt: skip
+    git(repo, "tag", "base")
+    (repo / "app" / "weather.py").write_text("T = 22\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "warmer\n\nWorking-System-Ack: weather — one constant")
+    smoke = ("-m", "hooks.working_systems", "--from-ref", "base", "--smoke", "--no-results")
+    proc = _run(repo, *smoke)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (
+        "WS006" in proc.stdout and "smoke command of working system 'weather' failed (exit 3)" in proc.stdout
+    )
+    assert not (repo / "billing-ran").exists()  # billing is not touched: its smoke does not run
+    logs = sorted((repo / ".git" / "ava-safety" / "logs").glob("working-systems-*.log"))
+    assert logs and "weather smoke output" in logs[-1].read_text("utf-8")
+    git(repo, "tag", "-f", "base")
+    (repo / "app" / "billing.py").write_text("EUR = 2\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "prices\n\nWorking-System-Ack: billing — one constant")
+    started = time.monotonic()
+    proc = _run(repo, *smoke)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert time.monotonic() - started < 30
+    assert "smoke command of working system 'billing' failed (timed out after 2s)" in proc.stdout
+    assert (repo / "billing-ran").exists()
