@@ -308,3 +308,18 @@ def test_a_docs_only_push_goes_through_as_low(project: Project) -> None:
     assert "rollback risk: LOW (0/100)" in _out(pushed)  # verbose: the table is shown on success too
     risk = project.result("rollback-risk")["risk"]
     assert risk["level"] == "low" and risk["docs_only"]  # type: ignore[index]
+
+
+def test_a_new_branch_is_judged_against_its_merge_base(project: Project) -> None:
+    project.reset()
+    project.git("checkout", "-q", "-B", "feature/weather-v2")
+    project.write("app/weather.py", FILES["app/weather.py"].replace("return {'t': 21}", "return {'t': 22}"))
+    project.git("add", "-A")
+    project.git("commit", "-q", "--no-verify", "-m", "Warmer")
+    pushed = project.git("push", "origin", "feature/weather-v2")
+    text = _out(pushed)
+    assert pushed.returncode != 0, text
+    assert "app/weather.py:1:1: WS001 app/weather.py is part of working system 'weather' (its entry)" in text
+    assert "'registration'" not in text  # weather's entry imports nothing of registration
+    assert project.git("ls-remote", "origin", "feature/weather-v2").stdout == ""
+    project.git("checkout", "-q", "main")
