@@ -212,3 +212,24 @@ def test_the_trailer_acknowledges_a_high_risk_push(tmp_path: Path) -> None:
     )
     passed = _hook(repo, "--from-ref", "base", "--no-results")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_a_workflow_counts_as_deployment_config_only_when_it_deploys(tmp_path: Path) -> None:
+    tests = "name: tests\non: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+    tests += "      - run: pytest -q\n"
+    image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/farm:${{ github.sha }}"
+    pushes = (
+        "name: ship\non: {push: {branches: [main]}}\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - run: docker build -t {image} .\n      - run: docker push {image}\n"
+    )
+    result = _change(
+        make_repo(tmp_path / "svc", BASE),
+        {".github/workflows/tests.yml": tests, ".github/workflows/ship.yml": pushes,
+         ".github/workflows/deploy-staging.yml": tests.replace("pytest -q", "./scripts/deploy.sh staging"),
+         "Dockerfile": "FROM python:3.12-slim\n"},
+    )  # fmt: skip
+    assert _factors(result)["deployment-config"] == (
+        ".github/workflows/deploy-staging.yml (added)",
+        ".github/workflows/ship.yml (added)",
+        "Dockerfile (added)",
+    )  # fmt: skip

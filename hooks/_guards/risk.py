@@ -176,7 +176,7 @@ def assess(
     factors.append(
         points.counted("env-required", _new_required_env(change, [f for f in code if not tests(f.path)]))
     )
-    deployment = [f"{f.path} ({_verb(f)})" for f in code if classify(f.path) not in (None, "dotenv")]
+    deployment = _deployment_changes(change, config, code)
     factors.append(points.counted("deployment-config", deployment))
     factors.append(points.counted("working-systems", [f"working system {s}" for s in touched_systems]))
     factors.append(points.counted("files-deleted", [f.path for f in code if f.status == "D"]))
@@ -187,6 +187,38 @@ def assess(
     found = tuple(f for f in factors if f is not None)
     score = min(100, round(sum(f.points for f in found)))
     return Assessment(score, level_of(score), found, settings.block_at, now, ack=ack)
+
+
+def _deployment_changes(change: Change, config: Config, code: Sequence[Changed]) -> list[str]:
+    """Deployment files changed; a workflow only when it deploys, before or after the change (the
+    deployment model's reading): a labeler or a test workflow changes nothing a rollback must undo."""
+    out = []
+    for item in code:
+        kind = classify(item.path)
+        if kind in (None, "dotenv"):
+            continue
+        if kind == "workflow" and not _workflow_deploys(change, config, item):
+            continue
+        out.append(f"{item.path} ({_verb(item)})")
+    return out
+
+
+def _workflow_deploys(change: Change, config: Config, item: Changed) -> bool:
+    from .._deployment.model import workflow_model
+
+    names = {p.rpartition("/")[2].lower() for p in (item.path, item.old_path) if p}
+    if any(word in name for name in names for word in ("deploy", "release")):
+        return True  # named for it: a deploy the model cannot read (compose on a self-hosted runner)
+    for before, path in ((False, item.after), (True, item.before)):
+        if path is None:
+            continue
+        try:
+            model = workflow_model(change.context(config, before=before), path)
+        except Exception:  # noqa: BLE001 - a workflow the model cannot read counts, as it may deploy
+            return True
+        if model is None or model.deploys:
+            return True
+    return False
 
 
 def _verb(item: Changed) -> str:
