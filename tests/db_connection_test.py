@@ -253,3 +253,34 @@ def test_the_dashboard_reads_the_recorded_databases(farm: Farm, tmp_path: Path) 
     assert (main["name"], main["ok"], main["error"]) == ("main", True, "")
     assert isinstance(main["latency_ms"], float)
     assert (old["name"], old["ok"]) == ("old", False) and 'database "gone_db" does not exist' in old["error"]
+
+
+def test_a_server_that_demands_ssl_says_so(tmp_path: Path) -> None:
+    """pg_hba with `hostssl` only (as RDS with rds.force_ssl): a connection without SSL is refused."""
+    import shutil
+    import tempfile
+
+    from ._postgres import SUPERUSER, find_binaries, start_server
+
+    if find_binaries() is None:
+        pytest.skip("PostgreSQL server binaries not found")
+    base = Path(tempfile.mkdtemp(prefix="ava-pg-ssl-"))
+    server = start_server(base)
+    try:
+        (server.data / "pg_hba.conf").write_text(
+            "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n", encoding="utf-8"
+        )
+        subprocess.run([*server.run_as, str(server.bindir / "pg_ctl"), "-D", str(server.data), "reload"],
+                       capture_output=True, timeout=60, check=True)  # fmt: skip
+        time.sleep(0.5)  # the postmaster rereads pg_hba.conf on SIGHUP
+        repo = _repo(tmp_path, "database:\n  url_env: DATABASE_URL\n")
+        proc = _run(repo, {"DATABASE_URL": server.url(user=SUPERUSER, password=server.password)})
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 1, out
+        (row,) = _databases(repo)
+        assert row["problem"] == "ssl-required", row
+        assert "SSL required" in out and "add ?sslmode=require to DATABASE_URL" in out
+        assert server.password not in out
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
