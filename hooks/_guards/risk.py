@@ -466,7 +466,7 @@ def hits(assessment: Assessment, change: Change, *, path: str | None = None) -> 
     """RR001 at or above block_at (unless acknowledged), RR002 at MEDIUM or more below it."""
     if assessment.level == "low" or assessment.ack is not None and assessment.at_block_level:
         return []
-    where = path or _location(assessment, change)
+    where, line = (path, 1) if path else _location(assessment, change)
     values = {
         "level": assessment.level.upper(), "score": str(assessment.score),
         "block_at": assessment.block_at.upper(),
@@ -474,24 +474,26 @@ def hits(assessment: Assessment, change: Change, *, path: str | None = None) -> 
             assessment.factors, key=lambda f: -f.points)[:EVIDENCE_SHOWN]),
     }  # fmt: skip
     rule = "RR001" if assessment.at_block_level else "RR002"
-    return [Hit(rule, where, 1, 1, values)]
+    return [Hit(rule, where, line, 1, values)]
 
 
-def _location(assessment: Assessment, change: Change) -> str:
-    """The file behind the heaviest factor that names one, else the first file of the change."""
+def _location(assessment: Assessment, change: Change) -> tuple[str, int]:
+    """The file (and line) behind the heaviest factor that names one, else the first code file."""
     present = {f.after for f in change.files if f.after}
     for factor in sorted(assessment.factors, key=lambda f: -f.points):
         for item in factor.evidence:
             # "path:line text", or "what (path:line)" as the dependency and variable factors write
-            named = [re.split(r"[: ]", item, maxsplit=1)[0], *_IN_PARENS_RX.findall(item)]
-            found = next((p for p in named if p in present), None)
-            if found is not None:
-                return found
+            named = [_PATH_LINE_RX.match(item), *_IN_PARENS_RX.finditer(item)]
+            for m in named:
+                if m is not None and m.group("path") in present:
+                    return m.group("path"), int(m.group("line") or 1)
     code = sorted(p for p in present if not is_doc(p))
-    return next(iter(code or sorted(present)), change.files[0].path if change.files else ".")
+    first = next(iter(code or sorted(present)), change.files[0].path if change.files else ".")
+    return first, 1
 
 
-_IN_PARENS_RX = re.compile(r"\(([^():\s]+)(?::\d+)?[^()]*\)")
+_PATH_LINE_RX = re.compile(r"(?P<path>[^:\s()]+)(?::(?P<line>\d+))?")
+_IN_PARENS_RX = re.compile(r"\((?P<path>[^():\s]+)(?::(?P<line>\d+))?[^()]*\)")
 
 
 def clock(environ: Mapping[str, str] | None = None) -> datetime:
