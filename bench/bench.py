@@ -5,6 +5,7 @@
     python bench/bench.py --json out.json # the figures as JSON too
     python bench/bench.py --profile       # also cProfile the hook (one process) on the corpus
     python bench/bench.py --design        # design-rules on >= 200 HTML/CSS files from PyPI packages
+    python bench/bench.py --guards        # working-systems on the stdlib corpus, cold and cached
 
 Corpus: every `*.py` of the running interpreter's standard library (`test/` included unless
 `--no-tests`, `site-packages` never), copied into a temporary git repo and committed; nothing is
@@ -613,6 +614,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--top", type=int, default=15, help="rows of the profile to print (default 15)")
     add("--keep", action="store_true", help="keep the corpus repo (its path is printed)")
     add("--design", action="store_true", help="design-rules on real HTML/CSS from PyPI packages instead")
+    add("--guards", action="store_true", help="working-systems on the stdlib, cold and cached, instead")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 1
@@ -741,11 +743,68 @@ def bench(args: argparse.Namespace, base: Path) -> dict[str, object]:
     }
 
 
+# --- working-systems: the import graph of the stdlib, cold and from the content-hash cache --------------
+
+GUARD_SYSTEMS = """\
+working_systems:
+  - name: web
+    entry: [http/server.py, wsgiref/simple_server.py, xmlrpc/server.py]
+  - name: mail
+    entry: [smtplib, email]
+  - name: tooling
+    entry: [unittest, asyncio, concurrent.futures]
+"""
+GUARD_CACHE = ("cache", "py-facts.json")  # under .git/ava-safety, hooks._guards.pyfacts
+
+
+def bench_guards(args: argparse.Namespace, base: Path) -> dict[str, object]:
+    """A one-file push to the stdlib corpus, judged by working-systems: cold (no cache) and cached.
+    The change edits `email/utils.py`, which the declared systems reach through their imports."""
+    info = machine()
+    print(f"machine: {info['nproc']} cores usable ({info['cpu_count']} online), {info['cpu_model']}")
+    stdlib, files = stdlib_files(include_tests=not args.no_tests)
+    repo = make_corpus(base, stdlib, files)
+    (repo / ".ava-safety.yaml").write_text(GUARD_SYSTEMS, encoding="utf-8")
+    run(["git", *GIT_SAFE, "add", "--force", ".ava-safety.yaml"], cwd=repo)
+    run(["git", *GIT_ID, *GIT_SAFE, "commit", "--quiet", "--no-verify", "-m", "systems"], cwd=repo)
+    with (repo / "email" / "utils.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nBENCH_LIMIT = 1\n")
+    run(["git", *GIT_ID, *GIT_SAFE, "commit", "--quiet", "--no-verify", "-am", "a change"], cwd=repo)
+    cmd = [*hook_command("working-systems"), "--from-ref", "HEAD~1", "--no-smoke", "--no-results"]
+    env = hook_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed hook runs from bytecode, as the probe leaves it
+    cache = repo / ".git" / "ava-safety" / Path(*GUARD_CACHE)
+    probe = run(cmd, cwd=repo, check=False, env=env)
+    if crashed(probe) or probe.returncode != 1 or "WS001" not in probe.stdout:
+        found = f"exit {probe.returncode}:\n{_tail(probe.stdout + probe.stderr)}"
+        raise BenchError(f"working-systems did not find the touch ({found})")
+    cold: list[float] = []
+    warm: list[float] = []
+    for _ in range(args.runs):
+        cache.unlink(missing_ok=True)
+        started = time.perf_counter()
+        run(cmd, cwd=repo, check=False, env=env)
+        cold.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        run(cmd, cwd=repo, check=False, env=env)
+        warm.append(time.perf_counter() - started)
+    ratio = statistics.median(cold) / statistics.median(warm)
+    print(f"corpus: {len(files)} files; the push touches {probe.stdout.count('WS001')} system(s)")
+    print(f"working-systems cold   median {statistics.median(cold):.3f}s ({_runs(cold)})")
+    print(f"working-systems cached median {statistics.median(warm):.3f}s ({_runs(warm)})")
+    load = _load(load_average())
+    print(f"cached is {ratio:.1f}x faster (target >= 5x): {verdict(ratio >= 5)}  load {load}")
+    return {"machine": info, "files": len(files), "cold_s": cold, "cached_s": warm, "ratio": round(ratio, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     base = Path(tempfile.mkdtemp(prefix="ava-safety-bench-"))
     try:
-        report = bench_design(args, base) if args.design else bench(args, base)
+        if args.guards:
+            report = bench_guards(args, base)
+        else:
+            report = bench_design(args, base) if args.design else bench(args, base)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -1,5 +1,5 @@
-"""`ava-safety`: one command with a subcommand per hook, plus `init`, `baseline`, `rules`, `history`,
-`dashboard` and `serve`."""
+"""`ava-safety`: one command with a subcommand per hook, plus `init`, `baseline`, `rules`, `routes`,
+`history`, `dashboard` and `serve`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ HOOKS: dict[str, str] = {
     "deploy-config": "hooks.deploy_config",
     "env-vars": "hooks.env_vars",
     "version-consistency": "hooks.version_consistency",
+    "working-systems": "hooks.working_systems",
+    "rollback-risk": "hooks.rollback_risk",
+    "db-connection": "hooks.db_connection",
     "pre-deploy-check": "hooks.pre_deploy_check",
     "deploy": "hooks.deploy",
     "rollback": "hooks.rollback",
@@ -413,6 +416,37 @@ def _serve(argv: Sequence[str]) -> int:
     return common.act("ava-safety serve", args.config, action)
 
 
+def _routes_command(argv: Sequence[str]) -> int:
+    """`ava-safety routes [--update] [--all]`: the routes the working systems serve, and their lock."""
+    parser = argparse.ArgumentParser(
+        prog="ava-safety routes",
+        description="List the routes of the working systems with `routes: true`, or write their lock "
+        "(.ava-safety.routes.lock; commit it). Reads the tracked files as they are on disk.",
+    )
+    parser.add_argument("--update", action="store_true", help="write the routes lock (a file you commit)")
+    parser.add_argument("--all", action="store_true", help="list every route the code defines, with its app")
+    parser.add_argument("--config", type=Path, help="config file (default: .ava-safety.yaml)")
+    args = parser.parse_args(argv)
+    from ._config import Config
+    from ._deploy import main as common
+    from ._guards.routes_command import lock_lines, write_lock
+
+    def action(root: Path, config: Config) -> int:
+        if args.update:
+            path, count, changed = write_lock(root, config)
+            if count == 0:
+                nothing = "no working system with `routes: true` serves a route; nothing locked"
+                print(f"ava-safety routes: {nothing}", file=sys.stderr)
+                return 1
+            print(f"{'wrote' if changed else 'unchanged:'} {path} ({count} routes); commit it")
+            return 0
+        for line in lock_lines(root, config, every=args.all):
+            print(line)
+        return 0
+
+    return common.act("ava-safety routes", args.config, action)
+
+
 def _hook(module: str) -> Callable[[Sequence[str]], int]:
     def run(argv: Sequence[str]) -> int:
         import importlib
@@ -431,10 +465,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "init": _init,
             "baseline": _write_baseline,
             "rules": _rules,
+            "routes": _routes_command,
             "history": _history,
             "dashboard": _dashboard,
             "serve": _serve,
-        }
+        }  # fmt: skip
     )
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: ava-safety {" + ",".join(commands) + "} [args]")

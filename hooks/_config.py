@@ -16,7 +16,7 @@ KEYS = frozenset(
     {
         "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
         "env", "services", "image_registries", "history", "version_sources", "include_vendored",
-        "design",
+        "design", "working_systems", "rollback_risk", "database",
     }
 )  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
@@ -40,6 +40,8 @@ TAG_MODES = ("local", "push", "none")
 # gates that are not file-level hooks; the file-level ones are the hook ids of hooks._cli.FILE_HOOKS
 SPECIAL_GATES = ("git-state", "health", "aws-credentials", "live-env")
 FILE_GATES = ("syntax-imports", "env-vars", "deploy-config", "constitutional-compliance", "design-rules")
+# the push guards as gates: on what a deploy ships (since the service's last deploy)
+GUARD_GATES = ("working-systems", "rollback-risk", "db-connection")
 PLACEHOLDER_RX = re.compile(r"\{([^{}]*)\}")
 PLACEHOLDERS = frozenset({"service", "version", "commit", "image"})
 PY_VERSION_RX = re.compile(r"^3\.[0-9]{1,2}$")
@@ -131,9 +133,18 @@ class Config:
     # take back the files they match
     include_vendored: bool | PathMatcher = False
     design_tokens: tuple[str, ...] | None = None  # design.tokens: globs of the design-system stylesheets
+    working_systems: list[WorkingSystem] = field(default_factory=list)  # working-systems
+    rollback_risk: RiskConfig = field(default_factory=lambda: RiskConfig())  # rollback-risk
+    databases: list[DatabaseConfig] = field(default_factory=list)  # db-connection (`database:`)
 
     def service(self, name: str) -> ServiceConfig | None:
         return next((s for s in self.services if s.name == name), None)
+
+    def guard_gates(self) -> tuple[str, ...]:
+        """The push guards a deploy gates on by default: the ones this config gives something to do."""
+        chosen = ["working-systems"] if self.working_systems else []
+        chosen.append("rollback-risk")
+        return (*chosen, "db-connection") if self.databases else tuple(chosen)
 
     @property
     def display(self) -> str:
@@ -159,6 +170,80 @@ class Config:
         if own is not None and own.min_score is not None:
             return own.min_score
         return pack_default if pack_default is not None else self.min_score
+
+
+@dataclass(frozen=True)
+class ElementsConfig:
+    """What a working system shows or stores that must not change unacknowledged."""
+
+    classes: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()  # template element ids
+    tables: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.classes or self.colors or self.ids or self.tables)
+
+
+@dataclass(frozen=True)
+class WorkingSystem:
+    """A system that works today (`working_systems:`): its entries' import closure is protected."""
+
+    name: str
+    entry: tuple[str, ...] = ()  # files, directories or dotted modules
+    routes: bool = False  # lock the routes its files define
+    smoke: tuple[tuple[str, ...], ...] = ()  # argv lists, run at pre-push when it is touched
+    protect: tuple[str, ...] = ()  # globs of paths that must not change or vanish unacknowledged
+    elements: ElementsConfig = ElementsConfig()
+    smoke_timeout_s: float = 300.0  # each smoke command
+    line: int = 1
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, key: str) -> int:
+        return dict(self.key_lines).get(key, self.line)
+
+
+@dataclass(frozen=True)
+class RiskWindow:
+    """A time of the week when a push is riskier (nobody around to roll it back)."""
+
+    name: str
+    days: tuple[int, ...]  # 0 = Monday
+    start: int  # minutes after midnight
+    end: int  # minutes after midnight; start > end wraps past midnight
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    """`rollback_risk:`; None where the bundled defaults (rules/data/rollback-risk.yaml) stand."""
+
+    block_at: str = "high"
+    weights: tuple[tuple[str, float], ...] = ()
+    timezone: str | None = None  # an IANA name; None: this machine's local time
+    windows: tuple[RiskWindow, ...] | None = None
+    after_rollback_hours: float = 24.0
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """A database the service needs (`database:`), read as the service reads its settings."""
+
+    name: str = "database"
+    url_env: str = "DATABASE_URL"  # the variable holding a URL ("" for none)
+    parts: tuple[tuple[str, str], ...] = (
+        ("host", "DB_HOST"), ("port", "DB_PORT"), ("name", "DB_NAME"), ("user", "DB_USER"),
+        ("password", "DB_PASSWORD"),
+    )  # fmt: skip
+    env_file: str | None = None  # variables from this file (repo-relative), else the environment
+    tables: tuple[str, ...] = ()
+    extensions: tuple[str, ...] = ()
+    policy: str = "fail"  # when unreachable from here: fail | skip
+    connect_timeout_s: float = 5.0
+    line: int = 1
+
+    def part(self, key: str) -> str:
+        return dict(self.parts).get(key, "")
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -262,6 +347,9 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _load_history(doc, shown, config, problems)
     _load_include_vendored(doc, shown, config, problems)
     _load_design(doc, shown, config, problems)
+    _load_working_systems(doc, shown, config, problems)
+    _load_rollback_risk(doc, shown, config, problems)
+    _load_database(doc, shown, config, problems)
     config.version_sources = tuple(_str_list(doc, "version_sources", err, default=[], globs=True))
     config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
     if problems:
@@ -460,7 +548,7 @@ def _service(
                 values[key] = number
     if "gates" in item:
         gates = _str_list(item, "gates", err, default=[])
-        known = FILE_GATES + SPECIAL_GATES
+        known = FILE_GATES + SPECIAL_GATES + GUARD_GATES
         for gate in gates:
             if gate not in known:
                 err("gates", f"{label}: 'gates': {unknown_key(gate, known).replace('key', 'gate')}")
@@ -677,3 +765,350 @@ def _str_list(doc: LineDict, key: str, err: Any, *, default: list[str], globs: b
                 err(key, f"'{key}': {exc}")
         return good  # a bad glob is reported, and must not reach PathMatcher (which would raise)
     return list(value)
+
+
+# --- working_systems, rollback_risk, database (the push guards) ------------------------------------
+
+SYSTEM_KEYS = frozenset({"name", "entry", "routes", "smoke", "protect", "elements", "smoke_timeout_s"})
+ELEMENT_KEYS = frozenset({"classes", "colors", "ids", "tables"})
+SYSTEM_NAME_RX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+RISK_KEYS = frozenset({"block_at", "weights", "timezone", "windows", "after_rollback_hours"})
+RISK_LEVELS = ("low", "medium", "high", "critical")
+WINDOW_KEYS = frozenset({"name", "days", "from", "to"})
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DATABASE_KEYS = frozenset(
+    {"name", "url_env", "parts", "env_file", "tables", "extensions", "policy", "connect_timeout_s"}
+)
+PART_KEYS = frozenset({"host", "port", "name", "user", "password"})
+DB_POLICIES = ("fail", "skip")
+ENV_NAME_RX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SQL_NAME_RX = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+CSS_NAME_RX = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+HEX_COLOR_RX = re.compile(r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
+TIME_RX = re.compile(r"^([01]?[0-9]|2[0-4]):([0-5][0-9])$")
+
+
+def _items(doc: LineDict, key: str) -> list[tuple[Any, int]]:
+    raw = doc[key]
+    lines = getattr(raw, "item_lines", [])
+    return [(item, lines[i] if i < len(lines) else doc.line_of(key)) for i, item in enumerate(raw)]
+
+
+def _load_working_systems(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    if "working_systems" not in doc:
+        return
+    if not isinstance(doc["working_systems"], list):
+        example = "- {name: registration, entry: [app/registration.py]}"
+        problems.append(ConfigProblem(shown, doc.line_of("working_systems"),
+                                      f"'working_systems' must be a list: {example}"))  # fmt: skip
+        return
+    names: set[str] = set()
+    for item, line in _items(doc, "working_systems"):
+        if not isinstance(item, LineDict):
+            problems.append(ConfigProblem(shown, line, "each working system must be a mapping with 'name'"))
+            continue
+        system = _working_system(item, shown, problems)
+        if system is None:
+            continue
+        if system.name in names:
+            problems.append(ConfigProblem(shown, item.line_of("name"),
+                                          f"working system '{system.name}' is declared twice"))  # fmt: skip
+        names.add(system.name)
+        config.working_systems.append(system)
+
+
+def _working_system(item: LineDict, shown: str, problems: list[ConfigProblem]) -> WorkingSystem | None:
+    def err(key: str, message: str, where: LineDict = item) -> None:
+        problems.append(ConfigProblem(shown, where.line_of(key), message))
+
+    name = item.get("name")
+    label = f"working system '{name}'" if isinstance(name, str) else "working system"
+    for key in item:
+        if key not in SYSTEM_KEYS:
+            err(key, f"{label}: " + unknown_key(key, SYSTEM_KEYS))
+    if not isinstance(name, str) or not SYSTEM_NAME_RX.match(name):
+        err("name", "working system: 'name' is required: letters, digits, '-', '_' or '.' (it is what "
+            "a Working-System-Ack trailer names)")  # fmt: skip
+        return None
+    values: dict[str, Any] = {}
+    entry = _str_list(item, "entry", lambda k, m: err(k, f"{label}: {m}"), default=[])
+    protect = _str_list(item, "protect", lambda k, m: err(k, f"{label}: {m}"), default=[], globs=True)
+    if not entry and not protect and "elements" not in item:
+        err(
+            "name", f"{label}: give 'entry' (files or modules), 'protect' or 'elements': nothing is protected"
+        )
+    if "routes" in item:
+        if not isinstance(item["routes"], bool):
+            err("routes", f"{label}: 'routes' must be true or false")
+        else:
+            values["routes"] = item["routes"]
+    if "smoke" in item:
+        values["smoke"] = _smoke(item, label, err)
+    if "smoke_timeout_s" in item:
+        number = _number(item["smoke_timeout_s"], 1, 86400)
+        if number is None:
+            err("smoke_timeout_s", f"{label}: 'smoke_timeout_s' must be a number of seconds from 1 to 86400")
+        else:
+            values["smoke_timeout_s"] = number
+    if "elements" in item:
+        values["elements"] = _elements(item, label, err)
+    return WorkingSystem(name=name, entry=tuple(entry), protect=tuple(protect), line=item.line,
+                         key_lines=tuple(sorted(item.key_lines.items())), **values)  # fmt: skip
+
+
+def _smoke(item: LineDict, label: str, err: Any) -> tuple[tuple[str, ...], ...]:
+    raw = item["smoke"]
+    example = "[[python, -m, pytest, -q, tests/test_registration.py]]"
+    if not isinstance(raw, list) or any(isinstance(c, str) for c in raw):
+        err("smoke", f"{label}: 'smoke' must be a list of argv lists such as {example}, never a shell string")
+        return ()
+    out = []
+    for command in raw:
+        if (
+            not isinstance(command, list)
+            or not command
+            or not all(isinstance(w, (str, int)) for w in command)
+        ):
+            err("smoke", f"{label}: each smoke command must be a non-empty list of strings: {example}")
+            continue
+        out.append(tuple(str(w) for w in command))
+    return tuple(out)
+
+
+def _elements(item: LineDict, label: str, err: Any) -> ElementsConfig:
+    raw = item["elements"]
+    if not isinstance(raw, LineDict):
+        err(
+            "elements",
+            f"{label}: 'elements' must be a mapping: {{classes: [...], colors: [...], tables: [...]}}",
+        )
+        return ElementsConfig()
+    for key in raw:
+        if key not in ELEMENT_KEYS:
+            err(key, f"{label}: elements: " + unknown_key(key, ELEMENT_KEYS), raw)
+    checks = {"classes": (CSS_NAME_RX, "a CSS class name such as version-badge (no dot)"),
+              "ids": (CSS_NAME_RX, "an element id such as farmer-count (no #)"),
+              "colors": (HEX_COLOR_RX, 'a hex colour such as "#8B4513" (quoted: YAML reads # as a comment)'),
+              "tables": (SQL_NAME_RX, "a table name such as farmers")}  # fmt: skip
+    values: dict[str, tuple[str, ...]] = {}
+    for key, (rx, what) in checks.items():
+        found = _str_list(raw, key, lambda k, m: err(k, f"{label}: elements: {m}", raw), default=[])
+        bad = [v for v in found if not rx.match(v)]
+        for value in bad:
+            err(key, f"{label}: elements: {key}: {value!r} is not {what}", raw)
+        values[key] = tuple(v for v in found if rx.match(v))
+    return ElementsConfig(**values)
+
+
+def _load_rollback_risk(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    if "rollback_risk" not in doc:
+        return
+    spec = doc["rollback_risk"]
+    if not isinstance(spec, LineDict):
+        example = "{block_at: high, timezone: Europe/Ljubljana}"
+        problems.append(ConfigProblem(shown, doc.line_of("rollback_risk"),
+                                      f"'rollback_risk' must be a mapping: {example}"))  # fmt: skip
+        return
+
+    def err(key: str, message: str, where: LineDict = spec) -> None:
+        problems.append(ConfigProblem(shown, where.line_of(key), f"rollback_risk: {message}"))
+
+    for key in spec:
+        if key not in RISK_KEYS:
+            err(key, unknown_key(key, RISK_KEYS))
+    values: dict[str, Any] = {"line": doc.line_of("rollback_risk")}
+    if "block_at" in spec:
+        level = str(spec["block_at"]).lower()
+        if level not in RISK_LEVELS and level != "never":
+            err("block_at", f"'block_at' must be one of {', '.join(RISK_LEVELS)} or never")
+        else:
+            values["block_at"] = level
+    if "timezone" in spec:
+        zone = spec["timezone"]
+        if not isinstance(zone, str) or not _is_timezone(zone):
+            err("timezone", f"'timezone' {zone!r} is not a time zone name such as Europe/Ljubljana or UTC")
+        else:
+            values["timezone"] = zone
+    if "after_rollback_hours" in spec:
+        number = _number(spec["after_rollback_hours"], 0, 24 * 365)
+        if number is None:
+            err("after_rollback_hours", "'after_rollback_hours' must be a number of hours such as 24")
+        else:
+            values["after_rollback_hours"] = number
+    if "weights" in spec:
+        values["weights"] = _risk_weights(spec, err)
+    if "windows" in spec:
+        values["windows"] = _risk_windows(spec, err)
+    config.rollback_risk = RiskConfig(**values)
+
+
+def _is_timezone(name: str) -> bool:
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError, ImportError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
+def _risk_weights(spec: LineDict, err: Any) -> tuple[tuple[str, float], ...]:
+    from ._bundled import data_table
+
+    raw = spec["weights"]
+    known = tuple((data_table("rollback-risk.yaml").get("factors") or {}).keys())
+    if not isinstance(raw, LineDict):
+        err("weights", "'weights' must map factor names to points: {destructive-ddl: 40, time-window: 0}")
+        return ()
+    out = []
+    for name, value in raw.items():
+        if name not in known:
+            err("weights", unknown_key(name, known).replace("key", "factor"), raw)
+        elif _number(value, 0, 100) is None:
+            err("weights", f"weights: {name}: points must be a number from 0 to 100", raw)
+        else:
+            out.append((name, float(value)))
+    return tuple(out)
+
+
+def _risk_windows(spec: LineDict, err: Any) -> tuple[RiskWindow, ...]:
+    raw = spec["windows"]
+    example = '[{name: friday afternoon, days: [fri], from: "14:00", to: "24:00"}]'
+    if not isinstance(raw, list):
+        err("windows", f"'windows' must be a list such as {example} ([] for none)")
+        return ()
+    out = []
+    for item in raw:
+        if not isinstance(item, LineDict):
+            err("windows", f"each window must be a mapping such as {example[1:-1]}")
+            continue
+        for key in item:
+            if key not in WINDOW_KEYS:
+                err(key, "windows: " + unknown_key(key, WINDOW_KEYS), item)
+        name = item.get("name")
+        days = item.get("days")
+        times = [_minutes(item.get(k)) for k in ("from", "to")]
+        if not isinstance(name, str) or not name:
+            err("name", "windows: each window needs a 'name'", item)
+            continue
+        if not isinstance(days, list) or not days or any(str(d).lower()[:3] not in DAYS for d in days):
+            err("days", f"windows: {name}: 'days' must list days such as [fri] or [sat, sun]", item)
+            continue
+        if None in times:
+            err("from", f"windows: {name}: 'from' and 'to' must be times such as \"14:00\" (quoted)", item)
+            continue
+        start, end = times
+        assert start is not None and end is not None
+        out.append(
+            RiskWindow(name, tuple(sorted({DAYS.index(str(d).lower()[:3]) for d in days})), start, end)
+        )
+    return tuple(out)
+
+
+def _minutes(value: Any) -> int | None:
+    m = TIME_RX.match(value) if isinstance(value, str) else None
+    if m is None or (m.group(1) == "24" and m.group(2) != "00"):
+        return None
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def _load_database(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    if "database" not in doc:
+        return
+    raw = doc["database"]
+    items: list[tuple[Any, int]]
+    if isinstance(raw, LineDict):
+        items = [(raw, doc.line_of("database"))]
+    elif isinstance(raw, list):
+        items = _items(doc, "database")
+    else:
+        example = "{url_env: DATABASE_URL, tables: [farmers]}"
+        message = f"'database' must be a mapping {example} or a list of them"
+        problems.append(ConfigProblem(shown, doc.line_of("database"), message))
+        return
+    names: set[str] = set()
+    for item, line in items:
+        if not isinstance(item, LineDict):
+            problems.append(ConfigProblem(shown, line, "each database must be a mapping"))
+            continue
+        database = _database(item, shown, problems, default_name="database" if len(items) == 1 else "")
+        if database is None:
+            continue
+        if database.name in names:
+            problems.append(
+                ConfigProblem(shown, item.line_of("name"), f"database '{database.name}' is declared twice")
+            )
+        names.add(database.name)
+        config.databases.append(database)
+
+
+def _database(
+    item: LineDict, shown: str, problems: list[ConfigProblem], *, default_name: str
+) -> DatabaseConfig | None:
+    def err(key: str, message: str, where: LineDict = item) -> None:
+        problems.append(ConfigProblem(shown, where.line_of(key), f"database: {message}"))
+
+    for key in item:
+        if key not in DATABASE_KEYS:
+            err(key, unknown_key(key, DATABASE_KEYS))
+    name = item.get("name", default_name)
+    if not isinstance(name, str) or not name:
+        err("name", "with several databases each needs a 'name'")
+        return None
+    values: dict[str, Any] = {"name": name, "line": item.line}
+    if "url_env" in item:
+        value = item["url_env"]
+        if value in (None, "", False):
+            values["url_env"] = ""
+        elif not isinstance(value, str) or not ENV_NAME_RX.match(value):
+            err("url_env", "'url_env' must be the name of the variable holding the URL, such as DATABASE_URL")
+        elif "://" in value:
+            err("url_env", "'url_env' names a variable; never write the URL itself here")
+        else:
+            values["url_env"] = value
+    if "parts" in item:
+        parts = item["parts"]
+        if not isinstance(parts, LineDict):
+            err(
+                "parts",
+                "'parts' must map host, port, name, user, password to variable names: {host: DB_HOST}",
+            )
+        else:
+            merged = dict(DatabaseConfig().parts)
+            for key, value in parts.items():
+                if key not in PART_KEYS:
+                    err(key, "parts: " + unknown_key(key, PART_KEYS), parts)
+                elif not isinstance(value, str) or not ENV_NAME_RX.match(value):
+                    err(key, f"parts: {key}: must be a variable name such as DB_{key.upper()}", parts)
+                else:
+                    merged[key] = value
+            values["parts"] = tuple(merged.items())
+    if "env_file" in item:
+        value = item["env_file"]
+        if not isinstance(value, str) or not value or value.startswith("/") or ".." in value.split("/"):
+            err("env_file", "'env_file' must be a path inside the repository, such as .env")
+        else:
+            values["env_file"] = value
+    for key, rx, what in (
+        ("tables", SQL_NAME_RX, "a table name"),
+        ("extensions", SQL_NAME_RX, "an extension name"),
+    ):
+        found = _str_list(item, key, lambda k, m: err(k, m), default=[])
+        for bad in (v for v in found if not rx.match(v)):
+            err(key, f"'{key}': {bad!r} is not {what}")
+        values[key] = tuple(v for v in found if rx.match(v))
+    if "policy" in item:
+        if item["policy"] not in DB_POLICIES:
+            err(
+                "policy",
+                "'policy' must be fail (an unreachable database blocks) or skip (it is said and passes)",
+            )
+        else:
+            values["policy"] = item["policy"]
+    if "connect_timeout_s" in item:
+        number = _number(item["connect_timeout_s"], 1, 120)
+        if number is None:
+            err("connect_timeout_s", "'connect_timeout_s' must be a number of seconds from 1 to 120")
+        else:
+            values["connect_timeout_s"] = number
+    return DatabaseConfig(**values)

@@ -87,6 +87,8 @@ def run_example(
     tracked: set[str] = set()
     written: list[Path] = []
     try:
+        if example.before:  # a change: the base commit first (its files are cleaned up below too)
+            tracked |= _base_commit(workdir, path, example, written)
         for name, text in {path: example.code, **example.files}.items():
             untracked = name.startswith(UNTRACKED)
             name = name.removeprefix(UNTRACKED)
@@ -101,6 +103,8 @@ def run_example(
             written.append(target)
         if example.tags:  # a repository with these tags on one commit of the example's files
             _tagged_repo(workdir, sorted(tracked), example.tags)
+        if example.before:
+            tracked = _stage_change(workdir, path, example, tracked)
         try:
             config = load_config(workdir)
         except ConfigErrors as exc:
@@ -116,7 +120,7 @@ def run_example(
     finally:
         # the next example starts from an empty directory (a new one per example costs more:
         # directories are the slow part of a file system)
-        if example.tags:
+        if example.tags or example.before:
             shutil.rmtree(workdir / ".git", ignore_errors=True)
         for made in reversed(written):
             if made.is_dir():
@@ -148,6 +152,48 @@ def run_example(
         wanted += f": {example.message}"
     got = "; ".join(f"{f.line}:{f.col}: {f.message}" for f in hits)
     return fail(f"fail example is flagged, but not as expected: wanted {wanted}, got {got}")
+
+
+def _base_commit(workdir: Path, path: str, example: Example, written: list[Path]) -> set[str]:
+    """The files before the change (`files`, then `before` over them), committed; their names."""
+    base = {n: t for n, t in example.files.items() if not n.startswith(UNTRACKED)}
+    base.update(example.before)
+    for name, text in base.items():
+        target = workdir / name
+        missing = [d for d in reversed(target.parents) if d.is_relative_to(workdir) and not d.exists()]
+        for folder in missing:
+            folder.mkdir()
+            written.append(folder)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    _git_steps(
+        workdir,
+        [["init", "-q"], ["add", "--", *sorted(base)], ["commit", "-q", "--no-verify", "-m", "before"]],
+    )
+    return set(base)
+
+
+def _stage_change(workdir: Path, path: str, example: Example, tracked: set[str]) -> set[str]:
+    """The example's file written over the base (already done), `before`-only files deleted, all staged."""
+    gone = [n for n in example.before if n != path and n not in example.files]
+    for name in gone:
+        (workdir / name).unlink(missing_ok=True)
+    _git_steps(workdir, [["add", "-A", "--", *sorted(tracked | {path})]])
+    return (tracked | {path}) - set(gone)
+
+
+def _git_steps(workdir: Path, steps: list[list[str]]) -> None:
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "example",
+        "GIT_AUTHOR_EMAIL": "example@example.invalid",
+        "GIT_COMMITTER_NAME": "example",
+        "GIT_COMMITTER_EMAIL": "example@example.invalid",
+    }
+    for args in steps:
+        subprocess.run(["git", *args], cwd=workdir, env=env, capture_output=True, check=True, timeout=30)
 
 
 def _tagged_repo(workdir: Path, tracked: Sequence[str], tags: Iterable[str]) -> None:

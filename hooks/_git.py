@@ -308,3 +308,195 @@ def push_commit(root: Path, remote: str, commit: str, branch: str, *, force: boo
 
 def tag_names(root: Path) -> list[str]:
     return _git(["tag", "--list", "v*"], root).split()
+
+
+# --- the pushed change (working-systems, rollback-risk): plain git, on the push path -----------------
+
+INDEX = ":"  # a revision that means the staged content (`git cat-file` reads `:path` from the index)
+
+
+def is_null_sha(ref: str) -> bool:
+    """pre-push's all-zero object name: a branch the remote does not have (or one being deleted)."""
+    return len(ref) >= 40 and set(ref) == {"0"}
+
+
+def rev_commit(root: Path, rev: str) -> str | None:
+    """The full sha of `rev` as a commit, or None when it names none (an unborn HEAD, a typo)."""
+    try:
+        return resolve(root, rev) or None
+    except GitError:
+        return None
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    try:
+        return _git(["merge-base", a, b], root).strip() or None
+    except GitError:
+        return None
+
+
+def default_branch(root: Path) -> str | None:
+    """The default branch as a ref this clone has: origin's HEAD, else origin/main|master, else a
+    local main|master (`init.defaultBranch` first)."""
+    try:
+        target = _git(["symbolic-ref", "-q", "refs/remotes/origin/HEAD"], root).strip()
+        if target:
+            return target
+    except GitError:
+        pass
+    try:
+        configured = _git(["config", "init.defaultBranch"], root).strip()
+    except GitError:
+        configured = ""
+    names = [n for n in (configured, "main", "master") if n]
+    for ref in [f"refs/remotes/origin/{n}" for n in names] + [f"refs/heads/{n}" for n in names]:
+        if rev_commit(root, ref) is not None:
+            return ref
+    return None
+
+
+def upstream_of_head(root: Path) -> str | None:
+    try:
+        return _git(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}"], root).strip() or None
+    except GitError:
+        return None
+
+
+def tree_blobs(root: Path, rev: str) -> dict[str, str]:
+    """path -> blob sha of every file of a commit, or of the index (`INDEX`); submodules left out."""
+    out: dict[str, str] = {}
+    if rev == INDEX:
+        for record in _z(_git(["ls-files", "-s", "-z"], root)):
+            meta, _, path = record.partition("\t")
+            mode, sha, stage = (meta.split() + ["", "", ""])[:3]
+            if stage == "0" and not mode.startswith("160"):
+                out[path] = sha
+        return out
+    for record in _z(_git(["ls-tree", "-r", "-z", "--full-tree", rev], root)):
+        meta, _, path = record.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            out[path] = parts[2]
+    return out
+
+
+def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+    """The content of many blobs in ONE `git cat-file --batch`; a missing object is left out."""
+    wanted = list(dict.fromkeys(s for s in shas if s))
+    if not wanted:
+        return {}
+    if shutil.which("git") is None:
+        raise GitError("git is not installed or not on PATH")
+    proc = _run_stdin(["git", "cat-file", "--batch"], root, "".join(f"{s}\n" for s in wanted).encode())
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git cat-file failed: {detail[0] if detail else proc.returncode}")
+    data, pos, out = proc.stdout, 0, {}
+    for sha in wanted:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            break
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) != 3:  # "<sha> missing"
+            continue
+        size = int(header[2])
+        out[sha] = data[pos : pos + size]
+        pos += size + 1  # the content and its closing newline
+    return out
+
+
+def blob_sha(data: bytes) -> str:
+    """The object name git gives this content: files on disk share the cache with commits."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _diff_args(base: str | None, head: str) -> list[str]:
+    """`git diff` arguments comparing `base` with `head` (a commit, INDEX, or "" for the work tree)."""
+    empty = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # the empty tree: everything is added
+    if head == INDEX:
+        return ["--cached", base or empty]
+    if not head:
+        return [base or empty]
+    return [base or empty, head]
+
+
+def name_status(root: Path, base: str | None, head: str) -> list[tuple[str, str, str | None]]:
+    """(status A|M|D|R|T|C, path, old path of a rename or copy) of every file that differs."""
+    records = _z(_git(["diff", "--name-status", "-z", "-M", "--no-ext-diff", *_diff_args(base, head)], root))
+    out: list[tuple[str, str, str | None]] = []
+    i = 0
+    while i < len(records):
+        status = records[i][:1]
+        if status in ("R", "C") and i + 2 < len(records):
+            out.append((status, records[i + 2], records[i + 1]))  # "R100", old, new
+            i += 3
+        else:
+            out.append((status, records[i + 1] if i + 1 < len(records) else "", None))
+            i += 2
+    return [r for r in out if r[1]]
+
+
+def numstat(root: Path, base: str | None, head: str) -> dict[str, tuple[int | None, int | None]]:
+    """path -> (lines added, lines deleted); None for a binary file. Renames under their new path."""
+    out: dict[str, tuple[int | None, int | None]] = {}
+    args = ["diff", "--numstat", "-z", "-M", "--no-ext-diff", *_diff_args(base, head)]
+    records = _z(_git(args, root))
+    i = 0
+    while i < len(records):
+        added, deleted, path = (records[i].split("\t", 2) + ["", ""])[:3]
+        if not path:  # a rename: "A\tD\t" then the old and the new path
+            path = records[i + 2] if i + 2 < len(records) else ""
+            i += 3
+        else:
+            i += 1
+        out[path] = (None if added == "-" else int(added), None if deleted == "-" else int(deleted))
+    return out
+
+
+def commit_messages(root: Path, base: str | None, head: str, *, limit: int = 2000) -> list[tuple[str, str]]:
+    """(sha, whole message) of the commits in base..head, newest first."""
+    spec = [f"{base}..{head}"] if base else [head]
+    out = _git(["log", f"--max-count={limit}", "--format=%H%x00%B%x01", *spec], root)
+    found = []
+    for record in out.split("\x01"):
+        sha, _, message = record.strip("\n").partition("\0")
+        if sha:
+            found.append((sha, message))
+    return found
+
+
+def git_dir(root: Path) -> Path:
+    return Path(_git(["rev-parse", "--absolute-git-dir"], root).strip())
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for its hooks (`core.hooksPath` honoured)."""
+    found = Path(_git(["rev-parse", "--git-path", "hooks"], root).strip())
+    return found if found.is_absolute() else root / found
+
+
+def grep_tree(root: Path, pattern: str, rev: str, pathspec: str = "*.py") -> list[str]:
+    """Files of a commit (or of the index, `INDEX`) whose text matches the extended regex."""
+    where = ["--cached"] if rev == INDEX else [rev]
+    args = ["git", "grep", "-l", "-z", "-I", "-E", "-e", pattern, *where, "--", pathspec]
+    try:
+        proc = subprocess.run(args, cwd=root, capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git grep did not answer within {TIMEOUT}s") from None
+    if proc.returncode == 1 and not proc.stderr:
+        return []
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git grep failed: {detail[0] if detail else proc.returncode}")
+    names = _z(proc.stdout.decode("utf-8", "surrogateescape"))
+    prefix = "" if rev == INDEX else f"{rev}:"
+    return [n.removeprefix(prefix) for n in names]
+
+
+def add_trailer(root: Path, message_file: Path, trailer: str) -> None:
+    """Append a trailer to a commit message file, as `git interpret-trailers` places it."""
+    _git(["interpret-trailers", "--in-place", "--if-exists", "addIfDifferent", "--trailer", trailer,
+          str(message_file)], root)  # fmt: skip

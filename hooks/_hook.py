@@ -295,31 +295,37 @@ def record(outcome: Outcome) -> None:
     """
     if not outcome.scope.in_git:
         return
+    data: dict[str, Any] = as_json(
+        outcome.hook,
+        outcome.findings,
+        outcome.scores,
+        crashes=outcome.crashes,
+        verdict=outcome.verdict,
+        skipped=outcome.skipped,
+    )
+    data.update(
+        {
+            "exit_code": outcome.code,
+            "files": len(outcome.scope.paths),
+            "scope": outcome.scope.description,
+            "seconds": round(outcome.seconds, 3),
+        }
+    )
+    write_results(outcome.scope.root, outcome.hook, data)
+
+
+def write_results(root: Path, hook: str, data: dict[str, Any]) -> None:
+    """`.git/ava-safety/results/<hook>.json`, written whole (a reader never sees half a file), with
+    `finished_at`; a scored run also appends to `<hook>.scores.jsonl`. Never raises."""
     try:
-        target = _git.state_dir(outcome.scope.root) / "results" / f"{outcome.hook}.json"
+        target = _git.state_dir(root) / "results" / f"{hook}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        data: dict[str, Any] = as_json(
-            outcome.hook,
-            outcome.findings,
-            outcome.scores,
-            crashes=outcome.crashes,
-            verdict=outcome.verdict,
-            skipped=outcome.skipped,
-        )
-        data.update(
-            {
-                "exit_code": outcome.code,
-                "files": len(outcome.scope.paths),
-                "scope": outcome.scope.description,
-                "seconds": round(outcome.seconds, 3),
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            }
-        )
+        data = {**data, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         tmp.replace(target)
         if "score" in data:
-            append_score(target.parent / f"{outcome.hook}.scores.jsonl", data)
+            append_score(target.parent / f"{hook}.scores.jsonl", data)
     except (OSError, _git.GitError) as exc:
         print(f"ava-safety: could not record results: {exc}", file=sys.stderr)
 

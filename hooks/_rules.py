@@ -27,7 +27,7 @@ RULE_KEYS = frozenset(
         "check", "blocking", "weight", "examples", "retired", "replaced-by", "disabled",
     }
 )  # fmt: skip
-EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files", "tags"})
+EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files", "tags", "before"})
 DEFAULT_HOOK = "constitutional-compliance"
 NOT_PACKS = frozenset({"data"})
 
@@ -43,6 +43,9 @@ class Example:
     message: str | None = None
     files: Mapping[str, str] = field(default_factory=dict)  # extra files for repo-aware rules
     tags: tuple[str, ...] = ()  # git tags: the example's files are committed and tagged
+    # a change: these files (over `files`) are committed first, then the example's file is written
+    # and staged, and a `before` file that is neither `path` nor in `files` is deleted
+    before: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -663,6 +666,13 @@ def _examples(raw: LineDict, err: Any) -> tuple[Example, ...]:
             if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
                 err("examples", f"examples.{kind}[{i}]: 'tags' must be a list of tag names")
                 tags = []
+            before = item.get("before", {})
+            if not isinstance(before, Mapping) or not all(isinstance(v, str) for v in before.values()):
+                err(
+                    "examples",
+                    f"examples.{kind}[{i}]: 'before' must map paths to their contents before the change",
+                )
+                before = {}
             out.append(
                 Example(
                     code=item["code"],
@@ -674,6 +684,7 @@ def _examples(raw: LineDict, err: Any) -> tuple[Example, ...]:
                     message=item.get("message"),
                     files=dict(files),
                     tags=tuple(tags),
+                    before=dict(before),
                 )
             )
     return tuple(out)

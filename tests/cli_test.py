@@ -162,7 +162,7 @@ def test_version(capsys: Capsys) -> None:
     assert capsys.readouterr().out == f"ava-safety {__version__}\n"
 
 
-COMMANDS = [*_cli.HOOKS, "init", "baseline", "rules", "history", "dashboard", "serve"]
+COMMANDS = [*_cli.HOOKS, "init", "baseline", "rules", "routes", "history", "dashboard", "serve"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_without_services_it_runs_the_file_gates_and_git_state(tmp_path: Path) -
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert set(_table(proc.stdout)) == {
         "syntax-imports", "env-vars", "deploy-config", "constitutional-compliance", "design-rules",
-        "git-state",
+        "git-state", "rollback-risk",
     }  # fmt: skip
 
 
@@ -132,3 +133,47 @@ def test_live_env_blocks_a_missing_variable_and_warns_about_console_only_ones(tm
     assert (warned.verdict, warned.figure) == ("warn", "2 set only live")
     assert warned.detail[0].startswith("FARM_KEY is set on the live service but in no deployment file")
     assert check_live_env(repo, config, lambda: None).verdict == "skip"
+
+
+def test_the_push_guards_gate_a_deploy_on_what_it_ships(tmp_path: Path, postgres: Any) -> None:
+    from ._deploy_support import make_service_repo
+
+    extra = (
+        "working_systems:\n  - name: web\n    entry: [app.py]\n"
+        "rollback_risk:\n  windows: []\n"
+        "database:\n  url_env: FARM_DB_URL\n  connect_timeout_s: 3\n"
+    )
+    gates = "[git-state, working-systems, rollback-risk, db-connection]"
+    repo = make_service_repo(tmp_path / "svc", gates=gates, extra=extra)
+    db_url = postgres.url(postgres.create_database())
+    with postgres.env():
+        assert repo.run("deploy", FARM_DB_URL=db_url).returncode == 0
+        repo.release("1.1.0")  # a version stamp alone: no touch
+        assert _table(repo.run("pre-deploy-check", FARM_DB_URL=db_url).stdout)["working-systems"][0] == "ok"
+        app = (repo.path / "app.py").read_text(encoding="utf-8")
+        (repo.path / "app.py").write_text(
+            app + "\n\ndef greeting() -> str:\n    return 'hi'\n", encoding="utf-8"
+        )
+        git(repo.path, "commit", "-qam", "greeting")
+        proc = repo.run("pre-deploy-check", FARM_DB_URL=db_url)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        rows = _table(proc.stdout)
+        assert rows["working-systems"] == ("BLOCK", "1 of 1 systems touched, 0 acknowledged")
+        assert rows["rollback-risk"][0] == "ok" and rows["rollback-risk"][1].startswith("risk LOW")
+        assert rows["db-connection"][0] == "ok" and rows["db-connection"][1].startswith("1/1 reachable")
+        assert "WS001 app.py is part of working system 'web' (its entry)" in proc.stdout
+        assert repo.run("deploy", FARM_DB_URL=db_url).returncode == 1  # the gate refuses the deploy
+        git(
+            repo.path,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "ack\n\nWorking-System-Ack: web — a greeting only",
+        )
+        git(repo.path, "tag", "-f", "v1.1.0")  # the version the service reports
+        deployed = repo.run("deploy", FARM_DB_URL=db_url)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    last = repo.history()[0]
+    assert last["status"] == "succeeded" and last["risk_level"] == "low"
+    assert {g["gate"] for g in last["gates"]} >= {"working-systems", "rollback-risk", "db-connection"}

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._config import FILE_GATES, Config, ServiceConfig
+from .._config import FILE_GATES, GUARD_GATES, Config, ServiceConfig
 from .gates import GateResult
 from .history import History
 
 
 def pre_deploy_check(root: Path, config: Config, names: Sequence[str] = ()) -> list[GateResult]:
-    """The file-level gates the services name (all of them by default) and git state, once; then each
-    service's health, and for AWS providers credentials and the live configuration's environment."""
+    """The file-level gates the services name (all of them by default), git state and the push guards
+    (on what the deploy ships), once; then each service's health, and for AWS providers credentials
+    and the live configuration's environment."""
     from . import gates as g
     from .protocol import AWS_PROVIDERS, pick_service
 
@@ -25,7 +26,12 @@ def pre_deploy_check(root: Path, config: Config, names: Sequence[str] = ()) -> l
         files = list(FILE_GATES)
     results = g.run_file_gates(root, files, config.path)
     results.append(g.check_git_state(root))
-    store: History | None = None
+    guards: list[str] = []
+    for gates in [s.gates for s in services] or [None]:
+        own = gates if gates is not None else config.guard_gates()
+        guards += [x for x in own if x in GUARD_GATES and x not in guards]
+    store: History | None = _store(root, config) if guards else None
+    results += g.run_guard_gates(root, config, guards, store=store, services=services)
     for service in services:
         label = f" ({service.name})" if len(services) > 1 else ""
         if service.health is not None:

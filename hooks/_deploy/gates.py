@@ -29,6 +29,7 @@ class GateResult:
     figure: str = ""  # the key figure: a score, a count of findings, a latency
     detail: tuple[str, ...] = ()  # lines to show under the table (findings, reasons)
     score: float | None = None  # constitutional-compliance's overall score
+    risk: str | None = None  # rollback-risk's level (low ... critical)
 
     @property
     def blocks(self) -> bool:
@@ -39,6 +40,8 @@ class GateResult:
                 "figure": self.figure}  # fmt: skip
         if self.score is not None:
             data["score"] = self.score
+        if self.risk is not None:
+            data["risk"] = self.risk
         return data
 
 
@@ -219,3 +222,136 @@ def check_live_env(
 def summarize(results: Sequence[GateResult]) -> Mapping[str, Any]:
     score = next((r.score for r in results if r.score is not None), None)
     return {"blocked": [r.gate for r in results if r.blocks], "score": score}
+
+
+# --- the push guards as gates (working-systems, rollback-risk, db-connection) ----------------------
+
+
+def guard_log(root: Path, hook: str) -> Any:
+    """The live log of a guard's smoke commands: .git/ava-safety/logs/<hook>-<stamp>.log."""
+    import os
+
+    from .. import _git
+    from .livelog import LiveLog
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return LiveLog(_git.state_dir(root) / "logs" / f"{hook}-{stamp}-{os.getpid()}.log")
+
+
+def recent_rollbacks(root: Path, config: Config, *, limit: int = 200) -> list[Any]:
+    """The rollbacks of the deploy history (newest `limit` events), for rollback-risk; [] when there
+    is no history (a developer's clone that never deployed: nothing is created for asking)."""
+    from datetime import datetime
+
+    from .. import _git
+    from .._guards.risk import Rollback
+    from .history import HistoryError, open_history
+
+    try:
+        if config.history == "sqlite" and not (_git.state_dir(root) / "history.sqlite3").exists():
+            return []
+        store = open_history(root, config.history)
+    except (HistoryError, _git.GitError, OSError):
+        return []
+    try:
+        events = store.events(None, limit=limit)
+    except Exception:  # noqa: BLE001 - a history that cannot be read costs the factor, not the push
+        return []
+    finally:
+        store.close()
+    out = []
+    for event in events:
+        moment = event.finished_at or event.started_at
+        if event.kind != "rollback" or not moment:
+            continue
+        try:
+            at = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        out.append(Rollback(event.service, at, event.version))
+    return out
+
+
+GUARD_FIGURES = {"working-systems": "systems", "rollback-risk": "risk", "db-connection": "databases"}
+
+
+def guard_change(root: Path, config: Config, store: Any, services: Sequence[ServiceConfig]) -> Any:
+    """What a deploy would ship: the commits since the last successful deploy of these services (the
+    oldest such commit here), else the push range or the branch against its base."""
+    from .. import _git
+    from .._guards.change import decide_change
+
+    bases = []
+    for service in services:
+        last = store.last_succeeded(service.name) if store is not None else None
+        if last is not None and last.commit and _git.rev_commit(root, last.commit) is not None:
+            bases.append(last)
+    if bases:
+        oldest = min(bases, key=lambda e: e.id or 0)
+        change = decide_change(root, from_ref=oldest.commit, to_ref="HEAD")
+        change.description = f"since the last deploy of {oldest.service} ({oldest.version})"
+        return change
+    return decide_change(root)
+
+
+def run_guard_gates(
+    root: Path, config: Config, guards: Sequence[str], *, store: Any = None,
+    services: Sequence[ServiceConfig] = (),
+) -> list[GateResult]:  # fmt: skip
+    """The push guards as gates: one GateResult each (smoke commands are the pre-push hook's)."""
+    from .._errors import ConfigErrors
+    from .._guards import runner
+    from .._report import finding_line
+
+    results: list[GateResult] = []
+    change = None
+    for guard in guards:
+        started = time.perf_counter()
+        try:
+            if guard == "db-connection":
+                run = runner.db_connection(root, config)
+            else:
+                if change is None:
+                    change = guard_change(root, config, store, services)
+                if guard == "working-systems":
+                    run = runner.working_systems(root, config, change, smoke=False, defer=False)
+                else:
+                    rollbacks = recent_rollbacks(root, config)
+                    run = runner.rollback_risk(root, config, change, now=runner.clock(), rollbacks=rollbacks)
+        except ConfigErrors as exc:
+            lines = tuple(str(p) for p in exc.problems)
+            results.append(GateResult(guard, "error", time.perf_counter() - started, "config error", lines))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a crashed gate refuses the deploy, named
+            crash = (f"internal error: {type(exc).__name__}: {exc}",)
+            results.append(GateResult(guard, "error", time.perf_counter() - started, "crashed", crash))
+            continue
+        seconds = time.perf_counter() - started
+        shown = tuple(finding_line(f) for f in run.findings)
+        figure = _guard_figure(guard, run.extra)
+        verdict = "block" if run.blocked else "warn" if run.findings else "pass"
+        if guard == "db-connection" and not run.extra.get("databases"):
+            verdict, figure = "skip", "no database configured"
+        detail = shown + tuple(line for line in run.report if line.strip().startswith("what to do"))
+        results.append(GateResult(guard, verdict, seconds, figure, detail[:20], risk=_risk_level(run.extra)))
+    return results
+
+
+def _risk_level(extra: Mapping[str, Any]) -> str | None:
+    risk = extra.get("risk")
+    return str(risk["level"]) if isinstance(risk, Mapping) and risk.get("level") else None
+
+
+def _guard_figure(guard: str, extra: Mapping[str, Any]) -> str:
+    if guard == "working-systems":
+        systems = extra.get("systems") or []
+        touched = [s for s in systems if s.get("touched")]
+        acked = [s for s in touched if s.get("acknowledged")]
+        return f"{len(touched)} of {len(systems)} systems touched, {len(acked)} acknowledged"
+    if guard == "rollback-risk":
+        risk = extra.get("risk") or {}
+        return f"risk {str(risk.get('level', '?')).upper()} ({risk.get('score', '?')}/100)"
+    databases = extra.get("databases") or []
+    up = [d for d in databases if d.get("ok")]
+    slowest = max((d["latency_ms"] for d in up if d.get("latency_ms") is not None), default=None)
+    return f"{len(up)}/{len(databases)} reachable" + (f", {slowest:g} ms" if slowest is not None else "")

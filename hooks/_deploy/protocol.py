@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _git
-from .._config import FILE_GATES, Config, ServiceConfig
+from .._config import FILE_GATES, GUARD_GATES, Config, ServiceConfig
 from .history import Event, History, LockBusy, now_iso, open_history
 from .livelog import LiveLog
 from .notify import Notifier
@@ -78,9 +78,10 @@ def pick_service(config: Config, name: str | None) -> ServiceConfig:
     return service
 
 
-def default_gates(service: ServiceConfig) -> tuple[str, ...]:
-    """pre-deploy-check's set: every file-level hook, git state, health, credentials, live env."""
-    gates = [*FILE_GATES, "git-state", "health"]
+def default_gates(service: ServiceConfig, config: Config | None = None) -> tuple[str, ...]:
+    """pre-deploy-check's set: every file-level hook, git state, the push guards the config gives
+    something to do, health, credentials, live env."""
+    gates = [*FILE_GATES, "git-state", *(config.guard_gates() if config is not None else ()), "health"]
     if service.provider in AWS_PROVIDERS:
         gates += ["aws-credentials", "live-env"]
     return tuple(gates)
@@ -100,6 +101,9 @@ def run_gates(
 
     files = [x for x in gates if x in FILE_GATES]
     results = g.run_file_gates(root, files, config.path) if files else []
+    guards = [x for x in gates if x in GUARD_GATES]
+    if guards:
+        results += g.run_guard_gates(root, config, guards, store=store, services=[service])
     for gate in gates:
         if gate == "git-state":
             results.append(g.check_git_state(root))
@@ -308,7 +312,7 @@ def _deploy_locked(
         )  # fmt: skip
     )
     run.event = session.event
-    gate_ids = service.gates if service.gates is not None else default_gates(service)
+    gate_ids = service.gates if service.gates is not None else default_gates(service, session.config)
     with session.phase("gates") as record:
         if skip_gates:
             record.result = "skipped"
@@ -325,7 +329,8 @@ def _deploy_locked(
         if blocking:
             record.result = "failed"
     score = next((r.score for r in results if r.score is not None), None)
-    session.update(gates=[r.to_dict() for r in results], compliance_score=score)
+    risk = next((r.risk for r in results if getattr(r, "risk", None)), None)
+    session.update(gates=[r.to_dict() for r in results], compliance_score=score, risk_level=risk)
     if blocking:
         for r in blocking:
             session.echo(f"  gate {r.gate}: {r.verdict.upper()} ({r.figure})")

@@ -49,6 +49,7 @@ class Requirement:
     extras: frozenset[str]
     origin: str  # file (and line) it came from
     dev: bool
+    spec: str = field(default="", compare=False)  # as written (PEP 508, or Poetry's `name ^1.2`)
 
 
 @dataclass
@@ -59,9 +60,9 @@ class Declared:
     sources: list[str] = field(default_factory=list)  # files that declare dependencies
     project_names: set[str] = field(default_factory=set)  # the repo's own distributions
 
-    def add(self, name: str, extras: Iterable[str], origin: str, *, dev: bool) -> None:
+    def add(self, name: str, extras: Iterable[str], origin: str, *, dev: bool, spec: str = "") -> None:
         self.requirements.append(
-            Requirement(normalize(name), frozenset(normalize(e) for e in extras), origin, dev)
+            Requirement(normalize(name), frozenset(normalize(e) for e in extras), origin, dev, spec)
         )
 
     def names(self, *, dev: bool) -> set[str]:
@@ -202,7 +203,7 @@ def add_requirement(spec: str, origin: str, out: Declared, *, dev: bool) -> None
     if m is None:
         return
     extras = [e.strip() for e in (m.group(2) or "").split(",") if e.strip()]
-    out.add(m.group(1), extras, origin, dev=dev)
+    out.add(m.group(1), extras, origin, dev=dev, spec=spec.strip())
 
 
 def _read_pyproject(context: RunContext, path: str, out: Declared) -> None:
@@ -275,7 +276,9 @@ def _poetry_table(section: Any, path: str, out: Declared, *, dev: bool) -> bool:
         if str(name).lower() == "python":
             continue
         extras = spec.get("extras", []) if isinstance(spec, dict) else []
-        out.add(str(name), [e for e in extras if isinstance(e, str)], f"{path} [tool.poetry]", dev=dev)
+        version = spec.get("version", "") if isinstance(spec, dict) else spec
+        out.add(str(name), [e for e in extras if isinstance(e, str)], f"{path} [tool.poetry]", dev=dev,
+                spec=f"{name} {version}" if isinstance(version, str) else str(name))  # fmt: skip
         found = True
     return found
 
