@@ -176,7 +176,7 @@ def test_an_unacknowledged_touch_is_refused_and_names_the_system(project: Projec
     assert pushed.returncode != 0
     text = _out(pushed)
     assert (
-        "app/db.py:1:1: WS001 app/db.py is part of working system 'registration' "
+        "app/db.py:1:1: WS001 [error] app/db.py is part of working system 'registration' "
         "(imported by app/registration.py)" in text
     )
     assert 'git commit --amend --no-edit --trailer "Working-System-Ack: registration' in text
@@ -319,7 +319,7 @@ def test_a_new_branch_is_judged_against_its_merge_base(project: Project) -> None
     pushed = project.git("push", "origin", "feature/weather-v2")
     text = _out(pushed)
     assert pushed.returncode != 0, text
-    assert "app/weather.py:1:1: WS001 app/weather.py is part of working system 'weather' (its entry)" in text
+    assert "app/weather.py:1:1: WS001 [error] app/weather.py is part of working system 'weather' (its entry)" in text
     assert "'registration'" not in text  # weather's entry imports nothing of registration
     assert project.git("ls-remote", "origin", "feature/weather-v2").stdout == ""
     project.git("checkout", "-q", "main")

@@ -144,7 +144,7 @@ def test_a_behaviour_change_in_the_closure_is_a_touch_with_its_chain(tmp_path: P
     proc = _push(repo, "app/settings.py", SETTINGS.replace("TIMEOUT_S = 5", "TIMEOUT_S = 1"))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (
-        "app/settings.py:1:1: WS001 app/settings.py is part of working system 'weather' "
+        "app/settings.py:1:1: WS001 [error] app/settings.py is part of working system 'weather' "
         "(imported by app/weather.py)"
     ) in proc.stdout
     assert "Working-System-Ack: weather" in proc.stdout
