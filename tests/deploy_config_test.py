@@ -95,6 +95,21 @@ def test_records_results_outside_the_tracked_files(service: Repo) -> None:
     assert service.status() == ""
 
 
+def test_run_directly_it_considers_only_what_its_manifest_entry_gives_it(service: Repo, run: Run) -> None:
+    # a vendored bundle's JSON (botocore's service models) is not a task definition: pre-commit never
+    # passes it, and --all-files does not read it either (it once took 165 s through the YAML loader)
+    edit(service, {
+        "aws/dist/botocore/data/ecs/service-2.json": '{"a": 1, "a": 2}\n',
+        "docs/task-definition.json": '{"family": "api", "family": "web"}\n',
+    })  # fmt: skip
+    service.commit("vendored")
+    result = run("--all-files")
+    assert result.out == [
+        "docs/task-definition.json:1:19: DC001 task definition does not parse strictly: duplicate key "
+        "'family'; loaders silently keep only the last one"
+    ]
+
+
 # --- every rule: a failing change, through the hook -------------------------------------------------
 
 FAILS = [

@@ -333,8 +333,8 @@ def test_hook_without_scoring_blocks_on_errors_only(
         {
             "safety/pack.yaml": pack_text(rules, hook="env-vars"),
             ".ava-safety.yaml": "packs: []\nrules: [safety/*.yaml]\nexclude: [safety/]\n",
-            "w.txt": "WARN\n",
-            "e.txt": "ERROR\n",
+            "w.yaml": "WARN\n",
+            "e.yaml": "ERROR\n",
         }
     )
 
@@ -342,9 +342,9 @@ def test_hook_without_scoring_blocks_on_errors_only(
         code = _hook.main_for("env-vars", ["--no-results", *argv], scoring=False, description="test")
         return code, capsys.readouterr().out.splitlines()
 
-    assert main("w.txt") == (0, ["w.txt:1:1: EV002 warn"])
-    assert main("w.txt", "--strict") == (1, ["w.txt:1:1: EV002 warn"])
-    assert main("w.txt", "e.txt") == (1, ["e.txt:1:1: EV001 error", "w.txt:1:1: EV002 warn"])
+    assert main("w.yaml") == (0, ["w.yaml:1:1: EV002 warn"])
+    assert main("w.yaml", "--strict") == (1, ["w.yaml:1:1: EV002 warn"])
+    assert main("w.yaml", "e.yaml") == (1, ["e.yaml:1:1: EV001 error", "w.yaml:1:1: EV002 warn"])
 
 
 def test_named_file_outside_the_repo_keeps_its_path(

@@ -37,6 +37,7 @@ from .._deployment.files import (
     document,
     get_path,
     join,
+    kind_of,
     line_of,
     raw_scalar,
     shell_commands,
@@ -87,6 +88,8 @@ def _match(site: Site, **values: str) -> Match:
 
 def check_strict_parse(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """Deployment files, .ava-safety.yaml and the repo's rule files: YAML/JSON errors, duplicate keys."""
+    if kind_of(source.context, source.path) not in STRICT_KINDS:
+        return  # other YAML and JSON are not this hook's to judge: not even read
     doc = _doc(source)
     if doc is None or doc.kind not in STRICT_KINDS or doc.error is None:
         return
