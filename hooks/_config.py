@@ -15,11 +15,12 @@ CONFIG_NAME = ".ava-safety.yaml"
 KEYS = frozenset(
     {
         "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
-        "env", "services", "image_registries", "history", "version_sources",
+        "env", "services", "image_registries", "history", "version_sources", "syntax_imports",
     }
 )  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
 ENV_KEYS = frozenset({"provided", "sources"})
+SYNTAX_IMPORTS_KEYS = frozenset({"style"})
 PROVIDERS = ("apprunner", "ecs", "command")
 SERVICE_STR_KEYS = frozenset(
     {"name", "provider", "region", "cluster", "container", "repository", "task_family", "service_arn",
@@ -126,6 +127,7 @@ class Config:
     version_sources: tuple[str, ...] = ()  # version-consistency: globs of the files stating the version
     history: str = "sqlite"  # "sqlite" (under .git/ava-safety/) or a postgresql:// URL
     history_line: int = 1
+    syntax_style: bool = False  # syntax-imports: pyflakes' style warnings too (unused imports, ...)
 
     def service(self, name: str) -> ServiceConfig | None:
         return next((s for s in self.services if s.name == name), None)
@@ -255,6 +257,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _load_env(doc, shown, config, problems)
     _load_services(doc, shown, config, problems)
     _load_history(doc, shown, config, problems)
+    _load_syntax_imports(doc, shown, config, problems)
     config.version_sources = tuple(_str_list(doc, "version_sources", err, default=[], globs=True))
     config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
     if problems:
@@ -280,6 +283,34 @@ def _load_env(doc: LineDict, shown: str, config: Config, problems: list[ConfigPr
             err(key, "env: " + unknown_key(key, ENV_KEYS))
     config.env_provided = frozenset(_str_list(env, "provided", err, default=[]))
     config.env_sources = tuple(_str_list(env, "sources", err, default=[], globs=True))
+
+
+def _load_syntax_imports(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    """`syntax_imports: {style: true}`: pyflakes' style warnings (SI006, SI007), off by default."""
+    if "syntax_imports" not in doc:
+        return
+    value = doc["syntax_imports"]
+    if not isinstance(value, LineDict):
+        problems.append(
+            ConfigProblem(
+                shown, doc.line_of("syntax_imports"), "'syntax_imports' must be a mapping: {style: true}"
+            )
+        )
+        return
+    for key in value:
+        if key not in SYNTAX_IMPORTS_KEYS:
+            problems.append(
+                ConfigProblem(
+                    shown, value.line_of(key), "syntax_imports: " + unknown_key(key, SYNTAX_IMPORTS_KEYS)
+                )
+            )
+    style = value.get("style", False)
+    if not isinstance(style, bool):
+        problems.append(
+            ConfigProblem(shown, value.line_of("style"), "syntax_imports: 'style' must be true or false")
+        )
+        return
+    config.syntax_style = style
 
 
 def _load_history(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:

@@ -59,6 +59,7 @@ class DependencyInstall:
     constraints: tuple[str, ...]  # constraint files (-c), repo paths
     packages: tuple[str, ...]  # packages it names directly, as written
     missing: tuple[str, ...]  # files it names that the repository does not have
+    local: tuple[str, ...] = ()  # project directories it installs (`pip install .`): their declared deps
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,9 @@ def _dependency_install(context: RunContext, found: FileInstall) -> DependencyIn
     named = len(found.install.requirements) + len(found.install.constraints)
     resolved = len(found.requirement_files) + len(found.constraint_files)
     missing = () if named == resolved else _missing(context, found)
+    install = found.install
     return DependencyInstall(
-        found.where, tuple(files), found.constraint_files, found.install.packages, missing
+        found.where, tuple(files), found.constraint_files, install.packages, missing, install.local
     )
 
 
