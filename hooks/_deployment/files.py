@@ -698,6 +698,8 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
 
     Lines continued with a backslash join; `;`, `&&`, `||`, `|` and `&` separate commands; comments
     are dropped. A line shlex cannot split (an unbalanced quote) falls back to whitespace words.
+    A GitHub expression (`${{ steps.login-ecr.outputs.registry }}`) is one token, never split at
+    its inner spaces: the runner substitutes it before the shell sees the line.
     """
     import shlex
 
@@ -711,12 +713,15 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
             i += 1
             logical = logical[:-1] + " " + lines[i].rstrip("\r")
         i += 1
+        logical, held = _hold_expressions(logical)
         try:
             lexer = shlex.shlex(logical, posix=True, punctuation_chars=";&|")
             lexer.whitespace_split = True
             words = list(lexer)
         except ValueError:
             words = logical.split("#", 1)[0].split()
+        if held:
+            words = [_restore(w, held) for w in words]
         current: list[str] = []
         for word in words:
             if word in _SHELL_OPERATORS:
@@ -728,6 +733,26 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
         if current:
             out.append((start, current))
     return out
+
+
+_HELD_RX = re.compile("\x01([0-9]+)\x01")
+
+
+def _hold_expressions(line: str) -> tuple[str, list[str]]:
+    """The line with each `${{ … }}` replaced by a token without spaces, and the expressions."""
+    held: list[str] = []
+    if "${{" not in line:
+        return line, held
+
+    def hold(m: re.Match[str]) -> str:
+        held.append(m.group(0))
+        return f"\x01{len(held) - 1}\x01"
+
+    return _EXPR_RX.sub(hold, line), held
+
+
+def _restore(word: str, held: list[str]) -> str:
+    return _HELD_RX.sub(lambda m: held[int(m.group(1))], word)
 
 
 # --- GitHub Actions workflows --------------------------------------------------------------------
