@@ -30,7 +30,7 @@ from .._deployment.service import EnvSource, env_sources, own_compose_services, 
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 GREP_WORDS = "environ|getenv|BaseSettings|decouple"  # PREFILTER_WORDS and "environ", for git grep
 SOURCE_KINDS = ("apprunner", "taskdef", "compose", "dockerfile", "dotenv-example")
 CONFIG_FILE = ".ava-safety.yaml"
@@ -338,7 +338,8 @@ class _ReadsCache:
             return None
         try:
             reads = [
-                Read(n, bool(r), d, int(ln), int(c), tuple(a), bool(ci)) for n, r, d, ln, c, a, ci in raw["r"]
+                Read(n, bool(r), d, int(ln), int(c), tuple(a), bool(ci), bool(m))
+                for n, r, d, ln, c, a, ci, m in raw["r"]
             ]
             defined = {name: Wrapper(p, int(i), bool(r)) for name, (p, i, r) in raw["w"].items()}
         except (KeyError, TypeError, ValueError):
@@ -352,7 +353,16 @@ class _ReadsCache:
         reads, defined = result
         self.used[self._key(path, text, wrappers)] = {
             "r": [
-                [r.name, r.required, r.detail, r.line, r.col, list(r.alternatives), r.case_insensitive]
+                [
+                    r.name,
+                    r.required,
+                    r.detail,
+                    r.line,
+                    r.col,
+                    list(r.alternatives),
+                    r.case_insensitive,
+                    r.may_be_none,
+                ]
                 for r in reads
             ],
             "w": {name: [w.param, w.index, w.required] for name, w in defined.items()},
@@ -396,10 +406,13 @@ def file_env(source: SourceFile) -> FileEnv | None:
 
 
 def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """Reads no deployment source provides: the required ones, or (`reads: maybe`) the getters
+    without a default whose None nothing fails on at start (EV008, a warning)."""
     env = file_env(source)
     if env is None:
         return
-    missing = [r for r in env.reads if r.required]
+    maybe = options.get("reads") == "maybe"
+    missing = [r for r in env.reads if (r.may_be_none if maybe else r.required)]
     if not missing:
         return
     deploy = deployment_for(source.context, source.path)
