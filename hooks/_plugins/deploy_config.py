@@ -393,6 +393,38 @@ def check_base_image_pinned(source: SourceFile, options: Mapping[str, Any]) -> I
             yield _match(site, image=stage.base, problem=problem)
 
 
+# --- DC015 exec form that is not JSON ------------------------------------------------------------
+
+EXEC_KEYWORDS = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL"})
+_EXEC_LIKE_RX = re.compile(r"\[\s*[\"'\u201c\u2018]")  # `["…`, `['…`: meant as exec form (not `[ -f x ]`)
+
+
+def check_exec_form_json(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """CMD/ENTRYPOINT/RUN written as `["…", …]` that is not a JSON array of strings: Docker then runs
+    the whole line as a shell command (`["python", …]# Force rebuild` exits at once)."""
+    import json
+
+    doc = _doc(source)
+    if doc is None or not isinstance(doc.data, list):
+        return
+    for instr in doc.data:
+        if instr.keyword not in EXEC_KEYWORDS or instr.exec_form is not None:
+            continue
+        if not _EXEC_LIKE_RX.match(instr.args):
+            continue
+        try:
+            value = json.loads(instr.args)
+            error = "not an array of strings" if isinstance(value, list) else "not an array"
+        except json.JSONDecodeError as exc:
+            error = exc.msg[:1].lower() + exc.msg[1:]
+            if exc.msg == "Extra data":
+                error = f"text after the closing ] ({instr.args[exc.pos :].strip()[:40]})"
+        except (ValueError, RecursionError):
+            error = "not JSON"
+        col = doc.col_of(instr.line, instr.args[:1])
+        yield Match(instr.line, col, {"keyword": instr.keyword, "error": error})
+
+
 def _allowed(image: ImageRef, allowed: tuple[str, ...]) -> bool:
     for entry in allowed:
         entry = entry.rstrip("/")
