@@ -416,12 +416,29 @@ def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> I
     if not missing:
         return
     deploy = deployment_for(source.context, source.path)
+    if any(s.error is not None for s in deploy.sources):
+        return  # what an unreadable file sets is unknown: EV009 says so on that file, not here per read
     platform = _platform(deploy, options)
     missing = [r for r in missing if not deploy.provides(r, platform)]
     for read in missing:
         yield Match(
             read.line, read.col, {"var": read.name, "read": read.detail, "sources": deploy.searched()}
         )
+
+
+# --- EV009: a deployment source that does not parse ---------------------------------------------
+
+
+def check_source_unreadable(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """A deployment source env-vars cannot read: the variables it sets are unknown, so the reads of
+    the code it deploys are not checked against it (and not reported missing one by one)."""
+    own = _own_source(source)
+    if own is None or own.error is None:
+        return
+    doc = df.document(source.context, source.path)
+    line = doc.error.line if doc is not None and doc.error is not None else 1
+    error = own.error.removeprefix("invalid YAML: ").removeprefix("invalid JSON: ").partition("; ")[0]
+    yield Match(line, 1, {"error": error})
 
 
 # --- deployment files: the file's own entries ----------------------------------------------------
@@ -541,9 +558,12 @@ def _entry_match(source: SourceFile, entry: df.EnvEntry, values: dict[str, str])
 
 def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     for entry in _checked_entries(source):
-        label = placeholder(entry.value or "", options)
+        value = entry.value or ""
+        label = placeholder(value, options)
         if label is not None:
-            yield _entry_match(source, entry, {"pattern": label})
+            secret = is_secret_name(entry.name, value, options.get("secret") or {})
+            shown = "" if secret else f": {value.strip()!r}"  # a placeholder is no secret; its name may be
+            yield _entry_match(source, entry, {"pattern": label, "shown": shown})
 
 
 # --- EV004: a committed .env with values ---------------------------------------------------------
