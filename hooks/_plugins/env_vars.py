@@ -566,6 +566,22 @@ def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterato
             yield _entry_match(source, entry, {"pattern": label, "shown": shown})
 
 
+# --- EV010: debug mode in a production deployment -----------------------------------------------
+
+
+def check_debug_in_production(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """DEBUG=True (DJANGO_DEBUG, FLASK_DEBUG, ...) set by a production deployment: apprunner.yaml or a
+    task definition (compose files and Dockerfiles also serve laptops)."""
+    own = _own_source(source)
+    if own is None or own.kind not in ("apprunner", "taskdef"):
+        return
+    names = name_matcher(options.get("names", ("DEBUG",)))
+    truthy = {str(v).lower() for v in options.get("values", ("true", "1", "yes", "on"))}
+    for entry in _checked_entries(source):
+        if names(entry.name.upper()) and (entry.value or "").strip().lower() in truthy:
+            yield _entry_match(source, entry, {"value": (entry.value or "").strip()})
+
+
 # --- EV004: a committed .env with values ---------------------------------------------------------
 
 
