@@ -478,16 +478,19 @@ def check_ports_agree(
     checked = frozenset(paths)
     for facts in port_facts(context).values():
         majority = _majority_port(facts)
-        for fact in facts:
-            if fact.site.path not in checked:
-                continue
-            if majority is not None:
-                if majority in fact.ports:
-                    continue
-                others = [f for f in facts if majority in f.ports]
-            else:
-                others = [f for f in facts if f.site != fact.site and not (f.ports & fact.ports)]
-            if others:
+        if majority is None:  # a tie: every side
+            pairs = [(f, [o for o in facts if o.site != f.site and not (o.ports & f.ports)]) for f in facts]
+        else:  # the odd ones out, then each other file once (the one just added may be the odd one out)
+            agree = [f for f in facts if majority in f.ports]
+            pairs = [(f, agree) for f in facts if majority not in f.ports]
+            told = {f.site.path for f, _ in pairs}
+            odd = [f for f, _ in pairs]
+            for fact in agree:
+                if fact.site.path not in told:
+                    told.add(fact.site.path)
+                    pairs.append((fact, [o for o in odd if not (o.ports & fact.ports)]))
+        for fact, others in pairs:
+            if others and fact.site.path in checked:
                 other = min(others, key=lambda f: (f.rank, f.site.path, f.site.line))
                 yield fact.site.path, _match(fact.site, **_port_values(fact, other))
 
