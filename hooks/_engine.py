@@ -29,7 +29,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._checks import Checker, TreeChecker
+from ._checks import Checker, RepoChecker, TreeChecker
 from ._mask import mask
 from ._rules import Rule
 from ._source import Match, RunContext, SourceFile
@@ -515,9 +515,9 @@ def _plan(
         checker = rule.checker
         if checker.shape != "repo":
             continue
-        targets = [p for p in paths if rule.applies_to(p)]
+        targets = [p for p in paths if rule.applies_to(p) and _admitted(context, checker, p)]
         if not targets:
-            continue
+            continue  # e.g. a commit of Python files no port or deployment fact is in: no repo model
         wanted = frozenset(targets)
         try:
             found = [(path, m) for path, m in checker.check_repo(context, targets) if path in wanted]
@@ -529,6 +529,13 @@ def _plan(
             plan.repo_hits.setdefault(path, {}).setdefault(rule.id, []).append(m)
     plan.repo_crashed = frozenset(crashed)
     return plan
+
+
+def _admitted(context: RunContext, checker: RepoChecker, path: str) -> bool:
+    """A repo checker's cheap per-file test (`admits`), as file checkers get it; a file that cannot
+    be read is the checker's to judge."""
+    source = context.file(path)
+    return source is None or checker.admits(source)
 
 
 def _check_tracked(rules: Sequence[Rule], repo: frozenset[str], part: _Part) -> None:
