@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -190,7 +191,8 @@ def workflow_model(context: RunContext, path: str) -> WorkflowModel | None:
     store = context.fact(_workflow_models)
     if path not in store:
         doc = document(context, path)
-        store[path] = _workflow_model(doc) if doc is not None and isinstance(doc.usable, dict) else None
+        usable = doc is not None and isinstance(doc.usable, dict)
+        store[path] = _workflow_model(doc, _script_reader(context)) if doc is not None and usable else None
     return store[path]
 
 
@@ -231,7 +233,29 @@ def _run_lines(doc: Document, step: WorkflowStep) -> list[tuple[int, list[str]]]
     return [(first + offset, words) for offset, words in shell_commands(run)]
 
 
-def _workflow_model(doc: Document) -> WorkflowModel:
+ScriptReader = Callable[[str], "Document | None"]
+SHELLS = frozenset({"bash", "sh", "zsh", "dash"})
+
+
+def _script_reader(context: RunContext) -> ScriptReader:
+    """The tracked shell script a run step names (`./deploy.sh`, `bash scripts/deploy.sh`), as a
+    Document whose lines findings can point at; None for anything else."""
+
+    def read(word: str) -> Document | None:
+        path = word.removeprefix("./")
+        if not path.endswith(".sh") or path not in context.repo_files:
+            return None
+        return document(context, path)
+
+    return read
+
+
+def _script_of(words: list[str], read: ScriptReader) -> Document | None:
+    first = 1 if words[:1] and words[0] in SHELLS and len(words) > 1 else 0
+    return read(words[first]) if words else None
+
+
+def _workflow_model(doc: Document, read_script: ScriptReader | None = None) -> WorkflowModel:
     triggers = workflow_triggers(doc.usable)
     automatic = bool(triggers - AUTOMATIC_TRIGGERS_EXCLUDED)
     steps = workflow_steps(doc.usable)
@@ -279,6 +303,11 @@ def _workflow_model(doc: Document) -> WorkflowModel:
             _build_push_action(doc, step, with_, model)
         for line, words in _run_lines(doc, step):
             _run_command(doc, step, line, words, model, pushes, automatic)
+            script = _script_of(words, read_script) if read_script is not None else None
+            if script is not None:  # `aws ecs update-service` in the deploy script the step runs: the
+                # finding goes to the step that runs it (the script is not a file deploy-config is given)
+                for _offset, inner in shell_commands(script.text):
+                    _run_command(doc, step, line, inner, model, pushes, automatic)
     for target in model.targets:
         for rendered, render_site, claim in renders.get(target.job, []):
             if claim is not None and (target.taskdef is None or rendered in (None, target.taskdef)):
