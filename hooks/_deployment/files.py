@@ -34,6 +34,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "compose.yml", "compose.yaml", "compose.*.yml", "compose.*.yaml",
     ),
     "workflow": (".github/workflows/*.yml", ".github/workflows/*.yaml"),
+    "buildspec": ("buildspec*.yml", "buildspec*.yaml", "**/buildspec*.yml", "**/buildspec*.yaml"),
     "procfile": ("Procfile",),
     "dotenv-example": (".env.example", ".env.sample", ".env.template", ".env.dist", "*.env.example"),
     "dotenv": (".env", ".env.*", "*.env"),
@@ -836,6 +837,25 @@ def workflow_steps(doc: Any) -> list[WorkflowStep]:
                     enabled=job_on and not _literally_false(step.get("if")),
                 )
             )
+    return out
+
+
+def buildspec_steps(doc: Any) -> list[tuple[WorkflowStep, list[tuple[int, str]]]]:
+    """A CodeBuild buildspec as steps, one per phase, each with its commands and their lines."""
+    phases = doc.get("phases") if isinstance(doc, dict) else None
+    if not isinstance(phases, dict):
+        return []
+    env_node = get_path(doc, "env", "variables")
+    env = {str(k): str(v) for k, v in env_node.items()} if isinstance(env_node, dict) else {}
+    out: list[tuple[WorkflowStep, list[tuple[int, str]]]] = []
+    for index, (name, phase) in enumerate(phases.items()):
+        commands = phase.get("commands") if isinstance(phase, dict) else None
+        if not isinstance(commands, list):
+            continue
+        lines = getattr(commands, "item_lines", [])
+        found = [(lines[i] if i < len(lines) else line_of(phase), str(c)) for i, c in enumerate(commands)]
+        step = WorkflowStep(f"codebuild {name}", index, line_of(phase), phase, None, env, True)
+        out.append((step, found))
     return out
 
 

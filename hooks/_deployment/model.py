@@ -28,6 +28,7 @@ from .files import (
     ImageRef,
     Instruction,
     WorkflowStep,
+    buildspec_steps,
     classify,
     dirname,
     dockerfile_env,
@@ -44,7 +45,10 @@ from .files import (
     workflow_triggers,
 )
 
-DEPLOY_KINDS = frozenset({"apprunner", "dockerfile", "taskdef", "compose", "workflow", "procfile"})
+DEPLOY_KINDS = frozenset(
+    {"apprunner", "dockerfile", "taskdef", "compose", "workflow", "procfile", "buildspec"}
+)
+ECS_DEPLOY_COMMANDS = ("update-service", "create-service", "deploy")  # deploy: CodeDeploy blue/green
 APPRUNNER_DEFAULT_PORT = 8080  # App Runner's port when apprunner.yaml gives no network.port
 LOCAL_URL_RX = re.compile(r"\b(https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?")
 ECR_RX = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
@@ -192,7 +196,12 @@ def workflow_model(context: RunContext, path: str) -> WorkflowModel | None:
     if path not in store:
         doc = document(context, path)
         usable = doc is not None and isinstance(doc.usable, dict)
-        store[path] = _workflow_model(doc, _script_reader(context)) if doc is not None and usable else None
+        if doc is None or not usable:
+            store[path] = None
+        elif doc.kind == "buildspec":
+            store[path] = _buildspec_model(doc, _script_reader(context))
+        else:
+            store[path] = _workflow_model(doc, _script_reader(context))
     return store[path]
 
 
@@ -253,6 +262,25 @@ def _script_reader(context: RunContext) -> ScriptReader:
 def _script_of(words: list[str], read: ScriptReader) -> Document | None:
     first = 1 if words[:1] and words[0] in SHELLS and len(words) > 1 else 0
     return read(words[first]) if words else None
+
+
+def _buildspec_model(doc: Document, read_script: ScriptReader) -> WorkflowModel:
+    """A CodeBuild buildspec.yml read like a workflow: its phases' commands (and the scripts they
+    run) push images and deploy services. CodeBuild runs it for a pipeline: automatic."""
+    model = WorkflowModel(doc.path, [], True, [], [], [], [])
+    pushes: dict[str, list[Claim]] = {}
+    for step, commands in buildspec_steps(doc.usable):
+        model.steps.append(step)
+        for line, command in commands:
+            for _offset, words in shell_commands(command):
+                _run_command(doc, step, line, words, model, pushes, True)
+                script = _script_of(words, read_script)
+                if script is not None:
+                    for _inner_offset, inner in shell_commands(script.text):
+                        _run_command(doc, step, line, inner, model, pushes, True)
+    for target in model.targets:
+        target.repositories.extend(pushes.get(target.job, []))
+    return model
 
 
 def _workflow_model(doc: Document, read_script: ScriptReader | None = None) -> WorkflowModel:
@@ -419,9 +447,9 @@ def _run_command(
                     _pushed(
                         doc, line, words[j + 1], expanded[j + 1], "docker build --push", model, pushes, step
                     )
-    elif words[:2] == ["aws", "ecs"] and len(words) > 2 and words[2] in ("update-service", "create-service"):
+    elif words[:2] == ["aws", "ecs"] and len(words) > 2 and words[2] in ECS_DEPLOY_COMMANDS:
         service = _cli_option(
-            words, expanded, "--service" if words[2] == "update-service" else "--service-name"
+            words, expanded, "--service-name" if words[2] == "create-service" else "--service"
         )
         cluster = _cli_option(words, expanded, "--cluster")
         site = Site(doc.path, line, doc.col_of(line, "aws"))

@@ -172,7 +172,7 @@ def _deployed_taskdefs(context: RunContext) -> frozenset[str]:
     """The task definition files a workflow renders or registers: the ones ECS really runs."""
     found: set[str] = set()
     for path, kind in kinds(context).items():
-        if kind == "workflow":
+        if kind in ("workflow", "buildspec"):
             model = workflow_model(context, path)
             found.update(t.taskdef for t in (model.targets if model else []) if t.taskdef)
     return frozenset(found)

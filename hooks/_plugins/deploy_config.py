@@ -711,7 +711,7 @@ def _name_disagreements(context: RunContext) -> list[tuple[Site, dict[str, str]]
 
     for path in deploy_paths(context):
         kind = classify(path)
-        if kind == "workflow":
+        if kind in ("workflow", "buildspec"):
             wf = workflow_model(context, path)
             for target in wf.targets if wf else []:
                 _target_names(context, path, target, by_name, sites, against_config, out)
