@@ -15,8 +15,7 @@ ecosystems: Django, Wagtail, Flask, FastAPI, AWS, data). For each, the latest re
   and what each extra adds (environment markers evaluated for CPython 3.11 on Linux);
 - the import names from the wheel's file list: its top-level modules and packages, with namespace
   packages kept dotted (`google.cloud.storage`, where top_level.txt says only `google`), or its
-  top_level.txt when the files show none
-  (`google.cloud.storage`). Only the end of the wheel is read (HTTP range requests for the zip's
+  top_level.txt when the files show none. Only the end of the wheel is read (HTTP range requests for the zip's
   central directory and two small members), never the whole file.
 
 Every request has a timeout; a distribution that cannot be read is left out and said so. The output
