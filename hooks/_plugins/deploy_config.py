@@ -358,10 +358,11 @@ def check_deploy_images_pinned(source: SourceFile, options: Mapping[str, Any]) -
         wf = workflow_model(context, doc.path)
         if wf is None or not wf.deploys:
             return
+        releasing = frozenset(str(r) for r in options.get("releasing_registries", ()))
         for pushed in wf.images:
             image = pushed.image
-            if UNRESOLVED in image.repository:
-                continue
+            if UNRESOLVED in image.repository or image.registry in releasing:
+                continue  # a registry whose platform releases by image id (Heroku): its :latest is the push
             problem = _unpinned(image)
             if problem is None:
                 continue
