@@ -518,6 +518,16 @@ def _checked_entries(source: SourceFile) -> list[df.EnvEntry]:
     return [e for e in own.entries if e.value is not None and not e.reference]
 
 
+def _compose_env_file(source: SourceFile) -> bool:
+    """A tracked env file a compose file names (`env_file:`), or the `.env` beside a compose file,
+    which compose reads to fill `${VAR}` in it: what it holds is deployed."""
+    found = env_sources(source.context)
+    if any(s.path == source.path and s.via for s in found):
+        return True
+    folder, _, name = source.path.rpartition("/")
+    return name == ".env" and any(s.kind == "compose" and s.path.rpartition("/")[0] == folder for s in found)
+
+
 def is_dotenv_name(path: str) -> bool:
     """`.env`, `.env.local`, `.env.production`: by convention one machine's or one environment's own
     values (EV004), unlike a service's `web.env` that compose reads."""
@@ -557,7 +567,12 @@ def _entry_match(source: SourceFile, entry: df.EnvEntry, values: dict[str, str])
 
 
 def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    for entry in _checked_entries(source):
+    """Placeholders in deployment config, and in a committed `.env` a compose file deploys with
+    (`env_file: .env`, full-stack-fastapi-template's `SECRET_KEY=changethis`)."""
+    entries = _checked_entries(source)
+    if not entries and is_dotenv_name(source.path) and _compose_env_file(source):
+        entries = [e for e in df.dotenv_entries(source.text) if e.value]
+    for entry in entries:
         value = entry.value or ""
         label = placeholder(value, options)
         if label is not None:
