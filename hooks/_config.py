@@ -16,11 +16,12 @@ KEYS = frozenset(
     {
         "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
         "env", "services", "image_registries", "history", "version_sources", "include_vendored",
-        "design", "working_systems", "rollback_risk", "database",
+        "design", "working_systems", "rollback_risk", "database", "syntax_imports",
     }
 )  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
 ENV_KEYS = frozenset({"provided", "sources"})
+SYNTAX_IMPORTS_KEYS = frozenset({"style"})
 PROVIDERS = ("apprunner", "ecs", "command")
 SERVICE_STR_KEYS = frozenset(
     {"name", "provider", "region", "cluster", "container", "repository", "task_family", "service_arn",
@@ -136,6 +137,7 @@ class Config:
     working_systems: list[WorkingSystem] = field(default_factory=list)  # working-systems
     rollback_risk: RiskConfig = field(default_factory=lambda: RiskConfig())  # rollback-risk
     databases: list[DatabaseConfig] = field(default_factory=list)  # db-connection (`database:`)
+    syntax_style: bool = False  # syntax-imports: pyflakes' style warnings too (unused imports, ...)
 
     def service(self, name: str) -> ServiceConfig | None:
         return next((s for s in self.services if s.name == name), None)
@@ -350,6 +352,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _load_working_systems(doc, shown, config, problems)
     _load_rollback_risk(doc, shown, config, problems)
     _load_database(doc, shown, config, problems)
+    _load_syntax_imports(doc, shown, config, problems)
     config.version_sources = tuple(_str_list(doc, "version_sources", err, default=[], globs=True))
     config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
     if problems:
@@ -428,6 +431,34 @@ def _load_design(doc: LineDict, shown: str, config: Config, problems: list[Confi
                 # a misspelt token file would make every colour of the project a finding
                 err("tokens", f"design.tokens: {glob} is not a file; name the stylesheet that "
                     "defines the design tokens")  # fmt: skip
+
+
+def _load_syntax_imports(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    """`syntax_imports: {style: true}`: pyflakes' style warnings (SI006, SI007), off by default."""
+    if "syntax_imports" not in doc:
+        return
+    value = doc["syntax_imports"]
+    if not isinstance(value, LineDict):
+        problems.append(
+            ConfigProblem(
+                shown, doc.line_of("syntax_imports"), "'syntax_imports' must be a mapping: {style: true}"
+            )
+        )
+        return
+    for key in value:
+        if key not in SYNTAX_IMPORTS_KEYS:
+            problems.append(
+                ConfigProblem(
+                    shown, value.line_of(key), "syntax_imports: " + unknown_key(key, SYNTAX_IMPORTS_KEYS)
+                )
+            )
+    style = value.get("style", False)
+    if not isinstance(style, bool):
+        problems.append(
+            ConfigProblem(shown, value.line_of("style"), "syntax_imports: 'style' must be true or false")
+        )
+        return
+    config.syntax_style = style
 
 
 def _load_history(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:

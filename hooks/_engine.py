@@ -21,7 +21,7 @@ import ast
 import os
 import re
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +29,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._checks import Checker, TreeChecker
+from ._checks import Checker, RepoChecker, TreeChecker
 from ._mask import mask
 from ._rules import Rule
 from ._source import Match, RunContext, SourceFile
@@ -423,6 +423,7 @@ class _Plan:
     tracked: list[Rule]  # tracked-set rules: once, at the end
     repo_hits: dict[str, dict[str, list[Match]]] = field(default_factory=dict)  # path -> rule id -> hits
     repo_crashed: frozenset[str] = frozenset()
+    given: frozenset[str] | None = None  # the files this set is given (its hook's manifest filter)
 
 
 @dataclass
@@ -461,6 +462,8 @@ def _check_paths(
         # the run's table keeps the files other checks asked for, not every file checked
         held = path in context.files
         for name, plan in plans.items():
+            if plan.given is not None and path not in plan.given:
+                continue
             applicable = [r for r in plan.rules if r.applies_to(path)]
             if not applicable:
                 continue
@@ -492,20 +495,29 @@ def _worker(paths: list[str]) -> dict[str, _Part]:
     return _check_paths(context, paths, plans, today, allow)
 
 
-def _plan(context: RunContext, paths: Sequence[str], rules: Sequence[Rule], crashes: list[Crash]) -> _Plan:
+def _plan(
+    context: RunContext,
+    paths: Sequence[str],
+    rules: Sequence[Rule],
+    crashes: list[Crash],
+    admits: Callable[[str], bool] | None = None,
+) -> _Plan:
     """Sort the rules by shape, and run the repo checkers (once, here, before any file)."""
     plan = _Plan(
         rules=[r for r in rules if r.checker.shape != "tracked"],
         tracked=[r for r in rules if r.checker.shape == "tracked"],
     )
+    if admits is not None:
+        paths = [p for p in paths if admits(p)]
+        plan.given = frozenset(paths)
     crashed: set[str] = set()
     for rule in plan.rules:
         checker = rule.checker
         if checker.shape != "repo":
             continue
-        targets = [p for p in paths if rule.applies_to(p)]
+        targets = [p for p in paths if rule.applies_to(p) and _admitted(context, checker, p)]
         if not targets:
-            continue
+            continue  # e.g. a commit of Python files no port or deployment fact is in: no repo model
         wanted = frozenset(targets)
         try:
             found = [(path, m) for path, m in checker.check_repo(context, targets) if path in wanted]
@@ -517,6 +529,13 @@ def _plan(context: RunContext, paths: Sequence[str], rules: Sequence[Rule], cras
             plan.repo_hits.setdefault(path, {}).setdefault(rule.id, []).append(m)
     plan.repo_crashed = frozenset(crashed)
     return plan
+
+
+def _admitted(context: RunContext, checker: RepoChecker, path: str) -> bool:
+    """A repo checker's cheap per-file test (`admits`), as file checkers get it; a file that cannot
+    be read is the checker's to judge."""
+    source = context.file(path)
+    return source is None or checker.admits(source)
 
 
 def _check_tracked(rules: Sequence[Rule], repo: frozenset[str], part: _Part) -> None:
@@ -565,6 +584,7 @@ def run_many(
     today: date | None = None,
     allow: Mapping[str, tuple[str, ...]] | None = None,
     config: Config | None = None,
+    admits: Mapping[str, Callable[[str], bool]] | None = None,
 ) -> dict[str, RunResult]:
     """Check `paths` (repo-relative) under `root` with each rule set; one result per set's name.
 
@@ -573,6 +593,7 @@ def run_many(
     once (one RunContext). `repo_files`: the tracked paths (default: `paths`), which repo and
     tracked-set checkers see. `config`: the run's config (default: `.ava-safety.yaml` under `root`,
     or the defaults when there is none). `jobs`: processes for large file sets (default: cores).
+    `admits`: per set, the files of `paths` it is given (a hook's manifest filter); default all.
     """
     global _WORKER_STATE
     if config is None:
@@ -585,7 +606,13 @@ def run_many(
     paths = sorted(set(paths))
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     repo_crashes: dict[str, list[Crash]] = {name: [] for name in rule_sets}
-    plans = {name: _plan(context, paths, rules, repo_crashes[name]) for name, rules in rule_sets.items()}
+    admits = admits or {}
+    plans = {
+        name: _plan(context, paths, rules, repo_crashes[name], admits.get(name))
+        for name, rules in rule_sets.items()
+    }
+    if plans and all(plan.given is not None for plan in plans.values()):
+        paths = sorted(set().union(*(plan.given or () for plan in plans.values())))
     parts = {name: _Part(crashes=repo_crashes[name]) for name in rule_sets}
     if jobs > 1 and len(paths) >= PARALLEL_THRESHOLD:
         _WORKER_STATE = (context, plans, today, allow or {})
@@ -604,5 +631,6 @@ def run_many(
     for name, plan in plans.items():
         part = parts[name]
         _check_tracked(plan.tracked, repo, part)
-        results[name] = RunResult(sorted(part.findings), part.coverage, len(paths), sorted(part.crashes))
+        given = len(paths) if plan.given is None else len(plan.given)
+        results[name] = RunResult(sorted(part.findings), part.coverage, given, sorted(part.crashes))
     return results

@@ -22,7 +22,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,6 +150,15 @@ def decide_scope(scope: FileScope, cwd: Path | None = None) -> Scope:
     return Scope(root, sorted(tracked), tracked, "all tracked files (nothing staged)", True)
 
 
+def manifest_filters(hooks: Sequence[str]) -> dict[str, Callable[[str], bool]]:
+    """Each hook considers exactly the files its .pre-commit-hooks.yaml entry would give it, whatever
+    the scope (hooks._manifest: the one table, which a test holds the manifest to)."""
+    from ._manifest import admits
+
+    found = {hook: admits(hook) for hook in hooks}
+    return {hook: wanted for hook, wanted in found.items() if wanted is not None}
+
+
 def _relative(path: Path, cwd: Path, root: Path) -> str:
     full = path if path.is_absolute() else cwd / path
     try:
@@ -236,8 +245,9 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
     paths, skipped = _skip_vendored(scope, paths, config)
     allow = {name: p.allow for name, p in config.principles.items() if p.allow}
     results = _engine.run_many(
-        scope.root, paths, active, repo_files=scope.repo_files, jobs=first.jobs, allow=allow, config=config
-    )
+        scope.root, paths, active, repo_files=scope.repo_files, jobs=first.jobs, allow=allow, config=config,
+        admits=manifest_filters(hooks),
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     outcomes = {}
     for request in requests:

@@ -95,6 +95,21 @@ def test_records_results_outside_the_tracked_files(service: Repo) -> None:
     assert service.status() == ""
 
 
+def test_run_directly_it_considers_only_what_its_manifest_entry_gives_it(service: Repo, run: Run) -> None:
+    # a vendored bundle's JSON (botocore's service models) is not a task definition: pre-commit never
+    # passes it, and --all-files does not read it either (it once took 165 s through the YAML loader)
+    edit(service, {
+        "aws/dist/botocore/data/ecs/service-2.json": '{"a": 1, "a": 2}\n',
+        "docs/task-definition.json": '{"family": "api", "family": "web"}\n',
+    })  # fmt: skip
+    service.commit("vendored")
+    result = run("--all-files")
+    assert result.out == [
+        "docs/task-definition.json:1:19: DC001 task definition does not parse strictly: duplicate key "
+        "'family'; loaders silently keep only the last one"
+    ]
+
+
 # --- every rule: a failing change, through the hook -------------------------------------------------
 
 FAILS = [
@@ -376,13 +391,37 @@ def test_a_change_to_one_file_is_checked_against_the_rest_of_the_deployment(serv
     assert result.code == 1
 
 
-def test_the_odd_one_out_is_reported_not_the_files_that_agree(service: Repo, run: Run) -> None:
+def test_every_file_of_a_disagreement_is_reported_the_odd_one_at_each_port(service: Repo, run: Run) -> None:
     edit(service, {"apprunner.yaml": ("    port: 8000", "    port: 8080")})
     result = run("--all-files")
-    assert result.out == [
+    odd = (
         "apprunner.yaml:13:11: DC009 [error] port 8080 (network.port) disagrees with 8000 at Dockerfile:16 "
         "(uvicorn --port)" + PORT_TAIL
-    ]
+    )
+    assert odd in result.out
+    # each file that agrees with the others hears of it once, at its first port
+    rest = [line.split(": DC009 ") for line in result.out if line != odd]
+    assert [site.rsplit(":", 2)[0] for site, _ in rest] == sorted(
+        {site.rsplit(":", 2)[0] for site, _ in rest}
+    )
+    assert rest and all("disagrees with 8080 at apprunner.yaml:13 (network.port)" in text for _, text in rest)
+
+
+def test_adding_the_odd_file_blocks_that_commit(repo: Repo, run: Run) -> None:
+    # regression: a Dockerfile on 8000 added to a service on 8080 passed (the majority vote sent the
+    # finding to the unchanged apprunner.yaml) and the next edit of apprunner.yaml was blocked
+    repo.write({"apprunner.yaml": "version: 1.0\nruntime: python311\nrun:\n  command: python main.py\n"
+                "  network:\n    port: 8080\n", "main.py": "print('hi')\n"})  # fmt: skip
+    repo.commit("service on 8080")
+    repo.write({"Dockerfile": "FROM python:3.11-slim\nENV PORT=8000\nEXPOSE 8000\n"
+                "CMD [\"uvicorn\", \"main:app\", \"--port\", \"8000\"]\n"})  # fmt: skip
+    repo.add()
+    result = run()
+    assert result.code == 1
+    assert (
+        "Dockerfile:2:10: DC009 port 8000 (ENV PORT) disagrees with 8080 at apprunner.yaml:6 (network.port)"
+        + PORT_TAIL
+    ) in result.out
 
 
 def test_on_a_tie_every_file_of_the_disagreement_is_reported(repo: Repo, run: Run) -> None:

@@ -181,7 +181,8 @@ def test_app_runner_deploy_action_states_image_port_and_service(tmp_path: Path) 
         ".github/workflows/other.yml": APPRUNNER_WORKFLOW,
         "Dockerfile": "FROM python:3.11-slim\nEXPOSE 8000\n",
     }
-    # two workflows state port 8080 and the Dockerfile 8000: the Dockerfile is the odd one out (DC009)
+    # two workflows state port 8080 and the Dockerfile 8000: the Dockerfile is the odd one out (DC009),
+    # and each workflow hears of it once
     lines = scan(tmp_path, files, "DC006", "DC009", "DC012", paths=[".github/workflows/deploy.yml"])
     tail = (
         ": what runs changes under you and a rollback cannot go back to it; "
@@ -196,6 +197,9 @@ def test_app_runner_deploy_action_states_image_port_and_service(tmp_path: Path) 
         ".github/workflows/deploy.yml:16:18: DC006 image "
         "123456789012.dkr.ecr.eu-central-1.amazonaws.com/ava-api:latest"
         " is :latest (amazon-app-runner-deploy image)" + tail,
+        ".github/workflows/deploy.yml:17:17: DC009 port 8080 (port input of amazon-app-runner-deploy) "
+        "disagrees with 8000 at Dockerfile:2 (EXPOSE); traffic and health checks go to a port nothing "
+        "listens on",
     ]
     assert scan(tmp_path, files, "DC009", paths=["Dockerfile"]) == [
         "Dockerfile:2:8: DC009 port 8000 (EXPOSE) disagrees with 8080 at .github/workflows/deploy.yml:17 "

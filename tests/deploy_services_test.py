@@ -170,16 +170,10 @@ def test_each_service_has_its_files_commands_installs_images_and_env_sources(rep
         DependencyInstall("worker/apprunner.yaml:6", ("worker/requirements.txt",), (), (), ()),
     )
     assert worker.images == (ServiceImage("worker/Dockerfile:2", "FROM", "python:3.12-slim"),)
-    # the root .env.example is under no service's root: it reaches both
-    assert api.env_sources == (
-        EnvSource(".env.example", "dotenv-example"),
-        EnvSource("api/apprunner.yaml", "apprunner"),
-    )
-    assert [s.path for s in worker.env_sources] == [
-        ".env.example",
-        "worker/Dockerfile",
-        "worker/apprunner.yaml",
-    ]
+    # the root .env.example is under no service's root: it reaches both, but api's deployment is known
+    # (its apprunner.yaml), and there .env.example documents names, it does not provide them
+    assert api.env_sources == (EnvSource("api/apprunner.yaml", "apprunner"),)
+    assert [s.path for s in worker.env_sources] == ["worker/Dockerfile", "worker/apprunner.yaml"]
     assert service_of(context, "worker/jobs/send.py") is worker
     assert service_of(context, "worker/Dockerfile") is worker
     assert service_of(context, "README.md") is None

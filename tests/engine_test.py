@@ -333,8 +333,8 @@ def test_hook_without_scoring_blocks_on_errors_only(
         {
             "safety/pack.yaml": pack_text(rules, hook="env-vars"),
             ".ava-safety.yaml": "packs: []\nrules: [safety/*.yaml]\nexclude: [safety/]\n",
-            "w.txt": "WARN\n",
-            "e.txt": "ERROR\n",
+            "w.yaml": "WARN\n",
+            "e.yaml": "ERROR\n",
         }
     )
 
@@ -342,25 +342,25 @@ def test_hook_without_scoring_blocks_on_errors_only(
         code = _hook.main_for("env-vars", ["--no-results", *argv], scoring=False, description="test")
         return code, capsys.readouterr().out.splitlines()
 
-    assert main("w.txt") == (
+    assert main("w.yaml") == (
         0,
         [
-            "w.txt:1:1: EV002 [warning] warn",
+            "w.yaml:1:1: EV002 [warning] warn",
             "0 errors, 1 warning in 1 file; passed; warnings do not block (--strict makes them)",
         ],
     )
-    assert main("w.txt", "--strict") == (
+    assert main("w.yaml", "--strict") == (
         1,
         [
-            "w.txt:1:1: EV002 [warning] warn",
+            "w.yaml:1:1: EV002 [warning] warn",
             "0 errors, 1 warning in 1 file; blocked by: 1 warning (--strict)",
         ],
     )
-    assert main("w.txt", "e.txt") == (
+    assert main("w.yaml", "e.yaml") == (
         1,
         [
-            "e.txt:1:1: EV001 [error] error",
-            "w.txt:1:1: EV002 [warning] warn",
+            "e.yaml:1:1: EV001 [error] error",
+            "w.yaml:1:1: EV002 [warning] warn",
             "1 error, 1 warning in 2 files; blocked by: 1 error",
         ],
     )

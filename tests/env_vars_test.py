@@ -216,8 +216,8 @@ SERVICE_FINDINGS = [
     "URL-quoting; @ : / # ? % in a password break the URL: use urllib.parse.quote_plus(PASSWORD)",
     "modules/weather/api.py:7:11: EV001 [error] WEATHER_API_KEY is required here "
     '(os.environ["WEATHER_API_KEY"], '
-    "no default) but no deployment source provides it; searched: .env.example, Dockerfile, apprunner.yaml "
-    "(+1 more)",
+    "no default) but no deployment source provides it; searched: Dockerfile, apprunner.yaml, "
+    "ecs/task-definition.json",
     "modules/weather/api.py:7:11: EV007 [warning] WEATHER_API_KEY looks like another name for "
     "OPENWEATHER_API_KEY "
     "(set in apprunner.yaml:14); give one value one name",
@@ -268,7 +268,7 @@ def test_a_commit_is_checked_on_its_own_files_against_the_whole_deployment(repo:
     assert result.out == [
         "modules/weather/alerts.py:3:8: EV001 [error] ALERTS_WEBHOOK_URL is required here "
         '(os.environ["ALERTS_WEBHOOK_URL"], no default) but no deployment source provides it; searched: '
-        ".env.example, Dockerfile, apprunner.yaml (+1 more)"
+        "Dockerfile, apprunner.yaml, ecs/task-definition.json"
     ]
     assert result.code == 1
 

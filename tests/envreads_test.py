@@ -19,7 +19,7 @@ CASES: list[Any] = [
         'import os\nA = os.environ.get("A")\nB = os.environ.get("B", "x")\n'
         'C = os.getenv("C", default=None)\n',
         [
-            ("A", True, 'os.environ.get("A")', 2, 5),
+            ("A", False, 'os.environ.get("A")', 2, 5),  # may be None: EV008's
             ("B", False, 'os.environ.get("B")', 3, 5),
             ("C", False, 'os.getenv("C")', 4, 5),
         ],
@@ -27,12 +27,12 @@ CASES: list[Any] = [
     ),  # fmt: skip
     pytest.param(
         'from os import environ as E, getenv as g\nA = E["A"]\nB = g("B")\n',
-        [("A", True, 'os.environ["A"]', 2, 5), ("B", True, 'os.getenv("B")', 3, 5)],
+        [("A", True, 'os.environ["A"]', 2, 5), ("B", False, 'os.getenv("B")', 3, 5)],
         id="from-import-aliases",
     ),
     pytest.param(
         'import os as o\nenv = o.environ\nget = env.get\nA = env["A"]\nB = get("B")\n',
-        [("A", True, 'os.environ["A"]', 4, 5), ("B", True, 'os.environ.get("B")', 5, 5)],
+        [("A", True, 'os.environ["A"]', 4, 5), ("B", False, 'os.environ.get("B")', 5, 5)],
         id="aliases-by-assignment",
     ),
     pytest.param(
@@ -53,7 +53,7 @@ CASES: list[Any] = [
         'KEY = os.environ["KEY"]\nif not KEY:\n    pass\n',
         [
             ("SENTRY_DSN", False, 'os.getenv("SENTRY_DSN")', 2, 7),
-            ("URL", True, 'os.getenv("URL")', 5, 7),
+            ("URL", False, 'os.getenv("URL")', 5, 7),
             ("KEY", True, 'os.environ["KEY"]', 6, 7),
         ],
         id="a-name-tested-later-makes-a-getter-optional",
@@ -309,3 +309,35 @@ def test_placeholder_labels_come_from_the_rule_options() -> None:
     assert placeholder("your_token", options) == "your-…"
     assert placeholder("TODO: ask ops", options) == "TODO"
     assert placeholder("Your Company", options) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        pytest.param('import os\nKEY = os.getenv("KEY")\n', "maybe", id="used-value"),
+        pytest.param(
+            'import os\nKEY = os.getenv("KEY")\nif not KEY:\n    raise RuntimeError("KEY")\n',
+            "required",
+            id="raised-on",
+        ),  # fmt: skip
+        pytest.param(
+            'import os, sys\nKEY = os.getenv("KEY")\nif KEY is None or not KEY:\n    sys.exit(1)\n',
+            "required",
+            id="exits-on",
+        ),  # fmt: skip
+        pytest.param(
+            'import os\nKEY = os.getenv("KEY")\nif not KEY:\n    print("no key")\n',
+            "optional",
+            id="tested-only",
+        ),  # fmt: skip
+        pytest.param('import os\nif FLAGS.sms:\n    KEY = os.getenv("KEY")\n', "optional", id="feature-flag"),
+        pytest.param('import os\nDIAG = {"key": os.environ.get("KEY")}\n', "maybe", id="diagnostics"),
+        pytest.param('import os\nKEY = os.environ["KEY"]\n', "required", id="subscript"),
+    ],
+)
+def test_a_getter_without_default_is_required_only_when_the_code_fails_on_none(
+    code: str, expected: str
+) -> None:
+    (read,) = analyse(code, "app/settings.py").reads
+    strength = "required" if read.required else "maybe" if read.may_be_none else "optional"
+    assert strength == expected

@@ -319,7 +319,10 @@ def test_a_new_branch_is_judged_against_its_merge_base(project: Project) -> None
     pushed = project.git("push", "origin", "feature/weather-v2")
     text = _out(pushed)
     assert pushed.returncode != 0, text
-    assert "app/weather.py:1:1: WS001 [error] app/weather.py is part of working system 'weather' (its entry)" in text
+    assert (
+        "app/weather.py:1:1: WS001 [error] app/weather.py is part of working system 'weather' (its entry)"
+        in text
+    )
     assert "'registration'" not in text  # weather's entry imports nothing of registration
     assert project.git("ls-remote", "origin", "feature/weather-v2").stdout == ""
     project.git("checkout", "-q", "main")

@@ -8,10 +8,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 import tomllib
 import yaml
 
 from hooks._cli import HOOKS, rule_table
+from hooks._manifest import HOOK_FILES, TYPE_EXTENSIONS, TYPE_NAMES, FileFilter
 from hooks._rules import bundled_packs, load_rules
 
 from .conftest import ROOT
@@ -66,3 +68,45 @@ def test_built_wheel_contains_the_rule_packs(tmp_path: Path) -> None:
     assert "hooks/constitutional_compliance.py" in names
     assets = {f"hooks/_dashboard/assets/page.{ext}" for ext in ("html", "css", "js")}
     assert assets | {"hooks/health.py"} <= names  # the dashboard's page and the health helper ship
+
+
+def test_the_file_filter_table_is_the_manifest() -> None:
+    # run directly, a hook considers the files its manifest entry gives it: one table, the same text
+    given = {h["id"]: h for h in MANIFEST if h.get("pass_filenames", True)}
+    assert set(given) == set(HOOK_FILES)
+    for hook, entry in given.items():
+        expected = FileFilter(
+            entry.get("files", ""), entry.get("exclude", "^$"), tuple(entry.get("types_or", ()))
+        )
+        assert "types" not in entry, f"{hook}: the table knows types_or, not types"
+        assert HOOK_FILES[hook] == expected, hook
+
+
+def test_the_type_tags_are_identifys() -> None:
+    from identify import extensions
+
+    for tag, exts in TYPE_EXTENSIONS.items():
+        assert exts == {e for e, tags in extensions.EXTENSIONS.items() if tag in tags}, tag
+        assert TYPE_NAMES[tag] == {n for n, tags in extensions.NAMES.items() if tag in tags}, tag
+
+
+@pytest.mark.parametrize(
+    ("hook", "path", "given"),
+    [
+        pytest.param("deploy-config", "aws/dist/botocore/data/ecs/service-2.json", False, id="vendored-json"),
+        pytest.param("deploy-config", "infra/task-definition.json", True, id="taskdef"),
+        pytest.param("deploy-config", "Dockerfile.prod", True, id="dockerfile"),
+        pytest.param("syntax-imports", "app/main.py", True, id="py"),
+        pytest.param("syntax-imports", "stubs/app.pyi", True, id="pyi"),
+        pytest.param("syntax-imports", "README.md", False, id="md"),
+        pytest.param("design-rules", "templates/base.html", True, id="html"),
+    ],
+)
+def test_a_filter_admits_what_pre_commit_would_pass(hook: str, path: str, given: bool) -> None:
+    from identify.identify import tags_from_filename
+
+    entry = next(h for h in MANIFEST if h["id"] == hook)
+    wanted = re.search(entry.get("files", ""), path) is not None
+    if "types_or" in entry:
+        wanted = wanted and bool(set(entry["types_or"]) & tags_from_filename(path))
+    assert HOOK_FILES[hook].admits(path) is given is wanted

@@ -316,7 +316,7 @@ def test_the_projects_virtualenv_maps_import_names_without_importing(repo: Repo,
         repo, {"requirements.txt": "acme-widgets\n", "mod.py": "import widgetry\n\nprint(widgetry)\n"}
     )
     assert _findings(si("mod.py")) == [
-        "mod.py:1:8: SI011 [error] widgetry is imported but widgetry is not a declared dependency "
+        "mod.py:1:8: SI011 [error] widgetry is imported but no declared dependency provides it "
         "(requirements.txt)"
     ]
     site = repo.root / ".venv" / "lib" / "python3.11" / "site-packages"
@@ -534,3 +534,18 @@ def test_pre_commit_runs_the_hook_on_python_files(
     # the hook writes nothing into the work tree (results live under .git/ava-safety/)
     assert git(repo, "diff", "--name-only") == ""
     assert git(repo, "ls-files", "--others", "--exclude-standard") == ""
+
+
+def test_style_warnings_are_off_unless_the_config_turns_them_on(repo: Repo, si: RunSI) -> None:
+    code = "import os\nimport sys\n\n\ndef f():\n    unused = os.sep\n    return f'done'\n"
+    _commit_all(repo, {"app.py": code})
+    assert (si("app.py").code, _findings(si("app.py"))) == (0, [])
+    repo.write({".ava-safety.yaml": "syntax_imports:\n  style: true\n"})
+    assert _findings(si("app.py")) == [
+        "app.py:2:1: SI006 'sys' imported but unused",
+        "app.py:6:5: SI007 local variable 'unused' is assigned to but never used",
+        "app.py:7:12: SI007 f-string is missing placeholders",
+    ]
+    repo.write({".ava-safety.yaml": "syntax_imports:\n  style: yes please\n"})
+    bad = si("app.py")
+    assert (bad.code, bad.err[0]) == (2, ".ava-safety.yaml:2: syntax_imports: 'style' must be true or false")

@@ -160,6 +160,7 @@ class Install:
     requirements: tuple[str, ...]
     constraints: tuple[str, ...]
     packages: tuple[str, ...]
+    local: tuple[str, ...] = ()  # project directories it installs (`.`, `-e ./backend`): their own deps
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,7 @@ def _pip(args: list[str], found: _Found, table: Tables) -> None:
     if not args or args[0] not in table.pip_installing:
         return
     packages: list[str] = []
+    local: list[str] = []
     skip = False
     file_options = {*table.requirement_options, *table.constraint_options}
     for word in args[1:]:
@@ -321,9 +323,11 @@ def _pip(args: list[str], found: _Found, table: Tables) -> None:
             skip = False
         elif word in file_options or word in table.pip_value_options:
             skip = True
+        elif word.startswith((".", "/")) and not any(c in word for c in "*?[") and not word.endswith(".whl"):
+            local.append(word)  # a project directory; built wheels (/wheels/*) are the requirements'
         elif not word.startswith(("-", ".", "/", "$")) and "://" not in word:
             packages.append(word)
-    found.installs.append(Install(tuple(requirements), tuple(constraints), tuple(packages)))
+    found.installs.append(Install(tuple(requirements), tuple(constraints), tuple(packages), tuple(local)))
 
 
 def _server(server: Server, args: list[str], found: _Found, table: Tables) -> None:

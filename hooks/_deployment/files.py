@@ -34,6 +34,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "compose.yml", "compose.yaml", "compose.*.yml", "compose.*.yaml",
     ),
     "workflow": (".github/workflows/*.yml", ".github/workflows/*.yaml"),
+    "buildspec": ("buildspec*.yml", "buildspec*.yaml", "**/buildspec*.yml", "**/buildspec*.yaml"),
     "procfile": ("Procfile",),
     "dotenv-example": (".env.example", ".env.sample", ".env.template", ".env.dist", "*.env.example"),
     "dotenv": (".env", ".env.*", "*.env"),
@@ -74,42 +75,143 @@ class DeployFileError(Exception):
 # --- JSON ----------------------------------------------------------------------------------------
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
-
-
 def load_json(text: str, path: str = "<json>") -> Any:
     """Strict JSON (invalid escapes and duplicate keys are errors) with LineDict/LineList lines."""
     try:
-        json.loads(text, object_pairs_hook=_no_duplicates)
+        json.loads(text)  # json's C scanner first: the syntax errors, fast, with its messages
     except json.JSONDecodeError as exc:
         raise DeployFileError(exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
     except RecursionError:
         raise DeployFileError(1, 1, "invalid JSON: nested too deeply to read") from None
-    except ValueError as exc:
-        line = _line_of_duplicate(text, str(exc))
-        raise DeployFileError(line, 1, f"invalid JSON: {exc}") from None
-    return _json_with_lines(text, path)
+    try:
+        return _json_with_lines(text, path)
+    except DuplicateKey as exc:
+        first = f" (first at line {exc.first})" if exc.first != exc.line else ""
+        raise DeployFileError(exc.line, exc.col, f"invalid JSON: duplicate key {exc.key!r}{first}") from None
+    except RecursionError:  # the line-keeping pass recurses in Python, deeper than json's C scanner
+        raise DeployFileError(1, 1, "invalid JSON: nested too deeply to read") from None
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str, line: int, col: int, first: int) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.line, self.col, self.first = key, line, col, first
 
 
 def _json_with_lines(text: str, path: str, *, allow_duplicates: bool = False) -> Any:
-    try:  # JSON is YAML: the YAML loader gives every mapping and key its line
-        return load_text(text, path, allow_duplicates=allow_duplicates)
-    except YamlError:
-        return json.loads(text)
+    """The JSON document with LineDict/LineList lines, read by a JSON parser (a task definition is not
+    read as YAML: that costs 30x more). A duplicate key raises ValueError unless `allow_duplicates`
+    (then the last wins, as the platforms' own loaders read it)."""
+    return _LineJson(text, allow_duplicates).load()
 
 
-def _line_of_duplicate(text: str, message: str) -> int:
-    m = re.search(r"duplicate key '(.*)'", message)
-    if not m:
-        return 1
-    hits = [i for i, line in enumerate(text.splitlines(), 1) if f'"{m.group(1)}"' in line]
-    return hits[1] if len(hits) > 1 else 1
+class _LineJson:
+    """json's own scanner (its Python half) with objects and arrays built as LineDict/LineList: the
+    line of each mapping, key, list and item, from the offsets the scanner passes anyway."""
+
+    def __init__(self, text: str, allow_duplicates: bool) -> None:
+        import bisect
+        import json.decoder
+        import json.scanner
+
+        decoder: Any = json.decoder  # the pure-Python halves typeshed does not declare
+        scanner: Any = json.scanner
+        self.text = text
+        self.allow_duplicates = allow_duplicates
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self._bisect = bisect.bisect_left
+        self._scanstring = decoder.scanstring
+        self._ws = decoder.WHITESPACE.match
+        self._error = decoder.JSONDecodeError
+        # the attributes py_make_scanner reads from its context
+        self.strict = True
+        self.object_hook = None
+        self.object_pairs_hook = None
+        self.parse_float = float
+        self.parse_int = int
+        self.parse_constant = decoder._CONSTANTS.__getitem__
+        self.memo: dict[str, str] = {}
+        self.parse_object = self._object
+        self.parse_array = self._array
+        self.parse_string = decoder.scanstring
+        self.scan_once = scanner.py_make_scanner(self)
+
+    def line(self, offset: int) -> int:
+        return self._bisect(self.newlines, offset) + 1
+
+    def line_start(self, line: int) -> int:
+        return self.newlines[line - 2] + 1 if line > 1 else 0
+
+    def load(self) -> Any:
+        text, ws = self.text, self._ws
+        start = ws(text, 0).end()
+        try:
+            value, end = self.scan_once(text, start)
+        except StopIteration as exc:
+            raise self._error("Expecting value", text, exc.value) from None
+        end = ws(text, end).end()
+        if end != len(text):
+            raise self._error("Extra data", text, end)
+        return value
+
+    def _object(self, s_and_end: tuple[str, int], strict: bool, scan_once: Any, *_: Any) -> tuple[Any, int]:
+        s, end = s_and_end
+        ws, error = self._ws, self._error
+        result = LineDict()
+        result.line = self.line(end - 1)
+        result.key_lines = {}
+        end = ws(s, end).end()
+        if s[end : end + 1] == "}":
+            return result, end + 1
+        while True:
+            if s[end : end + 1] != '"':
+                raise error("Expecting property name enclosed in double quotes", s, end)
+            key_line, key_start = self.line(end), end
+            key, end = self._scanstring(s, end + 1, strict)
+            end = ws(s, end).end()
+            if s[end : end + 1] != ":":
+                raise error("Expecting ':' delimiter", s, end)
+            end = ws(s, end + 1).end()
+            try:
+                value, end = scan_once(s, end)
+            except StopIteration as exc:
+                raise error("Expecting value", s, exc.value) from None
+            if key in result and not self.allow_duplicates:
+                raise DuplicateKey(key, key_line, key_start - self.line_start(key_line) + 1,
+                                   result.key_lines[key])  # fmt: skip
+            result[key] = value
+            result.key_lines[key] = key_line
+            end = ws(s, end).end()
+            nextchar = s[end : end + 1]
+            if nextchar == "}":
+                return result, end + 1
+            if nextchar != ",":
+                raise error("Expecting ',' delimiter", s, end)
+            end = ws(s, end + 1).end()
+
+    def _array(self, s_and_end: tuple[str, int], scan_once: Any, *_: Any) -> tuple[Any, int]:
+        s, end = s_and_end
+        ws, error = self._ws, self._error
+        result = LineList()
+        result.line = self.line(end - 1)
+        result.item_lines = []
+        end = ws(s, end).end()
+        if s[end : end + 1] == "]":
+            return result, end + 1
+        while True:
+            try:
+                result.item_lines.append(self.line(end))
+                value, end = scan_once(s, end)
+            except StopIteration as exc:
+                raise error("Expecting value", s, exc.value) from None
+            result.append(value)
+            end = ws(s, end).end()
+            nextchar = s[end : end + 1]
+            if nextchar == "]":
+                return result, end + 1
+            if nextchar != ",":
+                raise error("Expecting ',' delimiter", s, end)
+            end = ws(s, end + 1).end()
 
 
 # --- YAML ----------------------------------------------------------------------------------------
@@ -202,11 +304,12 @@ def document(context: RunContext, path: str) -> Document | None:
     store = context.fact(_documents)
     if path not in store:
         source = context.file(path)
-        store[path] = None if source is None else parse(path, source.text, _kind_of(context, path))
+        store[path] = None if source is None else parse(path, source.text, kind_of(context, path))
     return store[path]
 
 
-def _kind_of(context: RunContext, path: str) -> str | None:
+def kind_of(context: RunContext, path: str) -> str | None:
+    """The kind `document` reads a file as: a deployment kind, "config", "rules" or None."""
     kind = classify(path)
     if kind is not None:
         return kind
@@ -243,7 +346,7 @@ def _lenient(path: str, text: str, *, as_json: bool) -> Any:
         if as_json:
             return _json_with_lines(text, path, allow_duplicates=True)
         return load_text(text, path, allow_duplicates=True)
-    except (YamlError, ValueError, RecursionError):
+    except (YamlError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return None
 
 
@@ -596,6 +699,8 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
 
     Lines continued with a backslash join; `;`, `&&`, `||`, `|` and `&` separate commands; comments
     are dropped. A line shlex cannot split (an unbalanced quote) falls back to whitespace words.
+    A GitHub expression (`${{ steps.login-ecr.outputs.registry }}`) is one token, never split at
+    its inner spaces: the runner substitutes it before the shell sees the line.
     """
     import shlex
 
@@ -609,12 +714,15 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
             i += 1
             logical = logical[:-1] + " " + lines[i].rstrip("\r")
         i += 1
+        logical, held = _hold_expressions(logical)
         try:
             lexer = shlex.shlex(logical, posix=True, punctuation_chars=";&|")
             lexer.whitespace_split = True
             words = list(lexer)
         except ValueError:
             words = logical.split("#", 1)[0].split()
+        if held:
+            words = [_restore(w, held) for w in words]
         current: list[str] = []
         for word in words:
             if word in _SHELL_OPERATORS:
@@ -626,6 +734,26 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
         if current:
             out.append((start, current))
     return out
+
+
+_HELD_RX = re.compile("\x01([0-9]+)\x01")
+
+
+def _hold_expressions(line: str) -> tuple[str, list[str]]:
+    """The line with each `${{ … }}` replaced by a token without spaces, and the expressions."""
+    held: list[str] = []
+    if "${{" not in line:
+        return line, held
+
+    def hold(m: re.Match[str]) -> str:
+        held.append(m.group(0))
+        return f"\x01{len(held) - 1}\x01"
+
+    return _EXPR_RX.sub(hold, line), held
+
+
+def _restore(word: str, held: list[str]) -> str:
+    return _HELD_RX.sub(lambda m: held[int(m.group(1))], word)
 
 
 # --- GitHub Actions workflows --------------------------------------------------------------------
@@ -709,6 +837,25 @@ def workflow_steps(doc: Any) -> list[WorkflowStep]:
                     enabled=job_on and not _literally_false(step.get("if")),
                 )
             )
+    return out
+
+
+def buildspec_steps(doc: Any) -> list[tuple[WorkflowStep, list[tuple[int, str]]]]:
+    """A CodeBuild buildspec as steps, one per phase, each with its commands and their lines."""
+    phases = doc.get("phases") if isinstance(doc, dict) else None
+    if not isinstance(phases, dict):
+        return []
+    env_node = get_path(doc, "env", "variables")
+    env = {str(k): str(v) for k, v in env_node.items()} if isinstance(env_node, dict) else {}
+    out: list[tuple[WorkflowStep, list[tuple[int, str]]]] = []
+    for index, (name, phase) in enumerate(phases.items()):
+        commands = phase.get("commands") if isinstance(phase, dict) else None
+        if not isinstance(commands, list):
+            continue
+        lines = getattr(commands, "item_lines", [])
+        found = [(lines[i] if i < len(lines) else line_of(phase), str(c)) for i, c in enumerate(commands)]
+        step = WorkflowStep(f"codebuild {name}", index, line_of(phase), phase, None, env, True)
+        out.append((step, found))
     return out
 
 

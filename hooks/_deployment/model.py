@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +28,7 @@ from .files import (
     ImageRef,
     Instruction,
     WorkflowStep,
+    buildspec_steps,
     classify,
     dirname,
     dockerfile_env,
@@ -43,7 +45,10 @@ from .files import (
     workflow_triggers,
 )
 
-DEPLOY_KINDS = frozenset({"apprunner", "dockerfile", "taskdef", "compose", "workflow", "procfile"})
+DEPLOY_KINDS = frozenset(
+    {"apprunner", "dockerfile", "taskdef", "compose", "workflow", "procfile", "buildspec"}
+)
+ECS_DEPLOY_COMMANDS = ("update-service", "create-service", "deploy")  # deploy: CodeDeploy blue/green
 APPRUNNER_DEFAULT_PORT = 8080  # App Runner's port when apprunner.yaml gives no network.port
 LOCAL_URL_RX = re.compile(r"\b(https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?")
 ECR_RX = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
@@ -190,7 +195,13 @@ def workflow_model(context: RunContext, path: str) -> WorkflowModel | None:
     store = context.fact(_workflow_models)
     if path not in store:
         doc = document(context, path)
-        store[path] = _workflow_model(doc) if doc is not None and isinstance(doc.usable, dict) else None
+        usable = doc is not None and isinstance(doc.usable, dict)
+        if doc is None or not usable:
+            store[path] = None
+        elif doc.kind == "buildspec":
+            store[path] = _buildspec_model(doc, _script_reader(context))
+        else:
+            store[path] = _workflow_model(doc, _script_reader(context))
     return store[path]
 
 
@@ -231,7 +242,48 @@ def _run_lines(doc: Document, step: WorkflowStep) -> list[tuple[int, list[str]]]
     return [(first + offset, words) for offset, words in shell_commands(run)]
 
 
-def _workflow_model(doc: Document) -> WorkflowModel:
+ScriptReader = Callable[[str], "Document | None"]
+SHELLS = frozenset({"bash", "sh", "zsh", "dash"})
+
+
+def _script_reader(context: RunContext) -> ScriptReader:
+    """The tracked shell script a run step names (`./deploy.sh`, `bash scripts/deploy.sh`), as a
+    Document whose lines findings can point at; None for anything else."""
+
+    def read(word: str) -> Document | None:
+        path = word.removeprefix("./")
+        if not path.endswith(".sh") or path not in context.repo_files:
+            return None
+        return document(context, path)
+
+    return read
+
+
+def _script_of(words: list[str], read: ScriptReader) -> Document | None:
+    first = 1 if words[:1] and words[0] in SHELLS and len(words) > 1 else 0
+    return read(words[first]) if words else None
+
+
+def _buildspec_model(doc: Document, read_script: ScriptReader) -> WorkflowModel:
+    """A CodeBuild buildspec.yml read like a workflow: its phases' commands (and the scripts they
+    run) push images and deploy services. CodeBuild runs it for a pipeline: automatic."""
+    model = WorkflowModel(doc.path, [], True, [], [], [], [])
+    pushes: dict[str, list[Claim]] = {}
+    for step, commands in buildspec_steps(doc.usable):
+        model.steps.append(step)
+        for line, command in commands:
+            for _offset, words in shell_commands(command):
+                _run_command(doc, step, line, words, model, pushes, True)
+                script = _script_of(words, read_script)
+                if script is not None:
+                    for _inner_offset, inner in shell_commands(script.text):
+                        _run_command(doc, step, line, inner, model, pushes, True)
+    for target in model.targets:
+        target.repositories.extend(pushes.get(target.job, []))
+    return model
+
+
+def _workflow_model(doc: Document, read_script: ScriptReader | None = None) -> WorkflowModel:
     triggers = workflow_triggers(doc.usable)
     automatic = bool(triggers - AUTOMATIC_TRIGGERS_EXCLUDED)
     steps = workflow_steps(doc.usable)
@@ -279,6 +331,11 @@ def _workflow_model(doc: Document) -> WorkflowModel:
             _build_push_action(doc, step, with_, model)
         for line, words in _run_lines(doc, step):
             _run_command(doc, step, line, words, model, pushes, automatic)
+            script = _script_of(words, read_script) if read_script is not None else None
+            if script is not None:  # `aws ecs update-service` in the deploy script the step runs: the
+                # finding goes to the step that runs it (the script is not a file deploy-config is given)
+                for _offset, inner in shell_commands(script.text):
+                    _run_command(doc, step, line, inner, model, pushes, automatic)
     for target in model.targets:
         for rendered, render_site, claim in renders.get(target.job, []):
             if claim is not None and (target.taskdef is None or rendered in (None, target.taskdef)):
@@ -390,9 +447,9 @@ def _run_command(
                     _pushed(
                         doc, line, words[j + 1], expanded[j + 1], "docker build --push", model, pushes, step
                     )
-    elif words[:2] == ["aws", "ecs"] and len(words) > 2 and words[2] in ("update-service", "create-service"):
+    elif words[:2] == ["aws", "ecs"] and len(words) > 2 and words[2] in ECS_DEPLOY_COMMANDS:
         service = _cli_option(
-            words, expanded, "--service" if words[2] == "update-service" else "--service-name"
+            words, expanded, "--service-name" if words[2] == "create-service" else "--service"
         )
         cluster = _cli_option(words, expanded, "--cluster")
         site = Site(doc.path, line, doc.col_of(line, "aws"))

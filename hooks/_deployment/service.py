@@ -59,6 +59,7 @@ class DependencyInstall:
     constraints: tuple[str, ...]  # constraint files (-c), repo paths
     packages: tuple[str, ...]  # packages it names directly, as written
     missing: tuple[str, ...]  # files it names that the repository does not have
+    local: tuple[str, ...] = ()  # project directories it installs (`pip install .`): their declared deps
 
 
 @dataclass(frozen=True)
@@ -159,11 +160,37 @@ def _services(context: RunContext) -> list[Service]:
     ]  # fmt: skip
     sources = env_sources(context)
     owners = _env_owners(context, bare, sources)
+    deployed = _deployed_taskdefs(context)
     out = []
     for svc in bare:
-        reach = (_reaching(source, owners, svc.key) for source in sources)
-        out.append(replace(svc, env_sources=tuple(s for s in reach if s is not None), context=context))
+        reach = [r for r in (_reaching(source, owners, svc.key) for source in sources) if r is not None]
+        out.append(replace(svc, env_sources=_deployed_sources(reach, deployed), context=context))
     return out
+
+
+def _deployed_taskdefs(context: RunContext) -> frozenset[str]:
+    """The task definition files a workflow renders or registers: the ones ECS really runs."""
+    found: set[str] = set()
+    for path, kind in kinds(context).items():
+        if kind in ("workflow", "buildspec"):
+            model = workflow_model(context, path)
+            found.update(t.taskdef for t in (model.targets if model else []) if t.taskdef)
+    return frozenset(found)
+
+
+def _deployed_sources(reach: list[EnvSource], deployed: frozenset[str]) -> tuple[EnvSource, ...]:
+    """When the service's deployment is known (its apprunner.yaml, the task definition a workflow
+    deploys), only that deployment provides a variable: other task definitions (old copies under
+    scripts/, another environment's) are not sources, and .env.example documents, it does not
+    provide. Files .ava-safety.yaml names (kind None) always count."""
+    runs = {s.path for s in reach if s.kind == "taskdef" and s.path in deployed}
+    known = bool(runs) or any(s.kind == "apprunner" for s in reach)
+    if not known:
+        return tuple(reach)
+    return tuple(
+        s for s in reach
+        if s.kind != "dotenv-example" and (s.kind != "taskdef" or not runs or s.path in runs)
+    )  # fmt: skip
 
 
 def _root(files: list[str]) -> str | None:
@@ -194,8 +221,9 @@ def _dependency_install(context: RunContext, found: FileInstall) -> DependencyIn
     named = len(found.install.requirements) + len(found.install.constraints)
     resolved = len(found.requirement_files) + len(found.constraint_files)
     missing = () if named == resolved else _missing(context, found)
+    install = found.install
     return DependencyInstall(
-        found.where, tuple(files), found.constraint_files, found.install.packages, missing
+        found.where, tuple(files), found.constraint_files, install.packages, missing, install.local
     )
 
 

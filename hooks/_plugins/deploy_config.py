@@ -37,6 +37,7 @@ from .._deployment.files import (
     document,
     get_path,
     join,
+    kind_of,
     line_of,
     raw_scalar,
     shell_commands,
@@ -87,6 +88,8 @@ def _match(site: Site, **values: str) -> Match:
 
 def check_strict_parse(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """Deployment files, .ava-safety.yaml and the repo's rule files: YAML/JSON errors, duplicate keys."""
+    if kind_of(source.context, source.path) not in STRICT_KINDS:
+        return  # other YAML and JSON are not this hook's to judge: not even read
     doc = _doc(source)
     if doc is None or doc.kind not in STRICT_KINDS or doc.error is None:
         return
@@ -355,10 +358,11 @@ def check_deploy_images_pinned(source: SourceFile, options: Mapping[str, Any]) -
         wf = workflow_model(context, doc.path)
         if wf is None or not wf.deploys:
             return
+        releasing = frozenset(str(r) for r in options.get("releasing_registries", ()))
         for pushed in wf.images:
             image = pushed.image
-            if UNRESOLVED in image.repository:
-                continue
+            if UNRESOLVED in image.repository or image.registry in releasing:
+                continue  # a registry whose platform releases by image id (Heroku): its :latest is the push
             problem = _unpinned(image)
             if problem is None:
                 continue
@@ -388,6 +392,38 @@ def check_base_image_pinned(source: SourceFile, options: Mapping[str, Any]) -> I
         if problem:
             site = Site(doc.path, stage.line, doc.col_of(stage.line, stage.base_text))
             yield _match(site, image=stage.base, problem=problem)
+
+
+# --- DC015 exec form that is not JSON ------------------------------------------------------------
+
+EXEC_KEYWORDS = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL"})
+_EXEC_LIKE_RX = re.compile(r"\[\s*[\"'\u201c\u2018]")  # `["…`, `['…`: meant as exec form (not `[ -f x ]`)
+
+
+def check_exec_form_json(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """CMD/ENTRYPOINT/RUN written as `["…", …]` that is not a JSON array of strings: Docker then runs
+    the whole line as a shell command (`["python", …]# Force rebuild` exits at once)."""
+    import json
+
+    doc = _doc(source)
+    if doc is None or not isinstance(doc.data, list):
+        return
+    for instr in doc.data:
+        if instr.keyword not in EXEC_KEYWORDS or instr.exec_form is not None:
+            continue
+        if not _EXEC_LIKE_RX.match(instr.args):
+            continue
+        try:
+            value = json.loads(instr.args)
+            error = "not an array of strings" if isinstance(value, list) else "not an array"
+        except json.JSONDecodeError as exc:
+            error = exc.msg[:1].lower() + exc.msg[1:]
+            if exc.msg == "Extra data":
+                error = f"text after the closing ] ({instr.args[exc.pos :].strip()[:40]})"
+        except (ValueError, RecursionError):
+            error = "not JSON"
+        col = doc.col_of(instr.line, instr.args[:1])
+        yield Match(instr.line, col, {"keyword": instr.keyword, "error": error})
 
 
 def _allowed(image: ImageRef, allowed: tuple[str, ...]) -> bool:
@@ -443,16 +479,19 @@ def check_ports_agree(
     checked = frozenset(paths)
     for facts in port_facts(context).values():
         majority = _majority_port(facts)
-        for fact in facts:
-            if fact.site.path not in checked:
-                continue
-            if majority is not None:
-                if majority in fact.ports:
-                    continue
-                others = [f for f in facts if majority in f.ports]
-            else:
-                others = [f for f in facts if f.site != fact.site and not (f.ports & fact.ports)]
-            if others:
+        if majority is None:  # a tie: every side
+            pairs = [(f, [o for o in facts if o.site != f.site and not (o.ports & f.ports)]) for f in facts]
+        else:  # the odd ones out, then each other file once (the one just added may be the odd one out)
+            agree = [f for f in facts if majority in f.ports]
+            pairs = [(f, agree) for f in facts if majority not in f.ports]
+            told = {f.site.path for f, _ in pairs}
+            odd = [f for f, _ in pairs]
+            for fact in agree:
+                if fact.site.path not in told:
+                    told.add(fact.site.path)
+                    pairs.append((fact, [o for o in odd if not (o.ports & fact.ports)]))
+        for fact, others in pairs:
+            if others and fact.site.path in checked:
                 other = min(others, key=lambda f: (f.rank, f.site.path, f.site.line))
                 yield fact.site.path, _match(fact.site, **_port_values(fact, other))
 
@@ -673,7 +712,7 @@ def _name_disagreements(context: RunContext) -> list[tuple[Site, dict[str, str]]
 
     for path in deploy_paths(context):
         kind = classify(path)
-        if kind == "workflow":
+        if kind in ("workflow", "buildspec"):
             wf = workflow_model(context, path)
             for target in wf.targets if wf else []:
                 _target_names(context, path, target, by_name, sites, against_config, out)

@@ -30,7 +30,7 @@ from .._deployment.service import EnvSource, env_sources, own_compose_services, 
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 GREP_WORDS = "environ|getenv|BaseSettings|decouple"  # PREFILTER_WORDS and "environ", for git grep
 SOURCE_KINDS = ("apprunner", "taskdef", "compose", "dockerfile", "dotenv-example")
 CONFIG_FILE = ".ava-safety.yaml"
@@ -338,7 +338,8 @@ class _ReadsCache:
             return None
         try:
             reads = [
-                Read(n, bool(r), d, int(ln), int(c), tuple(a), bool(ci)) for n, r, d, ln, c, a, ci in raw["r"]
+                Read(n, bool(r), d, int(ln), int(c), tuple(a), bool(ci), bool(m))
+                for n, r, d, ln, c, a, ci, m in raw["r"]
             ]
             defined = {name: Wrapper(p, int(i), bool(r)) for name, (p, i, r) in raw["w"].items()}
         except (KeyError, TypeError, ValueError):
@@ -352,7 +353,16 @@ class _ReadsCache:
         reads, defined = result
         self.used[self._key(path, text, wrappers)] = {
             "r": [
-                [r.name, r.required, r.detail, r.line, r.col, list(r.alternatives), r.case_insensitive]
+                [
+                    r.name,
+                    r.required,
+                    r.detail,
+                    r.line,
+                    r.col,
+                    list(r.alternatives),
+                    r.case_insensitive,
+                    r.may_be_none,
+                ]
                 for r in reads
             ],
             "w": {name: [w.param, w.index, w.required] for name, w in defined.items()},
@@ -396,19 +406,39 @@ def file_env(source: SourceFile) -> FileEnv | None:
 
 
 def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """Reads no deployment source provides: the required ones, or (`reads: maybe`) the getters
+    without a default whose None nothing fails on at start (EV008, a warning)."""
     env = file_env(source)
     if env is None:
         return
-    missing = [r for r in env.reads if r.required]
+    maybe = options.get("reads") == "maybe"
+    missing = [r for r in env.reads if (r.may_be_none if maybe else r.required)]
     if not missing:
         return
     deploy = deployment_for(source.context, source.path)
+    if any(s.error is not None for s in deploy.sources):
+        return  # what an unreadable file sets is unknown: EV009 says so on that file, not here per read
     platform = _platform(deploy, options)
     missing = [r for r in missing if not deploy.provides(r, platform)]
     for read in missing:
         yield Match(
             read.line, read.col, {"var": read.name, "read": read.detail, "sources": deploy.searched()}
         )
+
+
+# --- EV009: a deployment source that does not parse ---------------------------------------------
+
+
+def check_source_unreadable(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """A deployment source env-vars cannot read: the variables it sets are unknown, so the reads of
+    the code it deploys are not checked against it (and not reported missing one by one)."""
+    own = _own_source(source)
+    if own is None or own.error is None:
+        return
+    doc = df.document(source.context, source.path)
+    line = doc.error.line if doc is not None and doc.error is not None else 1
+    error = own.error.removeprefix("invalid YAML: ").removeprefix("invalid JSON: ").partition("; ")[0]
+    yield Match(line, 1, {"error": error})
 
 
 # --- deployment files: the file's own entries ----------------------------------------------------
@@ -488,6 +518,16 @@ def _checked_entries(source: SourceFile) -> list[df.EnvEntry]:
     return [e for e in own.entries if e.value is not None and not e.reference]
 
 
+def _compose_env_file(source: SourceFile) -> bool:
+    """A tracked env file a compose file names (`env_file:`), or the `.env` beside a compose file,
+    which compose reads to fill `${VAR}` in it: what it holds is deployed."""
+    found = env_sources(source.context)
+    if any(s.path == source.path and s.via for s in found):
+        return True
+    folder, _, name = source.path.rpartition("/")
+    return name == ".env" and any(s.kind == "compose" and s.path.rpartition("/")[0] == folder for s in found)
+
+
 def is_dotenv_name(path: str) -> bool:
     """`.env`, `.env.local`, `.env.production`: by convention one machine's or one environment's own
     values (EV004), unlike a service's `web.env` that compose reads."""
@@ -527,10 +567,34 @@ def _entry_match(source: SourceFile, entry: df.EnvEntry, values: dict[str, str])
 
 
 def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
-    for entry in _checked_entries(source):
-        label = placeholder(entry.value or "", options)
+    """Placeholders in deployment config, and in a committed `.env` a compose file deploys with
+    (`env_file: .env`, full-stack-fastapi-template's `SECRET_KEY=changethis`)."""
+    entries = _checked_entries(source)
+    if not entries and is_dotenv_name(source.path) and _compose_env_file(source):
+        entries = [e for e in df.dotenv_entries(source.text) if e.value]
+    for entry in entries:
+        value = entry.value or ""
+        label = placeholder(value, options)
         if label is not None:
-            yield _entry_match(source, entry, {"pattern": label})
+            secret = is_secret_name(entry.name, value, options.get("secret") or {})
+            shown = "" if secret else f": {value.strip()!r}"  # a placeholder is no secret; its name may be
+            yield _entry_match(source, entry, {"pattern": label, "shown": shown})
+
+
+# --- EV010: debug mode in a production deployment -----------------------------------------------
+
+
+def check_debug_in_production(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
+    """DEBUG=True (DJANGO_DEBUG, FLASK_DEBUG, ...) set by a production deployment: apprunner.yaml or a
+    task definition (compose files and Dockerfiles also serve laptops)."""
+    own = _own_source(source)
+    if own is None or own.kind not in ("apprunner", "taskdef"):
+        return
+    names = name_matcher(options.get("names", ("DEBUG",)))
+    truthy = {str(v).lower() for v in options.get("values", ("true", "1", "yes", "on"))}
+    for entry in _checked_entries(source):
+        if names(entry.name.upper()) and (entry.value or "").strip().lower() in truthy:
+            yield _entry_match(source, entry, {"value": (entry.value or "").strip()})
 
 
 # --- EV004: a committed .env with values ---------------------------------------------------------

@@ -49,6 +49,8 @@ FLAKE8_CODES = {
     "UndefinedExport": "F822", "UndefinedLocal": "F823", "DuplicateArgument": "F831",
     "UnusedVariable": "F841", "UnusedAnnotation": "F842", "RaiseNotImplemented": "F901",
 }  # fmt: skip
+LAZY_ANNOTATIONS = (3, 14)  # annotations evaluated only when asked for (PEP 649)
+PROBE_ERRORS = frozenset({"NameError"})  # a try that catches it by name expects a name to be missing
 DEV_PATHS = (
     "tests/**", "test/**", "testing/**", "**/tests/**", "**/test/**", "**/testing/**", "**/test_*.py",
     "**/*_test.py", "**/*_tests.py", "**/conftest.py", "docs/**", "doc/**", "**/docs/**", "examples/**",
@@ -71,6 +73,7 @@ class ImportIssue:
     values: dict[str, str] = field(default_factory=dict)
     status: str = ""  # third-party: undeclared | dev-only | transitive (for production code)
     dev_status: str = ""  # third-party, for test/tooling code: undeclared | ok
+    dev_values: dict[str, str] = field(default_factory=dict)  # the values test/tooling messages show
 
 
 def _target(source: SourceFile) -> pytarget.Target:
@@ -144,8 +147,12 @@ def _syntax_error(source: SourceFile) -> tuple[int, int, str]:
 
 def check_pyflakes(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
     """pyflakes findings of the message classes `options['messages']`, or (`others: true`) of
-    every class no other rule names (`options['claimed']`)."""
+    every class no other rule names (`options['claimed']`). A `style: true` rule (unused imports and
+    variables, f-strings without placeholders: they never stop a service, and ruff does them better)
+    runs only when .ava-safety.yaml says `syntax_imports: {style: true}`."""
     if source.tree is None or source.path.endswith(".pyi"):
+        return []
+    if options.get("style") and not getattr(source.context.config, "syntax_style", False):
         return []
     wanted = set(_flat(options.get("messages", ())))
     claimed = set(_flat(options.get("claimed", ())))
@@ -173,21 +180,28 @@ def _flakes(source: SourceFile) -> list[tuple[Any, str]]:
     """pyflakes' messages with the category each rule filters on (usually the class name)."""
     found = _FLAKES.get(source)
     if found is None:
-        from pyflakes.checker import Checker
-
-        builtins = _builtins_up_to(_target(source).version)
+        target = _target(source).version
+        checker = _deferring_checker() if target >= LAZY_ANNOTATIONS else _checker()
+        builtins = _builtins_up_to(target)
         try:
-            messages = Checker(source.tree, filename=source.path, builtins=builtins).messages
+            messages = checker(source.tree, filename=source.path, builtins=builtins).messages
         except RecursionError:  # deeper than pyflakes recurses (3.13 parses what 3.12 could not)
             messages = []
         found = []
-        probed = _probed_names(source)
-        strings = {(n.lineno, n.col_offset) for n in source.nodes(ast.Constant) if isinstance(n.value, str)}  # type: ignore[attr-defined]
+        probed: set[str] | None = None  # the node index is built only for a file with an undefined name
+        strings: set[tuple[int, int]] = set()
         for msg in sorted(messages, key=lambda m: (m.lineno, m.col)):
             kind = type(msg).__name__
             if _noqa(source, msg.lineno, kind):
                 continue
             if kind == "UndefinedName":
+                if probed is None:
+                    probed = _probed_names(source)
+                    strings = {
+                        (n.lineno, n.col_offset)  # type: ignore[attr-defined]
+                        for n in source.nodes(ast.Constant)
+                        if isinstance(n.value, str)  # type: ignore[attr-defined]
+                    }
                 if msg.message_args[0] in probed:
                     continue  # `try: get_ipython except NameError:` — the code expects it may be missing
                 if (msg.lineno, msg.col) in strings:
@@ -195,6 +209,31 @@ def _flakes(source: SourceFile) -> list[tuple[Any, str]]:
             found.append((msg, kind))
         _FLAKES[source] = found
     return found
+
+
+@lru_cache(maxsize=1)
+def _checker() -> Any:
+    from pyflakes.checker import Checker
+
+    return Checker
+
+
+@lru_cache(maxsize=1)
+def _deferring_checker() -> Any:
+    """pyflakes as if every module said `from __future__ import annotations`: a target whose
+    annotations are evaluated lazily (PEP 649, Python 3.14) holds no forward reference that fails.
+    A name defined nowhere is still reported: pydantic and FastAPI evaluate annotations at start."""
+
+    class Deferring(_checker()):  # type: ignore[misc]
+        @property
+        def annotationsFutureEnabled(self) -> bool:  # noqa: N802 - pyflakes' name
+            return True
+
+        @annotationsFutureEnabled.setter
+        def annotationsFutureEnabled(self, value: bool) -> None:  # noqa: N802
+            pass
+
+    return Deferring
 
 
 def _noqa(source: SourceFile, line: int, kind: str) -> bool:
@@ -212,13 +251,19 @@ def _noqa(source: SourceFile, line: int, kind: str) -> bool:
 
 
 def _probed_names(source: SourceFile) -> set[str]:
-    """Names used inside a try whose handlers catch NameError: expected to be missing sometimes."""
+    """Names used inside a try whose handlers name NameError: a probe, expected to be missing sometimes.
+    `except Exception:` is not a probe: it swallows a typo (`forcast(city)`) into a silent failure."""
     names: set[str] = set()
     for node in source.nodes(ast.Try):
-        if any(modules.catches(h, modules.NAME_ERRORS) for h in node.handlers):  # type: ignore[attr-defined]
+        if any(_names_error(h) for h in node.handlers):  # type: ignore[attr-defined]
             for st in node.body:  # type: ignore[attr-defined]
                 names.update(n.id for n in ast.walk(st) if isinstance(n, ast.Name))
     return names
+
+
+def _names_error(handler: ast.ExceptHandler) -> bool:
+    """`except NameError:` (alone or in a tuple); a bare `except:` or `except Exception:` is no probe."""
+    return handler.type is not None and modules.catches(handler, PROBE_ERRORS)
 
 
 def _guarded_spans(source: SourceFile) -> list[tuple[int, int]]:
@@ -228,7 +273,7 @@ def _guarded_spans(source: SourceFile) -> list[tuple[int, int]]:
         if modules.guard_kind(node.test) == "version":  # type: ignore[attr-defined]
             spans.append((node.lineno, node.end_lineno or node.lineno))  # type: ignore[attr-defined]
     for node in source.nodes(ast.Try):
-        if any(modules.catches(h, modules.NAME_ERRORS) for h in node.handlers) and node.body:  # type: ignore[attr-defined]
+        if any(_names_error(h) for h in node.handlers) and node.body:  # type: ignore[attr-defined]
             spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))  # type: ignore[attr-defined]
     return spans
 
@@ -298,33 +343,49 @@ def _imports_of(source: SourceFile) -> list[ImportIssue]:
 
 
 def _declared_prod(source: SourceFile, dist: str) -> bool:
-    return dist in deps.view(source.context).prod
+    return dist in deps.view_for(source.context, source.path).prod
 
 
 def _third_party(source: SourceFile, module: str, line: int, col: int) -> Iterator[ImportIssue]:
+    """One third-party import against production (what the file's service installs, or every
+    production declaration) and, for test and tooling code, against every declaration. Three cases:
+    declared under another name (no finding), installed only through a declared package's own
+    requirements (SI016, a warning), provided by nothing (SI011)."""
     context = source.context
-    view = deps.view(context)
+    view = deps.view_for(context, source.path)
+    everything = deps.view(context)
     index = deps.dist_index(context)
-    if deps.provider(index, module, view.project):
+    if deps.provider(index, module, everything.project):
         return
-    dist = index.candidates(module)[0]
-    where = ", ".join(view.sources[:3]) if view.sources else "nothing declares dependencies"
-    values = {"module": module, "dist": dist, "where": where}
+    known = index.known(module)
+    dist = known[0] if known else ""
+    what = f"{dist} is not a declared dependency" if dist else "no declared dependency provides it"
+    values = {"module": module, "dist": dist or deps.normalize(module.split(".")[0]), "what": what,
+              "where": _where(view)}  # fmt: skip
+    dev_values = {**values, "where": _where(everything)}
+    anywhere = everything.dev_closure | everything.prod | everything.transitive
+    dev_status = "ok" if deps.provider(index, module, anywhere) else "undeclared"
     if deps.provider(index, module, view.prod):
         return
-    dev = deps.provider(index, module, view.dev)
-    if dev is not None:
+    dev = deps.provider(index, module, everything.dev)
+    if dev is not None and not deps.provider(index, module, view.transitive):
         origin = deps.declared(context).origin_of(dev, dev=True) or "a dev group"
-        yield ImportIssue(
-            "third-party", line, col, {**values, "dist": dev, "origin": origin}, "dev-only", "ok"
-        )
+        found = {**values, "dist": dev, "origin": origin}
+        yield ImportIssue("third-party", line, col, found, "dev-only", "ok", found)
         return
     parent = deps.provider(index, module, view.transitive)
     if parent is not None:
-        yield ImportIssue("third-party", line, col, {**values, "dist": parent}, "transitive", "ok")
+        found = {**values, "dist": parent, "via": view.via.get(parent, "a declared package")}
+        yield ImportIssue("third-party", line, col, found, "transitive", "ok", found)
         return
-    dev_status = "ok" if deps.provider(index, module, view.dev_closure) else "undeclared"
-    yield ImportIssue("third-party", line, col, values, "undeclared", dev_status)
+    yield ImportIssue("third-party", line, col, values, "undeclared", dev_status, dev_values)
+
+
+def _where(view: deps.DepView) -> str:
+    """Which declaration the check used, for a message: the deployment's install, or the files."""
+    if view.install:
+        return f"checked what {view.install}"
+    return ", ".join(view.sources[:3]) if view.sources else "nothing declares dependencies"
 
 
 # --- the rules over the analysis -------------------------------------------------------------------
@@ -358,7 +419,7 @@ def check_imports(source: SourceFile, options: Mapping[str, Any]) -> list[Match]
         status = issue.dev_status if dev_file else issue.status
         wanted = {"undeclared": "undeclared", "dev-only": "dev-only", "transitive": "transitive"}
         if dev_file and kind == "undeclared-dev" and status == "undeclared":
-            out.append(Match(issue.line, issue.col, _values(source, **issue.values)))
+            out.append(Match(issue.line, issue.col, _values(source, **(issue.dev_values or issue.values))))
         elif not dev_file and wanted.get(kind) == status:
             out.append(Match(issue.line, issue.col, _values(source, **issue.values)))
     return out
@@ -380,7 +441,7 @@ def check_framework_extras(source: SourceFile, options: Mapping[str, Any]) -> li
         return []
     out = []
     index = deps.dist_index(source.context)
-    view = deps.view(source.context)
+    view = deps.view_for(source.context, source.path)
     for ref in modules.imports_of(source):
         if ref.guarded or not isinstance(ref.node, ast.ImportFrom) or not ref.module:
             continue
@@ -413,7 +474,7 @@ def check_run_command(source: SourceFile, options: Mapping[str, Any]) -> list[Ma
     commands = [c for c in run_commands(source.context) if c.app_file == source.path]
     if not commands:
         return []
-    view = deps.view(source.context)
+    view = deps.view_for(source.context, source.path)
     missing: dict[str, list[deploy_commands.Started]] = {}
     for command in commands:
         if deps.normalize(command.dist) not in view.prod:

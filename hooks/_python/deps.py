@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,11 @@ DEV_WORDS = frozenset(
         "format", "check", "checks", "coverage", "cov", "qa", "debug", "tools", "tooling", "build",
     }
 )  # fmt: skip
+# what `pip install .` reads the project's own dependencies from
+PROJECT_FILES = frozenset({"pyproject.toml", "setup.cfg", "setup.py", "Pipfile"})
 VENV_DIRS = (".venv", "venv", "env", ".env", "virtualenv", ".virtualenv")
 RECORD_DEPTH = 3
+GENERATED_TABLE = "distributions.json"
 
 
 def normalize(name: str) -> str:
@@ -419,17 +423,24 @@ class DistIndex:
     extras: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def candidates(self, module: str) -> list[str]:
-        """Normalised distribution names that may provide `module` (dotted), most likely first."""
+        """Normalised distribution names that may provide `module` (dotted), most likely first: those
+        the virtualenv and the tables know, then guesses from the dotted name (`google-cloud-storage`)."""
+        parts = module.split(".")
+        out = self.known(module)
+        for depth in range(len(parts), 0, -1):
+            out.append(normalize("-".join(parts[:depth])))
+        return list(dict.fromkeys(out))
+
+    def known(self, module: str) -> list[str]:
+        """The distributions the project's virtualenv or the tables say provide `module` (no guess)."""
         out: list[str] = []
         parts = module.split(".")
         for source in (self.venv, self.table):
             for depth in range(len(parts), 0, -1):
                 found = source.get(".".join(parts[:depth]))
                 if found:
-                    out.extend(normalize(d) for d in sorted(found))
+                    out.extend(normalize(d) for d in (sorted(found) if isinstance(found, set) else found))
                     break
-        for depth in range(len(parts), 0, -1):
-            out.append(normalize("-".join(parts[:depth])))
         return list(dict.fromkeys(out))
 
     def provides(self, dist: str, module: str) -> bool:
@@ -472,15 +483,28 @@ def _dist_index(context: RunContext) -> DistIndex:
 
 def build_dist_index(root: Path) -> DistIndex:
     index = DistIndex()
+    # the generated table of the most used distributions (bench/import_table.py), then the hand one
+    # on top: its names come first and its requirement lists are added to the generated ones
+    generated = generated_table()
+    for dist, spec in (generated.get("distributions") or {}).items():
+        name = normalize(str(dist))
+        for module in spec.get("modules") or ():
+            index.table.setdefault(str(module), []).append(name)
+        index.requires[name] = {normalize(str(r)) for r in spec.get("requires") or ()}
+        for extra, reqs in (spec.get("extras") or {}).items():
+            index.extras[(name, normalize(str(extra)))] = {normalize(str(r)) for r in reqs}
     data = bundled_table()
     for module, dists in (data.get("import_names") or {}).items():
-        index.table[str(module)] = [str(d) for d in (dists if isinstance(dists, list) else [dists])]
+        listed = [str(d) for d in (dists if isinstance(dists, list) else [dists])]
+        index.table[str(module)] = list(dict.fromkeys([*listed, *index.table.get(str(module), [])]))
     for dist, reqs in (data.get("requires") or {}).items():
-        index.requires[normalize(str(dist))] = {normalize(str(r)) for r in reqs or ()}
+        name = normalize(str(dist))
+        index.requires[name] = index.requires.get(name, set()) | {normalize(str(r)) for r in reqs or ()}
     for spec, reqs in (data.get("extras") or {}).items():
         m = NAME_RX.match(str(spec))
         if m and m.group(2):
-            index.extras[(normalize(m.group(1)), normalize(m.group(2)))] = {normalize(str(r)) for r in reqs}
+            key = (normalize(m.group(1)), normalize(m.group(2)))
+            index.extras[key] = index.extras.get(key, set()) | {normalize(str(r)) for r in reqs}
     site = find_site_packages(root)
     if site is not None:
         index.venv_path = str(site)
@@ -490,6 +514,21 @@ def build_dist_index(root: Path) -> DistIndex:
 
 def bundled_table() -> dict[str, Any]:
     return data_table("import-names.yaml")
+
+
+@lru_cache(maxsize=1)
+def generated_table() -> dict[str, Any]:
+    """rules/data/distributions.json (bench/import_table.py): import names and Requires-Dist of the
+    most used distributions, from their published metadata; {} when it is missing or unreadable."""
+    import json
+
+    from .._bundled import bundled_root
+
+    try:
+        data = json.loads((bundled_root() / "data" / GENERATED_TABLE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def find_site_packages(root: Path) -> Path | None:
@@ -561,6 +600,8 @@ class DepView:
     project: set[str]
     sources: list[str]
     dev_closure: set[str] = field(default_factory=set)  # dev dependencies and what they install
+    via: dict[str, str] = field(default_factory=dict)  # transitive dist -> the prod dist that installs it
+    install: str = ""  # the deployment's install this view is, for messages ("" : every declaration)
 
 
 def view(context: RunContext) -> DepView:
@@ -568,38 +609,102 @@ def view(context: RunContext) -> DepView:
     return context.fact(build_view)
 
 
+def view_for(context: RunContext, path: str) -> DepView:
+    """What production installs for the code at `path`: when the service it belongs to has a known
+    install (a Dockerfile's `RUN pip install -r requirements.txt`, apprunner.yaml's build commands),
+    exactly that set with its `-r` includes and, for `pip install .`, the project's own declared
+    dependencies; a `requirements-extra.txt` nothing installs does not count. Otherwise every
+    production declaration of the repository (`view`)."""
+    from .._deployment.service import service_of
+
+    service = service_of(context, path)
+    installs = service.installs if service is not None else ()
+    if service is None or not any(i.files or i.packages or i.local for i in installs):
+        return view(context)
+    store = context.fact(_service_views)
+    if service.key not in store:
+        store[service.key] = _installed_view(context, installs)
+    return store[service.key]
+
+
+def _service_views(context: RunContext) -> dict[str, DepView]:
+    return {}
+
+
+def _installed_view(context: RunContext, installs: Iterable[Any]) -> DepView:
+    found = declared(context)
+    out = Declared()
+    sites: list[str] = []
+    project = False
+    for install in installs:
+        for path in install.files:
+            if path not in out.sources:
+                _read_requirements(context, path, out, dev=False)
+        for spec in install.packages:
+            add_requirement(spec, install.where, out, dev=False)
+        project = project or bool(install.local)
+        named = [*install.files[:1], *install.packages[:2], *install.local[:1]]
+        sites.append(f"{install.where} installs: {', '.join(named)}" if named else install.where)
+    prod = out.names(dev=False)
+    extras = {name: out.extras_of(name) for name in prod}
+    if project:  # `pip install .`: the project's own PEP 621 / setup dependencies come with it
+        for req in found.requirements:
+            if not req.dev and req.origin.split(" ", 1)[0].rsplit("/", 1)[-1] in PROJECT_FILES:
+                prod.add(req.name)
+                extras.setdefault(req.name, set()).update(req.extras)
+    shown = "; ".join(dict.fromkeys(sites))
+    return _resolved(context, prod, extras, found, [shown], shown)
+
+
 def build_view(context: RunContext) -> DepView:
     found = declared(context)
-    index = dist_index(context)
     prod = found.names(dev=False)
+    extras = {name: found.extras_of(name) for name in prod}
+    sources = sorted(found.sources, key=lambda p: (p.count("/"), p))
+    return _resolved(context, prod, extras, found, sources, "")
+
+
+def _resolved(
+    context: RunContext,
+    prod: set[str],
+    extras: dict[str, set[str]],
+    found: Declared,
+    sources: list[str],
+    install: str,
+) -> DepView:
+    """Production with its extras, what it installs in turn (and through which), and development."""
+    index = dist_index(context)
+    prod = set(prod)
     for name in list(prod):
-        for extra in found.extras_of(name):
+        for extra in extras.get(name, ()):
             prod |= index.extra_requirements(name, extra)
     dev = found.names(dev=True)
     transitive: set[str] = set()
-    frontier = set(prod)
+    via: dict[str, str] = {}
+    frontier = {name: name for name in prod}  # dist -> the declared dist it came through
     for _ in range(4):
-        nxt: set[str] = set()
-        for name in frontier:
-            nxt |= index.requirements_of(name)
-        nxt -= prod | transitive
+        nxt: dict[str, str] = {}
+        for name, root in sorted(frontier.items()):
+            for required in sorted(index.requirements_of(name)):
+                if required not in prod and required not in transitive and required not in nxt:
+                    nxt[required] = root
         if not nxt:
             break
-        transitive |= nxt
+        transitive |= set(nxt)
+        via.update(nxt)
         frontier = nxt
     dev_closure = set(dev)
-    frontier = set(dev)
+    dev_frontier = set(dev)
     for _ in range(4):
-        nxt = set()
-        for name in frontier:
-            nxt |= index.requirements_of(name)
-        nxt -= dev_closure
-        if not nxt:
+        more: set[str] = set()
+        for name in dev_frontier:
+            more |= index.requirements_of(name)
+        more -= dev_closure
+        if not more:
             break
-        dev_closure |= nxt
-        frontier = nxt
-    sources = sorted(found.sources, key=lambda p: (p.count("/"), p))
-    return DepView(prod, dev, transitive, found.project_names, sources, dev_closure)
+        dev_closure |= more
+        dev_frontier = more
+    return DepView(prod, dev, transitive, found.project_names, sources, dev_closure, via, install)
 
 
 def provider(index: DistIndex, module: str, names: set[str]) -> str | None:
@@ -633,4 +738,5 @@ __all__ = [
     "normalize",
     "provider",
     "view",
+    "view_for",
 ]

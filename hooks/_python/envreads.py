@@ -8,7 +8,10 @@ argument names (`def require(name): return os.environ[name]`), across files.
 
 A read without a default is *required*. A `.get`/`getenv` whose result is only tested (`if
 os.getenv("CI"):`, `os.getenv("A") or "x"`, `== "1"`), a subscript guarded by `try: ... except
-KeyError` or by `if "X" in os.environ`, and a settings field with a default are optional.
+KeyError` or by `if "X" in os.environ`, and a settings field with a default are optional. A
+`.get`/`getenv` without a default returns None rather than failing: it is required only when the code
+then fails on it (`KEY = os.getenv("KEY")` then `if not KEY: raise ...`), optional when it sits under
+an `if` (a feature flag, a `"X" in os.environ` test), and otherwise *may be None* (`may_be_none`).
 
 One front end, on the stdlib `ast` tree the engine already parsed: on the standard library and the
 AVA OLO repositories (281 files that read the environment) it found exactly what the libcst front
@@ -56,6 +59,7 @@ DJANGO_METHODS: dict[str, tuple[int, str | None]] = {
     "search_url": (1, "SEARCH_URL"),
 }  # fmt: skip
 CAUGHT_BY = frozenset({"KeyError", "LookupError", "Exception", "BaseException"})
+CONDITIONAL = "?"  # in a candidate's `guarded`: it sits under an `if` (a feature flag, any test)
 
 # An expression as the resolver reads it: ("name", id), ("attr", base, attr), ("str", text),
 # ("none",), ("ellipsis",), ("call", func, args, kwargs), ("seq", items), ("dict", pairs), ("other",)
@@ -74,6 +78,7 @@ class Read:
     col: int = 0
     alternatives: tuple[str, ...] = ()  # other names that satisfy it (pydantic AliasChoices)
     case_insensitive: bool = False  # pydantic settings match names in any case
+    may_be_none: bool = False  # a getter without a default whose None nothing fails on at start
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,7 @@ class _Facts:
     cands: list[_Cand] = field(default_factory=list)
     classes: list[_Class] = field(default_factory=list)
     tested: set[str] = field(default_factory=set)  # names the code tests (if NAME, NAME is None, NAME or x)
+    raised: set[str] = field(default_factory=set)  # names the code raises on when missing (if not X: raise)
 
 
 def _annotation_kind(base: str, items: list[str]) -> str:
@@ -308,7 +314,9 @@ class _AstCollector:
             depth += 1
         if kind is ast.If or kind is ast.IfExp:
             test = node.test  # type: ignore[attr-defined]
-            inner = guarded | _ast_strings(test)
+            inner = guarded | _ast_strings(test) | {CONDITIONAL}
+            if kind is ast.If and _raises(node.body):  # type: ignore[attr-defined]
+                facts.raised.update(_absent_names(test))
             if kind is ast.IfExp:  # in source order: `body if test else orelse`
                 self._visit(node.body, node, inner, shadow, function, depth)  # type: ignore[attr-defined]
             self._visit(test, node, guarded, shadow, function, depth)
@@ -371,6 +379,37 @@ class _AstCollector:
                         if isinstance(target, ast.Name):
                             config[target.id] = _ast_expr(inner.value)
         self.facts.classes.append(_Class(node.name, [_ast_expr(b) for b in node.bases], fields, config))
+
+
+def _raises(body: list[ast.stmt]) -> bool:
+    """The block fails: a `raise`, or `sys.exit(...)`/`exit(...)`, among its statements."""
+    for st in body:
+        if isinstance(st, ast.Raise):
+            return True
+        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call):
+            func = st.value.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("exit", "_exit"):
+                return True
+    return False
+
+
+def _absent_names(test: ast.expr) -> set[str]:
+    """The names a test is true for when they are missing: `not NAME`, `NAME is None`, either under `or`."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return set().union(*(_absent_names(v) for v in test.values))
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name):
+        return {test.operand.id}
+    if (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.Eq))
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value in (None, "")
+    ):
+        return {test.left.id}
+    return set()
 
 
 def _ast_target(node: ast.AST, parent: ast.AST | None) -> str | None:
@@ -462,7 +501,7 @@ class _Resolver:
             if hit[0][1] in params:
                 qualified = f"{self.module}.{cand.function}" if self.module else cand.function
                 defined[qualified] = Wrapper(
-                    hit[0][1], params.index(hit[0][1]), not self._optional(cand, hit)
+                    hit[0][1], params.index(hit[0][1]), self._strength(cand, hit) != "optional"
                 )
         if defined:
             self.wrappers = {**self.wrappers, **defined}
@@ -472,21 +511,30 @@ class _Resolver:
             if hit is None or hit[0][0] != "str" or not hit[0][1]:
                 continue
             name = hit[0][1]
-            required = not self._optional(cand, hit) and name not in cand.guarded
+            strength = "optional" if name in cand.guarded else self._strength(cand, hit)
             line, col = self.position(cand.loc)
-            reads.append(Read(name, required, hit[2].replace("{}", repr_key(name)), line, col))
+            detail = hit[2].replace("{}", repr_key(name))
+            maybe = strength == "maybe"
+            reads.append(Read(name, strength == "required", detail, line, col, may_be_none=maybe))
         reads.extend(self._settings())
         return reads, defined
 
-    def _optional(self, cand: _Cand, hit: tuple[Expr, bool, str]) -> bool:
-        """A default; a KeyError caught around a subscript; or a getter that returns None (os.getenv,
-        .get) whose value is only tested, itself or through the name it is assigned to
-        (`DSN = os.getenv("DSN")` then `if DSN:`). decouple and django-environ raise instead."""
+    def _strength(self, cand: _Cand, hit: tuple[Expr, bool, str]) -> str:
+        """How a read holds up. "optional": a default; a KeyError caught around a subscript; a
+        getter that returns None (os.getenv, .get) whose value is only tested, itself or through the
+        name it is assigned to (`DSN = os.getenv("DSN")` then `if DSN:`), or that sits under an `if`.
+        "required": a read that raises when the variable is missing (decouple and django-environ
+        too), or a getter whose None the code raises on (`if not KEY: raise`). "maybe": any other
+        getter without a default."""
         if hit[1] or (cand.kind == "sub" and "*" in cand.guarded):
-            return True
+            return "optional"
         if cand.kind != "call" or not self._returns_none(cand):
-            return False
-        return cand.tested or (cand.assigned is not None and cand.assigned in self.facts.tested)
+            return "required"
+        if cand.assigned is not None and cand.assigned in self.facts.raised:
+            return "required"
+        if cand.tested or (cand.assigned is not None and cand.assigned in self.facts.tested):
+            return "optional"
+        return "optional" if CONDITIONAL in cand.guarded else "maybe"
 
     def _returns_none(self, cand: _Cand) -> bool:
         target = self.qualify(cand.target, cand.shadow)

@@ -124,43 +124,69 @@ def position(source: SourceFile, node: ast.AST) -> tuple[int, int]:
 
 def _statements(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, Guard]]:
     """Every import statement with why it is guarded (try/except ImportError, TYPE_CHECKING, a
-    version or platform check, a condition naming the module), so that its failure is handled."""
+    version or platform check, a condition naming the module), so that its failure is handled.
+
+    The guards of the enclosing statements, outermost first, are settled only for a statement that
+    imports: an `if` test is read (guard_kind, its words) when something under it imports."""
+    kinds: dict[int, str] = {}
+    words: dict[int, str] = {}
+
+    def settle(guards: tuple[Guard | tuple[ast.expr, bool], ...]) -> Guard:
+        for found in guards:  # the outermost guard wins, as `guard or inner` did
+            if isinstance(found, tuple):
+                test, body = found
+                kind = kinds.get(id(test))
+                if kind is None:
+                    kind = kinds[id(test)] = guard_kind(test)
+                found = IF_GUARDS.get(kind, ("", ""))[0 if body else 1]
+            if found:
+                return found
+        return ""
+
+    def named(node: ast.Import | ast.ImportFrom, conds: tuple[ast.expr, ...]) -> bool:
+        texts = []
+        for test in conds:
+            text = words.get(id(test))
+            if text is None:
+                text = words[id(test)] = _words(test)
+            texts.append(text)
+        return _named_in(node, tuple(texts))
 
     def visit(
-        stmts: Iterable[ast.stmt], guard: Guard, conds: tuple[str, ...] = ()
+        stmts: Iterable[ast.stmt],
+        guards: tuple[Guard | tuple[ast.expr, bool], ...],
+        conds: tuple[ast.expr, ...] = (),
     ) -> Iterator[tuple[ast.Import | ast.ImportFrom, Guard]]:
         for st in stmts:
             if isinstance(st, (ast.Import, ast.ImportFrom)):
-                yield st, guard or ("condition" if _named_in(st, conds) else "")
+                yield st, settle(guards) or ("condition" if named(st, conds) else "")
             elif isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
                 handlers = st.handlers  # type: ignore[attr-defined]
                 caught = any(catches(h, IMPORT_ERRORS) for h in handlers)
-                yield from visit(st.body, guard or ("import-error" if caught else ""), conds)  # type: ignore[attr-defined]
+                yield from visit(st.body, (*guards, "import-error" if caught else ""), conds)  # type: ignore[attr-defined]
                 for handler in handlers:
-                    yield from visit(handler.body, guard, conds)
+                    yield from visit(handler.body, guards, conds)
                 # `else:` runs only when the body worked: after a probe for the module or a name it brings
                 probed = caught or any(catches(h, NAME_ERRORS) for h in handlers)
                 probe: Guard = "" if not probed else "import-error" if caught else "name-error"
-                yield from visit(st.orelse, guard or probe, conds)  # type: ignore[attr-defined]
-                yield from visit(st.finalbody, guard, conds)  # type: ignore[attr-defined]
+                yield from visit(st.orelse, (*guards, probe), conds)  # type: ignore[attr-defined]
+                yield from visit(st.finalbody, guards, conds)  # type: ignore[attr-defined]
             elif isinstance(st, ast.If):
-                body, orelse = IF_GUARDS.get(guard_kind(st.test), ("", ""))
-                inner = (*conds, _words(st.test))
-                yield from visit(st.body, guard or body, inner)
-                yield from visit(st.orelse, guard or orelse, conds)
+                yield from visit(st.body, (*guards, (st.test, True)), (*conds, st.test))
+                yield from visit(st.orelse, (*guards, (st.test, False)), conds)
             elif isinstance(st, (ast.With, ast.AsyncWith)):
                 suppress = any(_is_suppress_import_error(item.context_expr) for item in st.items)
-                yield from visit(st.body, guard or ("import-error" if suppress else ""), conds)
+                yield from visit(st.body, (*guards, "import-error" if suppress else ""), conds)
             elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                yield from visit(st.body, guard, conds)
+                yield from visit(st.body, guards, conds)
             elif isinstance(st, (ast.For, ast.AsyncFor, ast.While)):
-                yield from visit(st.body, guard, conds)
-                yield from visit(st.orelse, guard, conds)
+                yield from visit(st.body, guards, conds)
+                yield from visit(st.orelse, guards, conds)
             elif type(st).__name__ == "Match":
                 for case in st.cases:  # type: ignore[attr-defined]
-                    yield from visit(case.body, guard, conds)
+                    yield from visit(case.body, guards, conds)
 
-    yield from visit(tree.body, "")
+    yield from visit(tree.body, ())
 
 
 def catches(handler: ast.ExceptHandler, errors: frozenset[str]) -> bool:
@@ -314,7 +340,7 @@ class ModuleIndex:
         """The tracked file (or namespace directory, `a/b/`) that absolute `module` is when imported
         from the file `importer` (None: from the repository root); None when it is not first-party."""
         parts = module.split(".")
-        for root in roots(importer) if importer is not None else ["", "src"]:
+        for root in roots(importer, self) if importer is not None else ["", "src"]:
             if not self.module(join(root, parts[0])):
                 continue
             if chain_resolves(self, join(root, parts[0]), parts[1:]):
@@ -324,7 +350,10 @@ class ModuleIndex:
     def origin(self, module: str, importer: str | None = None) -> Origin:
         """first-party (tracked here, even when the import is broken), stdlib, or third-party."""
         top = module.split(".")[0]
-        if any(self.module(join(r, top)) for r in (roots(importer) if importer is not None else ["", "src"])):
+        if any(
+            self.module(join(r, top))
+            for r in (roots(importer, self) if importer is not None else ["", "src"])
+        ):
             return "first-party"
         if top in stdlib_modules():
             return "stdlib"
@@ -420,14 +449,18 @@ def _strings_under(value: Any) -> Iterator[str]:
             yield from _strings_under(v)
 
 
-def roots(path: str) -> list[str]:
+def roots(path: str, index: ModuleIndex | None = None) -> list[str]:
     """Where a module of this file may be imported from: the repo root, src/, the file's own
     directory (a script's sys.path[0]), then its other ancestors (a service kept in a subdirectory
-    and run from there), each with its src/."""
+    and run from there), each with its src/. With the index, a directory that is a regular package
+    (its `__init__.py` is tracked) is no root: Python 3 imports are absolute, so `import tortoise` in
+    app/models/tortoise.py is tortoise-orm, not the file itself."""
     parts = path.split("/")[:-1]
     ancestors = ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
     found = ["", "src"]
     for directory in ancestors:
+        if index is not None and f"{directory}/__init__.py" in index.files:
+            continue
         found += [directory, f"{directory}/src"]
     return list(dict.fromkeys(found))
 
@@ -581,7 +614,7 @@ def _absolute(
     parts = module.split(".")
     top = parts[0]
     line, col = ref.line, ref.col
-    found = [r for r in roots(source.path) if index.module(join(r, top))]
+    found = [r for r in roots(source.path, index) if index.module(join(r, top))]
     if found and top in stdlib_modules() and all(f"{join(r, top)}.py" in index.files for r in found):
         return  # a module shadowing the stdlib one (os.py): `os.path` is set up at import time
     if found:
@@ -601,7 +634,7 @@ def _absolute(
     if top in stdlib_modules():
         yield from _stdlib(source, ref, node, target)
         return
-    near = [r for r in roots(source.path) if r in strong_roots(source.path)]
+    near = [r for r in roots(source.path, index) if r in strong_roots(source.path)]
     for root in near:
         path = join(root, top)
         if not index.module(path) and _on_disk(source.context, path) and _exact_case_on_disk(source, path):
