@@ -105,7 +105,8 @@ def test_run_directly_it_considers_only_what_its_manifest_entry_gives_it(service
     service.commit("vendored")
     result = run("--all-files")
     assert result.out == [
-        "docs/task-definition.json:1:19: DC001 task definition does not parse strictly: duplicate key "
+        "docs/task-definition.json:1:19: DC001 [error] task definition does not parse strictly: "
+        "duplicate key "
         "'family'; loaders silently keep only the last one"
     ]
 
@@ -419,7 +420,8 @@ def test_adding_the_odd_file_blocks_that_commit(repo: Repo, run: Run) -> None:
     result = run()
     assert result.code == 1
     assert (
-        "Dockerfile:2:10: DC009 port 8000 (ENV PORT) disagrees with 8080 at apprunner.yaml:6 (network.port)"
+        "Dockerfile:2:10: DC009 [error] port 8000 (ENV PORT) disagrees with 8080 at apprunner.yaml:6 "
+        "(network.port)"
         + PORT_TAIL
     ) in result.out
 

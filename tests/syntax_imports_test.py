@@ -542,9 +542,9 @@ def test_style_warnings_are_off_unless_the_config_turns_them_on(repo: Repo, si: 
     assert (si("app.py").code, _findings(si("app.py"))) == (0, [])
     repo.write({".ava-safety.yaml": "syntax_imports:\n  style: true\n"})
     assert _findings(si("app.py")) == [
-        "app.py:2:1: SI006 'sys' imported but unused",
-        "app.py:6:5: SI007 local variable 'unused' is assigned to but never used",
-        "app.py:7:12: SI007 f-string is missing placeholders",
+        "app.py:2:1: SI006 [warning] 'sys' imported but unused",
+        "app.py:6:5: SI007 [warning] local variable 'unused' is assigned to but never used",
+        "app.py:7:12: SI007 [warning] f-string is missing placeholders",
     ]
     repo.write({".ava-safety.yaml": "syntax_imports:\n  style: yes please\n"})
     bad = si("app.py")
