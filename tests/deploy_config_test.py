@@ -421,8 +421,7 @@ def test_adding_the_odd_file_blocks_that_commit(repo: Repo, run: Run) -> None:
     assert result.code == 1
     assert (
         "Dockerfile:2:10: DC009 [error] port 8000 (ENV PORT) disagrees with 8080 at apprunner.yaml:6 "
-        "(network.port)"
-        + PORT_TAIL
+        "(network.port)" + PORT_TAIL
     ) in result.out
 
 
