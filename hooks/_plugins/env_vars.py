@@ -158,10 +158,8 @@ def _read_source(context: RunContext, found: EnvSource) -> tuple[Source, str] | 
 
 
 def _read_text(context: RunContext, path: str) -> str | None:
-    try:
-        return (context.root / path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    source = context.file(path)  # the run's reader: bounded, never through a link out of the repository
+    return None if source is None else source.text
 
 
 def deployment(context: RunContext) -> Deployment:

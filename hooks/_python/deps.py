@@ -22,7 +22,7 @@ from typing import Any
 from .._bundled import data_table
 from .._deployment.commands import installs
 from .._deployment.files import get_path
-from .._source import RunContext
+from .._source import PARSE_ERRORS, RunContext
 from .requirements import includes, logical_lines
 
 NAME_RX = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
@@ -331,7 +331,7 @@ def _read_setup_py(context: RunContext, path: str, out: Declared) -> None:
         return
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except PARSE_ERRORS:
         return
     names: dict[str, ast.expr] = {}
     for stmt in tree.body:
