@@ -162,8 +162,11 @@ class Config:
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:  # realpath, not resolve(): a symlink loop must not raise RuntimeError here
-        return Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
+    # the directory resolved, the name kept: `.ava-safety.yaml` is shown as itself even when it is a
+    # (dangling, looping) link; realpath, not resolve(): a loop must not raise RuntimeError here
+    try:
+        full = Path(os.path.realpath(path.parent)) / path.name
+        return full.relative_to(os.path.realpath(root)).as_posix()
     except ValueError:
         return str(path)
 

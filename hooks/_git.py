@@ -7,6 +7,7 @@ a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -151,6 +152,9 @@ def read_blobs(root: Path, entries: Mapping[str, IndexEntry], limit: int) -> dic
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
+        with contextlib.suppress(OSError):  # a git that died has left a pipe nobody reads
+            proc.stdin.close()
     return out
 
 
