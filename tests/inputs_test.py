@@ -20,7 +20,7 @@ import pytest
 from hooks._read import Unread, read_file
 from hooks._source import decode
 
-from ._support import HookRun, Repo
+from ._support import HookRun, Repo, pack_text
 
 Run = Callable[..., HookRun]
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +219,9 @@ def test_a_dangling_or_looping_config_link_is_an_error_not_defaults(repo: Repo, 
     (repo.root / ".ava-safety.yaml").symlink_to(".ava-safety.yaml")
     result = run_hook("--all-files", "--no-results")
     assert (result.code, result.err[0]) == (2, ".ava-safety.yaml:1: cannot read: a symlink loop")
+    (repo.root / "other.yaml").symlink_to("other.yaml")
+    result = run_hook("--all-files", "--no-results", "--config", "other.yaml")
+    assert (result.code, result.err[0]) == (2, "other.yaml:1: cannot read: a symlink loop")
 
 
 def test_config_and_baseline_are_read_with_a_size_bound(
@@ -390,3 +393,42 @@ def test_sigint_with_a_worker_pool_stops_within_a_second(repo: Repo) -> None:
         proc.stderr.close()
     assert (code, err) == (130, "constitutional-compliance: interrupted\n")
     assert took < 1.5, took
+
+
+def test_outside_git_a_named_directory_means_the_files_under_it(
+    tmp_path: Path, run_hook: Run, monkeypatch: pytest.MonkeyPatch, clean_env: None
+) -> None:
+    work = tmp_path / "plain"
+    (work / "safety").mkdir(parents=True)
+    (work / "src" / "sub").mkdir(parents=True)
+    (work / "src" / "a.py").write_text("eval(a)\n", encoding="utf-8")
+    (work / "src" / "sub" / "b.py").write_text("eval(b)\n", encoding="utf-8")
+    (work / "safety" / "pack.yaml").write_text(pack_text([EVAL]), encoding="utf-8")
+    (work / ".ava-safety.yaml").write_text("packs: []\nrules: [safety/*.yaml]\n", encoding="utf-8")
+    monkeypatch.chdir(work)
+    result = run_hook("src", "--no-results")
+    assert result.out[:2] == ["src/a.py:1:1: TS009 eval", "src/sub/b.py:1:1: TS009 eval"]
+    assert result.code == 1
+
+
+def test_pre_commit_passes_a_file_named_like_an_option(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    from .conftest import GIT_ENV, git, make_repo
+
+    repo = make_repo(tmp_path / "dash", {"ok.py": "x = 1\n"})
+    path, rev = hook_repo
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: syntax-imports\n",
+        encoding="utf-8",
+    )
+    (repo / "-x.py").write_text("def f(:\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run"],  # the staged files, as a commit runs it
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    # the file is checked (its syntax error blocks), not taken for an unknown option (exit 2)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "-x.py:1:7: " in proc.stdout
