@@ -101,6 +101,21 @@ def read_file(
         os.close(fd)
 
 
+def read_head(path: Path, size: int) -> bytes:
+    """The first `size` bytes of a regular file (b"" when it is not one or cannot be read): enough
+    to tell a binary file over the size limit, which needs no warning, from a text file that does."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 def _not_regular(st: os.stat_result, limit: int) -> Unread | None:
     mode = st.st_mode
     if stat.S_ISDIR(mode):

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._read import Unread, exists, read_file
+from ._read import Unread, exists, read_file, read_head
 
 if TYPE_CHECKING:
     from ._config import Config
@@ -39,6 +39,7 @@ _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x1b\x08") + b
 # what ast.parse raises on source it cannot take: SyntaxError; ValueError (NUL bytes in 3.11);
 # RecursionError and MemoryError (nesting deeper than the parser's stack: `x = ------...1`)
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+BINARY = Unread("binary", "a binary file")
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,16 @@ class RunContext:
         got = read_file(
             full, self.max_size, inside=self.real_root, resolve_dirs=untracked, follow_links=False
         )
-        if isinstance(got, Unread) and got.reason == "link" and got.detail == "a symlink":
-            return read_file(full, self.max_size, inside=self.real_root, resolve_dirs=untracked), True
-        return got, False
+        via_link = isinstance(got, Unread) and got.reason == "link" and got.detail == "a symlink"
+        if via_link:
+            got = read_file(full, self.max_size, inside=self.real_root, resolve_dirs=untracked)
+        if (
+            isinstance(got, Unread)
+            and got.reason == "too-large"
+            and decode(path, read_head(full, BINARY_SNIFF)) is None
+        ):
+            got = BINARY  # a large image or library: skipped like any binary file, with no warning
+        return got, via_link
 
     def _read(self, path: str) -> SourceFile | None:
         raw, via_link = self._load(path)
@@ -245,7 +253,7 @@ class RunContext:
             return None
         decoded = decode(path, raw)
         if decoded is None:
-            self.unread_reasons[path] = Unread("binary", "a binary file")
+            self.unread_reasons[path] = BINARY
             return None
         source = SourceFile(path, decoded.text, context=self)
         source.encoding = decoded.encoding

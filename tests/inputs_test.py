@@ -147,10 +147,14 @@ def test_unparseable_nesting_is_a_parse_failure_not_a_crash(repo: Repo, run_hook
 
 
 def test_a_file_over_the_size_limit_is_skipped_with_a_warning(repo: Repo, run_hook: Run) -> None:
-    repo.use_pack(EVAL, config="max_file_size: 1 KB\n")
-    repo.write({"big.py": "eval(x)\n" + "x = 1\n" * 400, "small.py": "y = 1\n"})
-    repo.add("big.py", "small.py")
+    repo.use_pack(EVAL, SECRET, config="max_file_size: 1 KB\n")
+    png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 10
+    repo.write({"big.py": "eval(x)\n" + "x = 1\n" * 400, "small.py": "y = 1\n", "big.png": png})
+    repo.add("big.py", "small.py", "big.png")
     result = run_hook()
+    assert [line for line in result.out if "AS009" in line] == [
+        result.out[0]
+    ]  # a binary one needs no warning
     assert result.out[0] == (
         "big.py:1:1: AS009 not checked: 2.4 KB, over the size limit of 1 KB "
         "(max_file_size in .ava-safety.yaml)"
