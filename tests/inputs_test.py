@@ -341,6 +341,20 @@ def test_sparse_checkout_files_are_read_from_the_index(repo: Repo, run_hook: Run
     assert result.code == 1
 
 
+def test_a_named_file_outside_the_repository_is_a_usage_error(
+    repo: Repo, run_hook: Run, tmp_path: Path
+) -> None:
+    repo.use_pack(EVAL)
+    (tmp_path / "elsewhere.py").write_text("eval(x)\n", encoding="utf-8")
+    result = run_hook("--no-results", str(tmp_path / "elsewhere.py"))
+    assert result.code == 2
+    assert result.err == [
+        f"constitutional-compliance: {tmp_path / 'elsewhere.py'}: outside the repository at {repo.root}; "
+        "name files of this repository, or run from its own"
+    ]
+    assert run_hook("--no-results", "../elsewhere.py").code == 2
+
+
 def test_a_file_named_like_an_option_is_a_file(repo: Repo, run_hook: Run) -> None:
     repo.use_pack(EVAL)
     repo.write({"-x.py": "eval(x)\n", "--jobs.py": "eval(y)\n"})
