@@ -113,7 +113,7 @@ def load_file(path: Path, display: str | None = None) -> Any:
     shown = display or str(path)
     raw = read_file(path, MAX_YAML_SIZE)  # a regular file only: a FIFO would block, a device not end
     if isinstance(raw, Unread):
-        detail = "No such file or directory" if raw.reason == "missing" else raw.detail
+        detail = "No such file or directory" if raw.detail == "no such file" else raw.detail
         raise YamlError(shown, 1, f"cannot read: {detail}")
     try:
         text = raw.decode("utf-8-sig")
