@@ -195,10 +195,7 @@ def _named_relative(path: Path, cwd: Path, root: Path) -> str:
     try:
         return resolved.relative_to(real_root).as_posix()
     except ValueError:
-        # it would be read as nothing (never through a path that leaves the repository): say so
-        raise UsageError(
-            f"{path}: outside the repository at {root}; name files of this repository, or run from its own"
-        ) from None
+        return full.as_posix()  # a file outside the repository, named on purpose: checked as named
 
 
 def _files_outside_git(path: Path, cwd: Path) -> list[str]:

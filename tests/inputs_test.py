@@ -341,20 +341,6 @@ def test_sparse_checkout_files_are_read_from_the_index(repo: Repo, run_hook: Run
     assert result.code == 1
 
 
-def test_a_named_file_outside_the_repository_is_a_usage_error(
-    repo: Repo, run_hook: Run, tmp_path: Path
-) -> None:
-    repo.use_pack(EVAL)
-    (tmp_path / "elsewhere.py").write_text("eval(x)\n", encoding="utf-8")
-    result = run_hook("--no-results", str(tmp_path / "elsewhere.py"))
-    assert result.code == 2
-    assert result.err == [
-        f"constitutional-compliance: {tmp_path / 'elsewhere.py'}: outside the repository at {repo.root}; "
-        "name files of this repository, or run from its own"
-    ]
-    assert run_hook("--no-results", "../elsewhere.py").code == 2
-
-
 def test_a_file_named_like_an_option_is_a_file(repo: Repo, run_hook: Run) -> None:
     repo.use_pack(EVAL)
     repo.write({"-x.py": "eval(x)\n", "--jobs.py": "eval(y)\n"})
@@ -450,3 +436,11 @@ def test_pre_commit_passes_a_file_named_like_an_option(
     # the file is checked (its syntax error blocks), not taken for an unknown option (exit 2)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "-x.py:1:7: " in proc.stdout
+
+
+def test_a_rule_example_too_deep_to_parse_is_a_rule_error_not_a_crash(repo: Repo, run_hook: Run) -> None:
+    deep = "eval(" + "-" * 100_000 + "1)\n"
+    repo.use_pack(dict(EVAL, examples={"pass": ["x = 1\n"], "fail": [deep]}))
+    result = run_hook("--all-files", "--no-results")
+    assert result.code == 2
+    assert "the example is not valid Python: too deeply nested to compile (its line 1)" in result.err[0]
