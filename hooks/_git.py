@@ -261,7 +261,7 @@ def resolve(root: Path, rev: str) -> str:
 
 def version_of(root: Path, commit: str) -> str:
     """The commit's tag (the highest vX.Y.Z, else any), else `git describe --tags`, else the short sha."""
-    tags = [t for t in _git(["tag", "--points-at", commit], root).split() if not t.startswith("deploy/")]
+    tags = [t for t in _git(["tag", f"--points-at={commit}"], root).split() if not t.startswith("deploy/")]
     if tags:
         semver = [t for t in tags if re.fullmatch(r"v?\d+(\.\d+)*", t)]
         key = lambda t: tuple(int(x) for x in t.lstrip("v").split("."))  # noqa: E731

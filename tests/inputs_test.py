@@ -444,3 +444,27 @@ def test_a_rule_example_too_deep_to_parse_is_a_rule_error_not_a_crash(repo: Repo
     result = run_hook("--all-files", "--no-results")
     assert result.code == 2
     assert "the example is not valid Python: too deeply nested to compile (its line 1)" in result.err[0]
+
+
+@pytest.mark.parametrize(
+    "call", ["resolve", "commit_info", "version_of", "changed_between", "subjects_between"]
+)
+def test_git_helpers_never_take_a_ref_for_an_option(repo: Repo, tmp_path: Path, call: str) -> None:
+    from hooks import _git
+
+    target = tmp_path / "written.txt"
+    ref = f"--output={target}"
+    calls: dict[str, Callable[[], object]] = {
+        "resolve": lambda: _git.resolve(repo.root, ref),
+        "commit_info": lambda: _git.commit_info(repo.root, ref),
+        "version_of": lambda: _git.version_of(repo.root, ref),
+        "changed_between": lambda: _git.changed_between(repo.root, ref, "HEAD"),
+        "subjects_between": lambda: _git.subjects_between(repo.root, ref, "HEAD"),
+    }
+    if call == "subjects_between":  # a bad range falls back to the new commit's subjects
+        assert calls[call]() == [repo.git("log", "-1", "--format=%h %s").strip()]
+    else:
+        with pytest.raises(_git.GitError):
+            calls[call]()
+    assert not target.exists()
+    assert _git.is_ancestor(repo.root, ref, "HEAD") is False
