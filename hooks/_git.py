@@ -22,6 +22,7 @@ from typing import IO, Any
 from ._read import Unread, size_text
 
 TIMEOUT = 30
+HEAD_SIZE = 8192  # of a blob over the size limit: enough to tell a binary one (hooks._source)
 
 
 class GitError(Exception):
@@ -165,12 +166,14 @@ def _read_exactly(stream: IO[bytes], size: int, limit: int) -> bytes | Unread:
             raise GitError("git cat-file ended in the middle of a blob")
         return data
     left = size
-    while left:  # read past it, keeping nothing
+    head = b""
+    while left:  # read past it, keeping only its start (binary or not)
         chunk = stream.read(min(left, 1 << 20))
         if not chunk:
             raise GitError("git cat-file ended in the middle of a blob")
+        head = head or chunk[:HEAD_SIZE]
         left -= len(chunk)
-    return Unread("too-large", f"{size_text(size)}, over the size limit of {size_text(limit)}", size)
+    return Unread("too-large", f"{size_text(size)}, over the size limit of {size_text(limit)}", size, head)
 
 
 def state_dir(root: Path) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +33,7 @@ class Unread:
     reason: Reason
     detail: str = ""
     size: int = 0  # the file's size, for "too-large"
+    head: bytes = field(default=b"", repr=False)  # "too-large" from git: its first bytes, to tell binary
 
 
 def read_file(

@@ -228,7 +228,10 @@ class RunContext:
         """The contents (or why not) and whether they were read through a symlink."""
         if path in self.index:
             self.preload([path])
-            return self.blobs.pop(path), False
+            blob = self.blobs.pop(path)
+            if isinstance(blob, Unread) and blob.reason == "too-large" and decode(path, blob.head) is None:
+                return BINARY, False
+            return blob, False
         full = self.root / path
         # a name from a file's text (a COPY source) may climb out through `..` or a linked directory
         untracked = path not in self.repo_files

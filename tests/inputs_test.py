@@ -468,3 +468,18 @@ def test_git_helpers_never_take_a_ref_for_an_option(repo: Repo, tmp_path: Path, 
             calls[call]()
     assert not target.exists()
     assert _git.is_ancestor(repo.root, ref, "HEAD") is False
+
+
+def test_files_read_from_the_index_keep_the_size_limit(repo: Repo, run_hook: Run) -> None:
+    repo.use_pack(SECRET, config="max_file_size: 1 KB\n")
+    png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 10
+    repo.write({"inside/a.txt": "fine\n", "outside/big.txt": f"{KEY}\n" * 100, "outside/big.png": png})
+    repo.add("inside/a.txt", "outside/big.txt", "outside/big.png")
+    repo.commit("files")
+    repo.git("sparse-checkout", "set", "inside", "safety")
+    result = run_hook("--all-files", "--no-results")
+    # the text is over the limit (a warning, nothing read); the image is binary (nothing to say)
+    assert [line for line in result.out if ": AS" in line or ": TS" in line] == [
+        "outside/big.txt:1:1: AS009 not checked: 2.1 KB, over the size limit of 1 KB "
+        "(max_file_size in .ava-safety.yaml)"
+    ]
