@@ -483,3 +483,28 @@ def test_files_read_from_the_index_keep_the_size_limit(repo: Repo, run_hook: Run
         "outside/big.txt:1:1: AS009 not checked: 2.1 KB, over the size limit of 1 KB "
         "(max_file_size in .ava-safety.yaml)"
     ]
+
+
+def test_env_reads_outside_a_sparse_checkout_count(repo: Repo) -> None:
+    repo.write(
+        {
+            "apprunner.yaml": (
+                "version: 1.0\nruntime: python311\nbuild:\n  commands:\n    build:\n"
+                "      - pip install -r requirements.txt\nrun:\n  command: python svc/main.py\n"
+                '  env:\n    - name: FARM_TOKEN_TTL\n      value: "30"\n'
+            ),
+            "lib/__init__.py": "",
+            "lib/settings.py": 'import os\nTTL = os.environ["FARM_TOKEN_TTL"]\n',
+            "svc/main.py": "from lib import settings\nprint(settings.TTL)\n",
+            "requirements.txt": "",
+        }
+    )
+    repo.add()
+    repo.commit("service")
+    repo.git("sparse-checkout", "set", "svc")
+    proc = subprocess.run(
+        [sys.executable, "-m", "hooks.env_vars", "--all-files", "--no-results"],
+        cwd=repo.root, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    # lib/settings.py reads it, from the index (git grep reads only the work tree): no EV006
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
