@@ -9,8 +9,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ._engine import Finding
+from ._read import Unread, read_file
 
 VERSION = 1
+MAX_SIZE = 64 * 1024 * 1024  # bytes: about 400,000 accepted findings
 
 
 class BaselineError(Exception):
@@ -42,11 +44,14 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
 
 
 def load(path: Path) -> Counter[str]:
+    raw = read_file(path, MAX_SIZE)  # never a FIFO (it would block) or a device (it would not end)
+    if isinstance(raw, Unread):
+        if raw.reason == "missing":
+            raise BaselineError(f"{path}: baseline not found; create it with --write-baseline {path}")
+        raise BaselineError(f"{path}: cannot read the baseline: {raw.detail}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: baseline not found; create it with --write-baseline {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BaselineError(
             f"{path}:1: not a baseline file ({exc}); recreate it with --write-baseline"
         ) from None

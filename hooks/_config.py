@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from ._errors import ConfigErrors, ConfigProblem, unknown_key
 from ._glob import GlobError, PathMatcher, check_glob
+from ._read import MAX_FILE_SIZE
 from ._yaml import LineDict, YamlError, load_file
 
 CONFIG_NAME = ".ava-safety.yaml"
@@ -17,6 +19,7 @@ KEYS = frozenset(
         "packs", "rules", "min_score", "exclude", "python", "principles", "disable",
         "env", "services", "image_registries", "history", "version_sources", "include_vendored",
         "design", "working_systems", "rollback_risk", "database", "syntax_imports",
+        "max_file_size",
     }
 )  # fmt: skip
 PRINCIPLE_KEYS = frozenset({"min_score", "allow"})
@@ -46,6 +49,8 @@ GUARD_GATES = ("working-systems", "rollback-risk", "db-connection")
 PLACEHOLDER_RX = re.compile(r"\{([^{}]*)\}")
 PLACEHOLDERS = frozenset({"service", "version", "commit", "image"})
 PY_VERSION_RX = re.compile(r"^3\.[0-9]{1,2}$")
+SIZE_RX = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(bytes|B|KB|MB|GB)?\s*$", re.IGNORECASE)
+SIZE_UNITS = {"": 1, "bytes": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,7 @@ class Config:
     rollback_risk: RiskConfig = field(default_factory=lambda: RiskConfig())  # rollback-risk
     databases: list[DatabaseConfig] = field(default_factory=list)  # db-connection (`database:`)
     syntax_style: bool = False  # syntax-imports: pyflakes' style warnings too (unused imports, ...)
+    max_file_size: int = MAX_FILE_SIZE  # bytes; a bigger file is not checked (a warning says so)
 
     def service(self, name: str) -> ServiceConfig | None:
         return next((s for s in self.services if s.name == name), None)
@@ -249,8 +255,11 @@ class DatabaseConfig:
 
 
 def _rel(path: Path, root: Path) -> str:
+    # the directory resolved, the name kept: `.ava-safety.yaml` is shown as itself even when it is a
+    # (dangling, looping) link; realpath, not resolve(): a loop must not raise RuntimeError here
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        full = Path(os.path.realpath(path.parent)) / path.name
+        return full.relative_to(os.path.realpath(root)).as_posix()
     except ValueError:
         return str(path)
 
@@ -259,13 +268,13 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     """Read the config (absent means defaults); raise ConfigErrors with every problem."""
     config_path = path or root / CONFIG_NAME
     config = Config(root=root)
-    if path is None and not config_path.exists():
-        return config
+    if path is None and not os.path.lexists(config_path):
+        return config  # a dangling or looping `.ava-safety.yaml` link is not "no config": it is an error
     config.path = config_path
     shown = _rel(config_path, root)
     problems: list[ConfigProblem] = []
     try:
-        doc = load_file(config_path, shown)
+        doc = load_file(config_path, shown)  # a regular file of bounded size, never a FIFO
     except YamlError as exc:
         raise ConfigErrors([ConfigProblem(exc.path, exc.line, exc.message)]) from None
     if doc is None:
@@ -355,9 +364,42 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _load_syntax_imports(doc, shown, config, problems)
     config.version_sources = tuple(_str_list(doc, "version_sources", err, default=[], globs=True))
     config.image_registries = tuple(_str_list(doc, "image_registries", err, default=[], globs=True))
+    _load_max_file_size(doc, shown, config, problems)
     if problems:
         raise ConfigErrors(problems)
     return config
+
+
+def _load_max_file_size(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:
+    """`max_file_size: 5 MB` (or a number of bytes): bigger files are skipped with a warning."""
+    if "max_file_size" not in doc:
+        return
+    value = doc["max_file_size"]
+    size = parse_size(value)
+    if size is None or size < 1:
+        problems.append(
+            ConfigProblem(
+                shown,
+                doc.line_of("max_file_size"),
+                f"'max_file_size' must be a size such as 5 MB, 500 KB or a number of bytes (got {value!r})",
+            )
+        )
+        return
+    config.max_file_size = size
+
+
+def parse_size(value: Any) -> int | None:
+    """5 MB, '500 KB', 1048576 -> bytes (binary units); None when it is not a size."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return None
+    m = SIZE_RX.match(value)
+    if m is None:
+        return None
+    return int(float(m.group(1)) * SIZE_UNITS[(m.group(2) or "").lower()])
 
 
 def _load_env(doc: LineDict, shown: str, config: Config, problems: list[ConfigProblem]) -> None:

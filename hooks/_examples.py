@@ -9,19 +9,18 @@ rule; a `fail` example at least one, and one at `line`/`col` with `message` when
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import ConfigErrors, ConfigProblem
 from ._rules import Example, Rule
+from ._source import parse_python
 
 # where an example without a `path` is checked: the first of these the rule's `files` accept
 CANDIDATE_PATHS = (
@@ -78,12 +77,9 @@ def run_example(
         return fail("the rule's 'files' accept none of the usual example names: give the example a 'path'")
     if rule.checker.shape == "tree" and path.endswith((".py", ".pyi")):
         # an example that does not parse would pass trivially (the engine skips the file: AS005)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ast.parse(example.code, path)
-        except SyntaxError as exc:
-            return fail(f"the example is not valid Python: {exc.msg} (its line {exc.lineno})")
+        _tree, error = parse_python(example.code, path)
+        if error is not None:
+            return fail(f"the example is not valid Python: {error[2]} (its line {error[0]})")
     tracked: set[str] = set()
     written: list[Path] = []
     try:

@@ -7,17 +7,22 @@ a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from ._read import Unread, size_text
 
 TIMEOUT = 30
+HEAD_SIZE = 8192  # of a blob over the size limit: enough to tell a binary one (hooks._source)
 
 
 class GitError(Exception):
@@ -52,12 +57,133 @@ def tracked_files(root: Path) -> list[str]:
     return _z(_git(["ls-files", "-z", "--cached"], root))
 
 
+def tracked_and_sparse(root: Path) -> tuple[list[str], dict[str, IndexEntry]]:
+    """The tracked files, and those of them a sparse checkout leaves out of the work tree
+    (skip-worktree entries) with their index entries: their contents are read from the index."""
+    tagged = _z(_git(["ls-files", "-z", "--cached", "-t"], root))
+    files = [entry[2:] for entry in tagged]
+    skipped = {entry[2:] for entry in tagged if entry.startswith("S ")}
+    if not skipped:
+        return files, {}
+    return files, {path: e for path, e in index_entries(root).items() if path in skipped}
+
+
+def index_entries(root: Path) -> dict[str, IndexEntry]:
+    """Every stage-0 index entry: path -> (mode, blob id)."""
+    out = {}
+    for record in _z(_git(["ls-files", "-z", "--stage"], root)):
+        meta, _, path = record.partition("\t")
+        mode, oid, stage = meta.split()
+        if stage == "0":
+            out[path] = IndexEntry(mode, oid)
+    return out
+
+
 def staged_files(root: Path) -> list[str]:
     return _z(_git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], root))
 
 
+def unstaged_changes(root: Path) -> dict[str, IndexEntry]:
+    """Tracked files whose work tree differs from the index (edited or deleted since `git add`),
+    with their index entries: what a commit would take is the index, not the work tree."""
+    out = {}
+    args = ["diff", "--no-color", "--no-ext-diff", "--raw", "-z", "--no-abbrev", "--no-renames"]
+    fields = _z(_git([*args, "--ignore-submodules"], root))
+    for meta, path in zip(fields[::2], fields[1::2], strict=False):
+        mode, _, oid, _, status = meta.lstrip(":").split(" ")
+        if status[:1] in ("M", "D", "T") and mode != "000000":
+            out[path] = IndexEntry(mode, oid)
+    return out
+
+
 def changed_between(root: Path, from_ref: str, to_ref: str) -> list[str]:
-    return _z(_git(["diff", "--name-only", "-z", "--diff-filter=ACMR", f"{from_ref}...{to_ref}"], root))
+    # after --end-of-options, `--output=FILE` is a (bad) revision, never an option that writes a file
+    args = ["diff", "--name-only", "-z", "--diff-filter=ACMR", "--end-of-options", f"{from_ref}...{to_ref}"]
+    return _z(_git(args, root))
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    mode: str  # "100644", "100755"; "120000" a symlink, "160000" a submodule
+    oid: str
+
+
+def read_blobs(root: Path, entries: Mapping[str, IndexEntry], limit: int) -> dict[str, bytes | Unread]:
+    """The contents of index entries, with one `git cat-file --batch` (a symlink is a link, and a blob
+    over `limit` bytes is not kept: the same rules as files on disk, see hooks._read)."""
+    out: dict[str, bytes | Unread] = {}
+    wanted: dict[str, list[str]] = {}
+    for path, entry in entries.items():
+        if entry.mode == "120000":
+            out[path] = Unread("link", "a symlink")
+        elif entry.mode == "160000":
+            out[path] = Unread("directory", "a submodule")
+        else:
+            wanted.setdefault(entry.oid, []).append(path)
+    found = read_objects(root, wanted, limit)
+    for oid, paths in wanted.items():
+        for path in paths:
+            out[path] = found[oid]
+    return out
+
+
+def read_objects(root: Path, oids: Iterable[str], limit: int) -> dict[str, bytes | Unread]:
+    """The contents of blobs by object name, with ONE `git cat-file --batch` (the one reader of git
+    objects); a blob over `limit` bytes is Unread("too-large") with its head, a missing one
+    Unread("missing")."""
+    wanted = list(dict.fromkeys(o for o in oids if o))
+    out: dict[str, bytes | Unread] = {}
+    if not wanted:
+        return out
+    if shutil.which("git") is None:
+        raise GitError("git is not installed or not on PATH")
+    proc = subprocess.Popen(
+        ["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    timer = threading.Timer(TIMEOUT, proc.kill)
+    timer.start()
+    try:
+        for oid in wanted:
+            proc.stdin.write(oid.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                if not header:
+                    raise GitError(f"git cat-file did not answer within {TIMEOUT}s")
+                out[oid] = Unread("missing", "not in the git object store")
+                continue
+            out[oid] = _read_exactly(proc.stdout, int(header[2]), limit)
+            proc.stdout.read(1)  # the newline after the contents
+        proc.stdin.close()
+        proc.wait(timeout=TIMEOUT)
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        with contextlib.suppress(OSError):  # a git that died has left a pipe nobody reads
+            proc.stdin.close()
+    return out
+
+
+def _read_exactly(stream: IO[bytes], size: int, limit: int) -> bytes | Unread:
+    if size <= limit:
+        data = stream.read(size)
+        if len(data) != size:
+            raise GitError("git cat-file ended in the middle of a blob")
+        return data
+    left = size
+    head = b""
+    while left:  # read past it, keeping only its start (binary or not)
+        chunk = stream.read(min(left, 1 << 20))
+        if not chunk:
+            raise GitError("git cat-file ended in the middle of a blob")
+        head = head or chunk[:HEAD_SIZE]
+        left -= len(chunk)
+    return Unread("too-large", f"{size_text(size)}, over the size limit of {size_text(limit)}", size, head)
 
 
 def state_dir(root: Path) -> Path:
@@ -173,21 +299,23 @@ def _repo(root: Path) -> Any:
 
 
 def resolve(root: Path, rev: str) -> str:
-    return _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root).strip()
+    return _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root).strip()
 
 
 def version_of(root: Path, commit: str) -> str:
     """The commit's tag (the highest vX.Y.Z, else any), else `git describe --tags`, else the short sha."""
-    tags = [t for t in _git(["tag", "--points-at", commit], root).split() if not t.startswith("deploy/")]
+    tags = [t for t in _git(["tag", f"--points-at={commit}"], root).split() if not t.startswith("deploy/")]
     if tags:
         semver = [t for t in tags if re.fullmatch(r"v?\d+(\.\d+)*", t)]
         key = lambda t: tuple(int(x) for x in t.lstrip("v").split("."))  # noqa: E731
         return max(semver, key=key) if semver else sorted(tags)[0]
     try:
-        described = _git(["describe", "--tags", "--exclude", "deploy/*", commit], root).strip()
+        described = _git(
+            ["describe", "--tags", "--exclude", "deploy/*", "--end-of-options", commit], root
+        ).strip()
     except GitError:
         described = ""
-    return described or _git(["rev-parse", "--short=12", commit], root).strip()
+    return described or _git(["rev-parse", "--short=12", "--end-of-options", commit], root).strip()
 
 
 @dataclass(frozen=True)
@@ -198,7 +326,7 @@ class CommitInfo:
 
 
 def commit_info(root: Path, rev: str) -> CommitInfo:
-    out = _git(["log", "-1", "--format=%H%x00%an <%ae>%x00%s", rev], root).rstrip("\n")
+    out = _git(["log", "-1", "--format=%H%x00%an <%ae>%x00%s", "--end-of-options", rev], root).rstrip("\n")
     sha, author, subject = (out.split("\0") + ["", ""])[:3]
     return CommitInfo(sha, author, subject)
 
@@ -207,17 +335,17 @@ def subjects_between(root: Path, old: str | None, new: str, *, limit: int = 30) 
     """Commit subjects in old..new (newest first): a deploy's change description."""
     spec = [f"{old}..{new}"] if old else [new]
     try:
-        out = _git(["log", f"--max-count={limit + 1}", "--format=%h %s", *spec], root)
+        out = _git(["log", f"--max-count={limit + 1}", "--format=%h %s", "--end-of-options", *spec], root)
     except GitError:
-        out = _git(["log", f"--max-count={limit + 1}", "--format=%h %s", new], root)
+        out = _git(["log", f"--max-count={limit + 1}", "--format=%h %s", "--end-of-options", new], root)
     lines = out.splitlines()
     return lines[:limit] + ([f"... and more since {old[:12]}"] if len(lines) > limit and old else [])
 
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:
     """Whether `older` is an ancestor of `newer` (and not the same commit)."""
-    if not older or not newer or older == newer:
-        return False
+    if not older or not newer or older == newer or older.startswith("-") or newer.startswith("-"):
+        return False  # (GitPython hands them to git as they are: never an option)
     try:
         return bool(_repo(root).is_ancestor(older, newer))
     except Exception:  # noqa: BLE001 - an unknown commit (another clone's) is simply not an ancestor
@@ -270,7 +398,10 @@ def create_deploy_tag(root: Path, service: str, commit: str, fields: dict[str, s
     for _attempt in range(5):  # a concurrent clone may take n first
         name = f"{DEPLOY_TAG_PREFIX}/{service}/{n}"
         try:
-            _git(["-c", "tag.gpgSign=false", "tag", "-a", name, "-m", message, commit], root)
+            _git(
+                ["-c", "tag.gpgSign=false", "tag", "-a", "-m", message, "--end-of-options", name, commit],
+                root,
+            )
             return name
         except GitError as exc:
             if "already exists" not in str(exc):
@@ -280,7 +411,7 @@ def create_deploy_tag(root: Path, service: str, commit: str, fields: dict[str, s
 
 
 def push_tag(root: Path, name: str, remote: str = "origin") -> None:
-    _git(["push", "--quiet", remote, f"refs/tags/{name}"], root)
+    _git(["push", "--quiet", "--end-of-options", remote, f"refs/tags/{name}"], root)
 
 
 def worktree_dirty(root: Path) -> list[str]:
@@ -300,7 +431,7 @@ def behind_upstream(root: Path) -> tuple[str, int] | None:
 
 def push_commit(root: Path, remote: str, commit: str, branch: str, *, force: bool) -> None:
     """Put `commit` at the tip of `remote`'s `branch` (a code service deploys its branch)."""
-    args = ["push", "--quiet", remote, f"{commit}:refs/heads/{branch}"]
+    args = ["push", "--quiet", "--end-of-options", remote, f"{commit}:refs/heads/{branch}"]
     if force:
         args.insert(2, "--force-with-lease")
     _git(args, root)
@@ -377,32 +508,6 @@ def tree_blobs(root: Path, rev: str) -> dict[str, str]:
         parts = meta.split()
         if len(parts) == 3 and parts[1] == "blob":
             out[path] = parts[2]
-    return out
-
-
-def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
-    """The content of many blobs in ONE `git cat-file --batch`; a missing object is left out."""
-    wanted = list(dict.fromkeys(s for s in shas if s))
-    if not wanted:
-        return {}
-    if shutil.which("git") is None:
-        raise GitError("git is not installed or not on PATH")
-    proc = _run_stdin(["git", "cat-file", "--batch"], root, "".join(f"{s}\n" for s in wanted).encode())
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git cat-file failed: {detail[0] if detail else proc.returncode}")
-    data, pos, out = proc.stdout, 0, {}
-    for sha in wanted:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            break
-        header = data[pos:end].split()
-        pos = end + 1
-        if len(header) != 3:  # "<sha> missing"
-            continue
-        size = int(header[2])
-        out[sha] = data[pos : pos + size]
-        pos += size + 1  # the content and its closing newline
     return out
 
 

@@ -18,12 +18,13 @@ usage, git and baseline problems raise `ConfigErrors`, `UsageError`, `_git.GitEr
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,13 +108,17 @@ class HookRequest:
 
 @dataclass(frozen=True)
 class Scope:
-    """A request's file set, decided: where the repository is and which of its files to check."""
+    """A request's file set, decided: where the repository is and which of its files to check.
+
+    `index`: the paths whose contents are read from the git index, not the work tree (a commit
+    checks what it commits; files a sparse checkout leaves out), with their index entries."""
 
     root: Path
     paths: list[str]
     repo_files: frozenset[str]
     description: str
     in_git: bool
+    index: Mapping[str, _git.IndexEntry] = field(default_factory=dict)
 
 
 class UsageError(Exception):
@@ -123,31 +128,87 @@ class UsageError(Exception):
 def decide_scope(scope: FileScope, cwd: Path | None = None) -> Scope:
     cwd = cwd or Path.cwd()
     named = scope.paths if isinstance(scope, NamedFiles) else ()
-    missing = [f for f in named if not os.path.lexists(cwd / f)]  # a dangling link is there
-    if missing:
-        # a typo must not pass as "clean" (pre-commit itself never names a file that is gone)
-        raise UsageError(f"no such file: {', '.join(missing)}")
+    _check_named(named, cwd)
     try:
         root = _git.repo_root(cwd)
     except _git.GitError as exc:
         if not named:
             raise UsageError(f"{exc}; outside a git repository, pass the files to check") from None
-        paths = [Path(f).as_posix() for f in named]
+        paths = [p for f in named for p in _files_outside_git(Path(f), cwd)]
         return Scope(cwd, paths, frozenset(paths), f"{len(paths)} named files", False)
-    tracked = frozenset(_git.tracked_files(root))
+    tracked_list, sparse = _git.tracked_and_sparse(root)
+    tracked = frozenset(tracked_list)
     if isinstance(scope, NamedFiles):
-        paths = [_relative(Path(f), cwd, root) for f in named]
-        return Scope(root, paths, tracked | frozenset(paths), f"{len(paths)} named files", True)
+        paths = []
+        for name in named:
+            rel = _named_relative(Path(name), cwd, root)
+            if os.path.isdir(cwd / name) and not os.path.islink(cwd / name):
+                # a directory means the tracked files under it
+                prefix = "" if rel == "." else rel.rstrip("/") + "/"
+                paths.extend(t for t in tracked_list if t.startswith(prefix))
+            else:
+                paths.append(rel)
+        paths = list(dict.fromkeys(paths))
+        return Scope(root, paths, tracked | frozenset(paths), f"{len(paths)} named files", True, index=sparse)
     if isinstance(scope, AllFiles):
-        return Scope(root, sorted(tracked), tracked, "all tracked files", True)
+        description = "all tracked files"
+        if sparse:
+            description += f" ({len(sparse)} outside the sparse checkout, read from the index)"
+        return Scope(root, sorted(tracked), tracked, description, True, index=sparse)
     if isinstance(scope, RefRange):
         paths = _git.changed_between(root, scope.from_ref, scope.to_ref)
         description = f"files changed in {scope.from_ref[:12]}...{scope.to_ref[:12]}"
-        return Scope(root, paths, tracked, description, True)
+        return Scope(root, paths, tracked, description, True, index=sparse)
     staged = _git.staged_files(root)
     if staged:
-        return Scope(root, staged, tracked | frozenset(staged), "staged files", True)
-    return Scope(root, sorted(tracked), tracked, "all tracked files (nothing staged)", True)
+        # what the commit takes is the index: a staged file edited or deleted since `git add` is
+        # read from there (under pre-commit, which stashes unstaged changes, there are none)
+        index = {**sparse, **_git.unstaged_changes(root)}
+        return Scope(root, staged, tracked | frozenset(staged), "staged files", True, index=index)
+    return Scope(root, sorted(tracked), tracked, "all tracked files (nothing staged)", True, index=sparse)
+
+
+def _check_named(named: Sequence[str], cwd: Path) -> None:
+    missing = [f for f in named if not os.path.lexists(cwd / f)]  # a dangling link is there
+    if missing:
+        # a typo must not pass as "clean" (pre-commit itself never names a file that is gone)
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    for name in named:
+        try:
+            os.stat(cwd / name)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UsageError(f"{name}: a symlink loop; remove the link or name another file") from None
+            if exc.errno == errno.ENAMETOOLONG:
+                raise UsageError(f"{name[:80]}...: a name too long for the file system") from None
+
+
+def _named_relative(path: Path, cwd: Path, root: Path) -> str:
+    """A named file's repo-relative path: its directory resolved (`..`, a linked directory, the
+    cwd), the name itself kept, so that a named symlink is the link, as git tracks it."""
+    full = path if path.is_absolute() else cwd / path
+    if full.name in ("", ".", ".."):
+        full = Path(os.path.realpath(full))
+    real_root = Path(os.path.realpath(root))
+    resolved = Path(os.path.realpath(full.parent)) / full.name
+    if resolved == real_root:
+        return "."
+    try:
+        return resolved.relative_to(real_root).as_posix()
+    except ValueError:
+        return full.as_posix()  # a file outside the repository, named on purpose: checked as named
+
+
+def _files_outside_git(path: Path, cwd: Path) -> list[str]:
+    """Outside a repository, a named directory means the files under it (not following links)."""
+    full = cwd / path
+    if not full.is_dir() or full.is_symlink():
+        return [path.as_posix()]
+    found: list[str] = []
+    for parent, dirs, files in os.walk(full):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        found.extend((Path(parent) / f).relative_to(cwd).as_posix() for f in sorted(files))
+    return found
 
 
 def manifest_filters(hooks: Sequence[str]) -> dict[str, Callable[[str], bool]]:
@@ -162,7 +223,8 @@ def manifest_filters(hooks: Sequence[str]) -> dict[str, Callable[[str], bool]]:
 def _relative(path: Path, cwd: Path, root: Path) -> str:
     full = path if path.is_absolute() else cwd / path
     try:
-        return full.resolve().relative_to(root.resolve()).as_posix()
+        # realpath, not resolve(): a symlink loop must not raise (RuntimeError) here
+        return Path(os.path.realpath(full)).relative_to(os.path.realpath(root)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -246,7 +308,7 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
     allow = {name: p.allow for name, p in config.principles.items() if p.allow}
     results = _engine.run_many(
         scope.root, paths, active, repo_files=scope.repo_files, jobs=first.jobs, allow=allow, config=config,
-        admits=manifest_filters(hooks),
+        admits=manifest_filters(hooks), index=scope.index,
     )  # fmt: skip
     seconds = time.perf_counter() - started
     outcomes = {}
@@ -389,6 +451,25 @@ def request_from(hook: str, args: argparse.Namespace, *, scoring: bool) -> HookR
     )
 
 
+def dash_files(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """`argv` with each file whose name starts with `-` written as `./-x.py`.
+
+    pre-commit passes file names after the hook's own arguments, with no `--` between: a file
+    named `-x.py` would be taken for an option (and the hook would exit 2 on every commit that
+    touches it). An argument that is none of the parser's options but names a file or directory
+    here is a file. After `--` argparse already takes everything as a file."""
+    known = set(parser._option_string_actions)  # argparse has no public way to ask
+    out: list[str] = []
+    for position, arg in enumerate(argv):
+        if arg == "--":
+            return out + list(argv[position:])
+        name = arg.split("=", 1)[0]
+        if arg.startswith("-") and arg != "-" and name not in known and os.path.lexists(arg):
+            arg = os.path.join(".", arg)
+        out.append(arg)
+    return out
+
+
 SCORES_KEEP = 500  # runs kept in <hook>.scores.jsonl: the dashboard's trend
 
 
@@ -429,7 +510,7 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
 
     parser = argparse.ArgumentParser(prog=hook, description=description)
     add_common_arguments(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(dash_files(parser, sys.argv[1:] if argv is None else argv))
     debug = bool(os.environ.get("AVA_SAFETY_DEBUG"))
     try:
         outcome = execute(request_from(hook, args, scoring=scoring))

@@ -14,7 +14,8 @@ from ._checks import Checker, CheckError, load_kinds
 from ._errors import ConfigErrors, ConfigProblem, unknown_key
 from ._glob import GlobError, PathMatcher, check_glob
 from ._mask import mask
-from ._yaml import LineDict, LineList, YamlError, load_file
+from ._read import Unread, read_file
+from ._yaml import MAX_YAML_SIZE, LineDict, LineList, YamlError, load_file
 
 ID_RX = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 NAME_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -251,10 +252,8 @@ def peek(path: Path) -> Peek | None:
 
 @lru_cache(maxsize=256)
 def _peek(path: str, mtime_ns: int, size: int) -> Peek | None:
-    try:
-        return Peek(Path(path).read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return None
+    raw = read_file(Path(path), MAX_YAML_SIZE)
+    return None if isinstance(raw, Unread) else Peek(raw.decode("utf-8", "replace"))
 
 
 def declared_ids(own_files: Iterable[Path] = ()) -> set[str]:

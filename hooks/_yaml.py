@@ -11,6 +11,10 @@ from typing import Any
 
 import yaml
 
+from ._read import Unread, read_file
+
+MAX_YAML_SIZE = 16 * 1024 * 1024  # bytes: rule files and data tables are far smaller
+
 try:  # the C loader is several times faster; fall back where libyaml is absent
     _BaseLoader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
@@ -107,10 +111,10 @@ def load_text(text: str, path: str, *, allow_duplicates: bool = False) -> Any:
 
 def load_file(path: Path, display: str | None = None) -> Any:
     shown = display or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YamlError(shown, 1, f"cannot read: {exc.strerror}") from None
+    raw = read_file(path, MAX_YAML_SIZE)  # a regular file only: a FIFO would block, a device not end
+    if isinstance(raw, Unread):
+        detail = "No such file or directory" if raw.detail == "no such file" else raw.detail
+        raise YamlError(shown, 1, f"cannot read: {detail}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

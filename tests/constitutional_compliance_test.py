@@ -435,11 +435,15 @@ def test_python_syntax_error_is_as005(repo: Repo, run_hook: Run) -> None:
     assert run_hook("--strict").code == 1
 
 
-def test_null_bytes_in_python_source_are_binary(repo: Repo, run_hook: Run) -> None:
+def test_a_nul_byte_in_python_source_is_reported_not_skipped(repo: Repo, run_hook: Run) -> None:
     repo.use_pack(EVAL)
     repo.write({"weird.py": b"eval(x)\x00\n"})
     repo.add("weird.py")
-    assert run_hook().out == ["constitutional compliance: nothing to check"]
+    assert run_hook().out[:2] == [
+        "weird.py:1:1: AS005 cannot parse: source code string cannot contain null bytes; "
+        "Python rules skipped for this file",
+        "weird.py:1:8: AS007 NUL byte here: git and most tools take the file for binary; checked as text",
+    ]
 
 
 def test_a_named_file_that_does_not_exist_is_a_usage_error(repo: Repo, run_hook: Run) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import types
 from collections.abc import Callable, Iterator, Mapping
@@ -56,28 +57,33 @@ def test_undecodable_python_is_as004_and_still_checked(scan: Scan, code: bytes) 
     assert found[-1] == f"a.py:{line + 1}:1: PY001 eval s"
 
 
-def test_file_that_cannot_be_read_is_skipped(
+def test_file_that_cannot_be_read_is_an_error_not_a_skip(
     tmp_path: Path, make_rules: Callable[..., list[Rule]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "a.py").write_text("eval(x)\n", encoding="utf-8")
     (tmp_path / "b.py").write_text("eval(y)\n", encoding="utf-8")
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "a.py":
+    def refuse(path: Any, flags: int, *args: Any) -> int:
+        # root reads a mode-000 file: EACCES is given here (a real one: inputs_test.py)
+        if str(path).endswith("a.py"):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", refuse)
     result = _engine.run(tmp_path, ["a.py", "b.py", "dir"], make_rules(EVAL), jobs=1)
-    assert [(f.path, f.rule) for f in result.findings] == [("b.py", "PY001")]
+    assert [(f.path, f.rule, f.severity, f.message) for f in result.findings] == [
+        ("a.py", "AS008", "error", "cannot read this file (Permission denied); it was not checked"),
+        ("b.py", "PY001", "error", "eval y"),
+    ]
     assert result.coverage["PY001"].checked == 1
 
 
-def test_null_byte_past_the_binary_sniff_is_as005(scan: Scan) -> None:
+def test_null_byte_in_python_source_is_reported_not_hidden(scan: Scan) -> None:
     code = "x = 1\n" * 2000 + "eval(x)\x00\n"
-    (finding,) = scan({"big.py": code}, EVAL)
-    assert finding.startswith("big.py:") and " AS005 cannot parse: " in finding
+    found = scan({"big.py": code}, EVAL)
+    assert [f.split(" ", 2)[1] for f in found] == ["AS005", "AS007"]
+    assert found[1].startswith("big.py:2001:8: AS007 NUL byte here: ")
 
 
 def test_python_script_without_extension_is_python_by_its_shebang(scan: Scan) -> None:

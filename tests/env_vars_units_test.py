@@ -69,7 +69,7 @@ def test_searched_lists_files_and_env_provided(tmp_path: Path) -> None:
 def test_sources_that_cannot_be_read_or_parsed_provide_nothing(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {
         "apprunner.yaml": "run: [unclosed\n",
-        "Dockerfile": b"FROM python\nENV X=\0\n",  # binary: no reader reads it
+        "Dockerfile": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff",  # binary: no reader reads it
         "deploy/notes.txt": "nothing to see\n",
     }
     src = source(tmp_path, "app/x.py", 'import os\nX = os.environ["X"]\n', files, env_sources=("deploy/*",))

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._config import ServiceConfig
 from .._glob import PathMatcher
-from .._source import RunContext
+from .._source import PARSE_ERRORS, RunContext
 from .._yaml import LineDict, LineList
 from .commands import Ref, RunCommand, candidates, module_files, run_commands
 from .commands import analyse as analyse_command
@@ -775,7 +775,7 @@ def _python_port_facts(context: RunContext, path: str) -> list[PortFact]:
         return []
     try:
         tree = ast.parse(doc.text)
-    except (SyntaxError, ValueError):
+    except PARSE_ERRORS:
         return []
     facts = []
     for node in ast.walk(tree):
@@ -833,7 +833,7 @@ def missing(context: RunContext, ref: Ref, bases: list[str], *, generated: str =
     rels = module_files(value) if ref.kind == "module" else [value]
     if any(index.has_suffix(rel) for rel in rels if rel.strip("./")):
         return None
-    on_disk = [c for c in found if c and (context.root / c).exists()]
+    on_disk = [c for c in found if c and context.exists(c)]  # a name too long is simply not there
     if on_disk:
         return Missing(ref, f"{on_disk[0]} exists only in this working tree: git add it")
     if ref.kind == "module":

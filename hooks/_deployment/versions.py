@@ -99,7 +99,7 @@ def _python(path: str, text: str) -> list[VersionSource]:
         return []
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # MemoryError: nested too deep
         return []
     for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):

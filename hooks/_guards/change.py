@@ -9,9 +9,9 @@
 - otherwise (run by hand): the current branch against its merge base with the default branch, or
   on the default branch itself, the commits its upstream lacks.
 
-Contents come from git objects (`_git.read_blobs`): a pushed commit is judged as pushed, not as the
-work tree happens to be. `TreeContext` is a RunContext over a commit or the index, so every reader
-of the package (the module index, declared dependencies) reads the revision the change names.
+Contents come from git objects (`_git.read_objects`): a pushed commit is judged as pushed, not as the
+work tree happens to be. `Change.context` is a RunContext over a commit or the index (RunContext.index),
+so every reader of the package (the module index, declared dependencies) reads the revision the change names.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from pathlib import Path
 
 from .. import _git
 from .._config import Config
-from .._source import RunContext, SourceFile, decode
+from .._read import MAX_FILE_SIZE, Unread, read_file
+from .._source import RunContext, decode
 
 INDEX = _git.INDEX
 WORKTREE = ""  # the files on disk (a rule example, `routes --update`)
@@ -144,13 +145,16 @@ class Change:
     def base_blobs(self) -> dict[str, str]:
         return {} if self.base is None else tree_of(self.root, self.base)
 
-    def context(self, config: Config, *, before: bool = False) -> TreeContext:
-        """A RunContext over the head (or, `before`, the base) of the change."""
+    def context(self, config: Config, *, before: bool = False) -> RunContext:
+        """A RunContext over the head (or, `before`, the base) of the change: the work tree's files
+        from disk, a commit's or the index's from git objects (RunContext.index, read in batches by
+        `preload`)."""
         blobs = self.base_blobs if before else self.head_blobs
-        disk = not before and self.head == WORKTREE
-        return TreeContext(
-            root=self.root, repo_files=frozenset(blobs), config=config, blobs=blobs, from_disk=disk
-        )
+        files = frozenset(blobs)
+        if not before and self.head == WORKTREE:
+            return RunContext(root=self.root, repo_files=files, config=config)
+        index = {path: _git.IndexEntry("100644", sha) for path, sha in blobs.items()}
+        return RunContext(root=self.root, repo_files=files, config=config, index=index)
 
     def text(self, path: str | None, *, before: bool) -> str | None:
         """A file's text before or after the change; None when absent or binary."""
@@ -170,14 +174,10 @@ class Change:
             return
         if not before and self.head == WORKTREE:
             for path in wanted:
-                try:
-                    raw: bytes | None = (self.root / path).read_bytes()
-                except OSError:
-                    raw = None
-                self._text[(path, tag)] = _decoded(path, raw)
+                self._text[(path, tag)] = _decoded(path, read_file(self.root / path, MAX_FILE_SIZE))
             return
         shas = {p: blobs[p] for p in wanted if p in blobs}
-        contents = _git.read_blobs(self.root, shas.values()) if shas else {}
+        contents = _git.read_objects(self.root, shas.values(), MAX_FILE_SIZE) if shas else {}
         for path in wanted:
             sha = shas.get(path)
             self._text[(path, tag)] = _decoded(path, contents.get(sha) if sha else None)
@@ -212,8 +212,8 @@ class Change:
         return [v for v in values if parse_ack(v, "") is None and v.strip()]
 
 
-def _decoded(path: str, raw: bytes | None) -> str | None:
-    if raw is None:
+def _decoded(path: str, raw: bytes | Unread | None) -> str | None:
+    if raw is None or isinstance(raw, Unread):
         return None
     found = decode(path, raw)
     return None if found is None else found.text
@@ -226,49 +226,10 @@ def tree_of(root: Path, head: str, files: Iterable[str] | None = None) -> dict[s
         return _git.tree_blobs(root, head)
     out = {}
     for path in sorted(files) if files is not None else _git.tracked_files(root):
-        try:
-            out[path] = _git.blob_sha((root / path).read_bytes())
-        except OSError:
-            continue
+        raw = read_file(root / path, MAX_FILE_SIZE)
+        if not isinstance(raw, Unread):
+            out[path] = _git.blob_sha(raw)
     return out
-
-
-@dataclass
-class TreeContext(RunContext):
-    """A RunContext whose files are a commit's or the index's (by `blobs`: path -> sha), read from git
-    in batches (`prefetch`) instead of the work tree."""
-
-    blobs: dict[str, str] = field(default_factory=dict, repr=False)
-    from_disk: bool = False  # WORKTREE: the files on disk (their hashes are not in the object store)
-    _raw: dict[str, bytes] = field(default_factory=dict, repr=False)
-
-    def prefetch(self, paths: Iterable[str]) -> None:
-        """Read these files' blobs in one git call, for the `file()` calls that follow."""
-        if self.from_disk:
-            return
-        missing = {self.blobs[p] for p in paths if p in self.blobs and p not in self.files}
-        missing -= set(self._raw)
-        if missing:
-            self._raw.update(_git.read_blobs(self.root, missing))
-
-    def _read(self, path: str) -> SourceFile | None:
-        sha = self.blobs.get(path)
-        if sha is None:
-            return None
-        raw = self._raw.pop(sha, None)
-        if raw is None:
-            try:
-                raw = (self.root / path).read_bytes() if self.from_disk else _git.read_blobs(
-                    self.root, [sha]).get(sha)  # fmt: skip
-            except (OSError, _git.GitError):
-                raw = None
-        if raw is None:
-            return None
-        decoded = decode(path, raw)
-        return None if decoded is None else SourceFile(path, decoded.text, context=self)
-
-
-# --- deciding the change -----------------------------------------------------------------------------
 
 
 class ChangeError(Exception):

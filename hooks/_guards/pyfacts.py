@@ -116,9 +116,7 @@ class FactsStore:
                     pass
             missing.append(path)
         if missing:
-            prefetch = getattr(context, "prefetch", None)
-            if prefetch is not None:
-                prefetch(missing)
+            context.preload(missing)
             for path in missing:
                 self.misses += 1
                 source = context.file(path)

@@ -261,7 +261,7 @@ def _is_dependency_file(path: str) -> bool:
 
 def _declared(change: Change, config: Config, *, before: bool) -> dict[str, deps.Requirement]:
     context = change.context(config, before=before)
-    context.prefetch([p for p in context.repo_files if _is_dependency_file(p)])
+    context.preload([p for p in context.repo_files if _is_dependency_file(p)])
     found: dict[str, deps.Requirement] = {}
     for req in deps.read_declared(context).requirements:
         if not req.dev:

@@ -60,6 +60,7 @@ from .._deployment.model import (
     tracked,
     workflow_model,
 )
+from .._read import glob_exists
 from .._source import Match, RunContext, SourceFile
 from .._yaml import LineDict, LineList, load_file
 
@@ -261,7 +262,7 @@ def _copy_source_missing(context: RunContext, src: str, bases: list[str], keywor
         if any(fnmatch.fnmatchcase(p, pattern) for p in index.files):
             return None
     for base in bases:
-        if any((context.root / base).glob(src)):
+        if glob_exists(context.root / base, src):  # no OSError for a name too long
             return Missing(
                 Ref("file", src, src, what=what), "the files it matches exist only in this working tree"
             )

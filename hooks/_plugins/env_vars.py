@@ -158,10 +158,8 @@ def _read_source(context: RunContext, found: EnvSource) -> tuple[Source, str] | 
 
 
 def _read_text(context: RunContext, path: str) -> str | None:
-    try:
-        return (context.root / path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    source = context.file(path)  # the run's reader: bounded, never through a link out of the repository
+    return None if source is None else source.text
 
 
 def deployment(context: RunContext) -> Deployment:
@@ -285,16 +283,20 @@ def _candidates(context: RunContext, pattern: str, wanted: Callable[[str], bool]
     """Tracked Python files whose text matches `pattern`: one `git grep` in a repository, else a scan."""
     from .. import _git
 
+    rx = re.compile(pattern)
     try:
-        return [p for p in _git.grep_tracked(context.root, pattern) if wanted(p)]
+        found = [p for p in _git.grep_tracked(context.root, pattern) if wanted(p)]
+        # git grep reads the work tree: the files this run reads from the index (outside a sparse
+        # checkout, changed since `git add`) are tested on the text the run checks
+        seen = set(found)
+        scan = sorted(p for p in context.index if wanted(p) and p not in seen)
     except _git.GitError:
-        rx = re.compile(pattern)
-        found = []
-        for path in sorted(p for p in context.repo_files if wanted(p)):
-            source = context.file(path)
-            if source is not None and rx.search(source.text):
-                found.append(path)
-        return found
+        found, scan = [], sorted(p for p in context.repo_files if wanted(p))
+    for path in scan:
+        source = context.file(path)
+        if source is not None and rx.search(source.text):
+            found.append(path)
+    return found
 
 
 class _ReadsCache:

@@ -137,7 +137,7 @@ def _syntax_error(source: SourceFile) -> tuple[int, int, str]:
         return line, col, exc.msg
     except ValueError as exc:  # NUL bytes and the like
         return 1, 1, str(exc)
-    except RecursionError:  # CPython cannot compile it either
+    except (RecursionError, MemoryError):  # CPython cannot compile it either
         return 1, 1, "too deeply nested to compile"
     return 1, 1, "cannot parse"  # pragma: no cover - the engine's parse failed, so this one does
 

@@ -23,10 +23,12 @@ from typing import Any
 from .._bundled import data_table
 from .._deployment.commands import installs
 from .._deployment.files import get_path
-from .._source import RunContext
+from .._read import Unread, read_file
+from .._source import PARSE_ERRORS, RunContext
 from .requirements import includes, logical_lines
 
 NAME_RX = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
+METADATA_LIMIT = 16 * 1024 * 1024  # bytes: a RECORD of the largest wheels is a few MB
 EGG_RX = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 DEV_WORDS = frozenset(
     {
@@ -338,7 +340,7 @@ def _read_setup_py(context: RunContext, path: str, out: Declared) -> None:
         return
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except PARSE_ERRORS:
         return
     names: dict[str, ast.expr] = {}
     for stmt in tree.body:
@@ -719,10 +721,10 @@ def provider(index: DistIndex, module: str, names: set[str]) -> str | None:
 
 
 def _read_file(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+    """A metadata file of the repository's own virtualenv (untracked: it may hold anything, a FIFO
+    included), through the one bounded reader; "" when it is not there or not readable."""
+    raw = read_file(path, METADATA_LIMIT)
+    return "" if isinstance(raw, Unread) else raw.decode("utf-8", "replace")
 
 
 __all__ = [
