@@ -31,7 +31,7 @@ from . import _engine, _git
 from ._config import Config, load_config
 from ._errors import ConfigErrors, ConfigProblem, stdout_closed
 from ._report import FORMATS, as_json, crash_lines, emit, internal_error_line
-from ._rules import RuleSet, declared_ids, load_rules
+from ._rules import RuleSet, declared_ids, declared_principles, load_rules
 from ._score import Scores, score
 
 if TYPE_CHECKING:
@@ -207,6 +207,10 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
                 for rid in unknown
             ]
         )
+    if config.principles:
+        misspelt = config.principle_problems(declared_principles(config.packs, extra))
+        if misspelt:
+            raise ConfigErrors(misspelt)
     rulesets = {
         r.hook: load_rules(
             hook=r.hook,

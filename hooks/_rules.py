@@ -29,6 +29,12 @@ RULE_KEYS = frozenset(
 )  # fmt: skip
 EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files", "tags"})
 DEFAULT_HOOK = "constitutional-compliance"
+# the hooks that run rule files (each calls hooks._hook.main_for with its id): a rule file's `hook:`
+# must name one, or a typo would quietly switch off every rule in the file
+RULE_HOOKS = frozenset(
+    {"constitutional-compliance", "design-rules", "syntax-imports", "env-vars", "deploy-config",
+     "version-consistency"}
+)  # fmt: skip
 NOT_PACKS = frozenset({"data"})
 
 
@@ -253,6 +259,31 @@ def declared_ids(own_files: Iterable[Path] = ()) -> set[str]:
     return ids
 
 
+def declared_principles(packs: Iterable[str], own_files: Iterable[Path] = ()) -> set[str]:
+    """Principle names the packs and rule files declare, for every hook (the config's `principles:`
+    may name any of them). Files that do not load are left to the loader to report."""
+    available = set(bundled_packs())
+    paths = [p for pack in packs if pack in available for p in pack_files(pack)] + list(own_files)
+    names: set[str] = set()
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        names |= _principles_of(str(path), stat.st_mtime_ns, stat.st_size)
+    return names
+
+
+@lru_cache(maxsize=256)
+def _principles_of(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    try:
+        doc = load_file(Path(path), path)
+    except (YamlError, OSError):
+        return frozenset()
+    principles = doc.get("principles") if isinstance(doc, LineDict) else None
+    return frozenset(str(k) for k in principles) if isinstance(principles, LineDict) else frozenset()
+
+
 def _may_serve(path: Path, hook: str) -> bool:
     """Whether a bundled rule file can be for `hook`, read from its top-level `hook:` line alone."""
     found = peek(path)
@@ -291,6 +322,14 @@ def _load_file(
     if not isinstance(doc.get("version"), int):
         errors.add(shown, doc.line_of("version"), "'version' must be an integer")
     file_hook = doc.get("hook", DEFAULT_HOOK)
+    if not isinstance(file_hook, str) or file_hook not in RULE_HOOKS:
+        # checked before the file is set aside as another hook's: a typo must not disable it
+        if isinstance(file_hook, str):
+            message = "'hook': " + unknown_key(file_hook, RULE_HOOKS, "hook id")
+        else:
+            message = "'hook' must be the id of the hook that runs this file, such as 'env-vars'"
+        errors.add(shown, doc.line_of("hook"), message)
+        return
     if hook is not None and file_hook != hook:
         return
     raw_principles = doc.get("principles", LineDict())  # optional: a file may only disable or add rules
@@ -534,7 +573,10 @@ def _build_rule(
             try:
                 checker = None if unknown_lists else kind.compile(fields)
             except CheckError as exc:
-                err(exc.key, exc.message)
+                if exc.line is not None:
+                    errors.add(shown, exc.line, f"{label}: {exc.message}")
+                else:
+                    err(exc.key, exc.message)
     examples = _examples(raw, err)
     if "replaced-by" in raw:
         err("replaced-by", "'replaced-by' belongs to a retired rule (retired: true)")

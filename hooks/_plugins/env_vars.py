@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._checks.plugin import repo_wide
+from .._checks.plugin import Regex, repo_wide, takes_options
 from .._deployment import files as df
 from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
@@ -395,6 +395,7 @@ def file_env(source: SourceFile) -> FileEnv | None:
 # --- EV001: required and not provided ------------------------------------------------------------
 
 
+@takes_options(always_provided=list[str], platform_provided=dict[str, list[str]])
 def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     env = file_env(source)
     if env is None:
@@ -498,6 +499,13 @@ def is_dotenv_name(path: str) -> bool:
 # --- EV002: a secret in plaintext ----------------------------------------------------------------
 
 
+@takes_options(
+    secret_names=Regex,
+    key_names=Regex,
+    not_secret_names=Regex,
+    min_key_length=int,
+    placeholders=dict[str, Regex],
+)
 def check_plaintext_secret(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     for entry in _checked_entries(source):
         value = entry.value or ""
@@ -526,6 +534,7 @@ def _entry_match(source: SourceFile, entry: df.EnvEntry, values: dict[str, str])
 # --- EV003: placeholder values -------------------------------------------------------------------
 
 
+@takes_options(placeholders=dict[str, Regex])
 def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     for entry in _checked_entries(source):
         label = placeholder(entry.value or "", options)
@@ -740,6 +749,7 @@ def _declared(source: SourceFile) -> list[tuple[str, int]]:
     return [(e.name, e.line) for e in own.provides if e.section != "ARG"]
 
 
+@takes_options(ignore=list[str])
 @repo_wide
 def check_never_read(
     context: RunContext, paths: Sequence[str], options: Mapping[str, Any]
@@ -832,6 +842,7 @@ def is_alias(a: str, b: str, synonyms: Mapping[str, str], min_len: int = 4) -> b
     return len(short) >= min_len and short != long and (long.endswith(short) or long.startswith(short))
 
 
+@takes_options(min_contained_length=int, synonyms=list[list[str]], ignore=list[str])
 @repo_wide
 def check_aliases(
     context: RunContext, paths: Sequence[str], options: Mapping[str, Any]

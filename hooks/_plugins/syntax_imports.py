@@ -15,10 +15,11 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from .._bundled import data_table
 from .._checks import Match
+from .._checks.plugin import takes_options
 from .._deployment import commands as deploy_commands
 from .._glob import PathMatcher
 from .._python import deps, modules
@@ -142,6 +143,7 @@ def _syntax_error(source: SourceFile) -> tuple[int, int, str]:
 # --- SI003-SI007: pyflakes ----------------------------------------------------------------------
 
 
+@takes_options(messages=list[Any], claimed=list[Any], others=bool)
 def check_pyflakes(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
     """pyflakes findings of the message classes `options['messages']`, or (`others: true`) of
     every class no other rule names (`options['claimed']`)."""
@@ -340,6 +342,11 @@ def is_dev_path(path: str, options: Mapping[str, Any]) -> bool:
     return _dev_matcher(globs)(path)
 
 
+@takes_options(
+    kind=Literal["untracked", "missing", "case", "stdlib", "undeclared", "dev-only", "transitive",
+                 "undeclared-dev"],
+    dev_paths=list[str],
+)  # fmt: skip
 def check_imports(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
     """Import problems of one kind (`options['kind']`): untracked, missing, case, stdlib, or for
     third-party imports undeclared, dev-only, transitive, undeclared-dev."""
