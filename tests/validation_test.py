@@ -288,3 +288,239 @@ def test_plugin_options_are_checked_deeply(tmp_path: Path, options: str, message
         load_rules(hook=None, packs=[], extra_files=[path], extra_display={path: "own.yaml"})
     (problem,) = [str(p) for p in info.value.problems]
     assert problem.startswith("own.yaml:12: TS003: ") and message in problem
+
+
+# --- the command line: init, rules, --jobs, history --------------------------------------------------
+
+
+def test_init_refuses_a_missing_directory_or_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hooks import _cli
+
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    for target, what in ((tmp_path / "nope", "does not exist"), (tmp_path / "a.py", "is not a directory")):
+        assert _cli.main(["init", "--dir", str(target)]) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == f"ava-safety init: error: --dir {target} {what}"
+
+
+def test_init_refuses_to_write_through_a_dangling_symlink(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hooks import _cli
+
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    repo.mkdir()
+    outside.mkdir()
+    (repo / ".ava-safety.yaml").symlink_to(outside / "planted.yaml")
+    assert _cli.main(["init", "--dir", str(repo)]) == 2
+    assert capsys.readouterr().err == (
+        f"ava-safety init: {repo / '.ava-safety.yaml'} is a symbolic link (to {outside / 'planted.yaml'}); "
+        "not writing through it (remove it first)\n"
+    )
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in repo.iterdir()) == [".ava-safety.yaml"]  # nothing else written
+
+
+def test_init_leaves_nothing_behind_when_the_second_file_cannot_be_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process creates .pre-commit-config.yaml between the check and the write: the link
+    refuses to replace it, and the first file is taken back."""
+    import os
+
+    from hooks import _cli
+
+    real_link = os.link
+
+    def racing_link(src: str, dst: Path) -> None:
+        if Path(dst).name == ".pre-commit-config.yaml":
+            Path(dst).write_text("theirs\n", encoding="utf-8")
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", racing_link)
+    assert _cli.main(["init", "--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"ava-safety init: cannot write {tmp_path / '.pre-commit-config.yaml'}: File exists"
+    )
+    assert err.rstrip().endswith("nothing was written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pre-commit-config.yaml"]
+    assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "theirs\n"
+
+
+def test_rules_with_an_unknown_pack_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from hooks import _cli
+
+    assert _cli.main(["rules", "--pack", "nope"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "ava-safety rules: error: unknown pack 'nope' (bundled packs: ava-olo, generic)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("100000000", "100000000 is not a number of processes from 1 to 256", id="huge"),
+        pytest.param("0", "0 is not a number of processes from 1 to 256", id="zero"),
+        pytest.param("-2", "-2 is not a number of processes from 1 to 256", id="negative"),
+        pytest.param("two", "'two' is not a whole number", id="word"),
+    ],
+)
+def test_jobs_out_of_range_is_a_usage_error(
+    repo: Repo, capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    from hooks import syntax_imports
+
+    with pytest.raises(SystemExit) as info:
+        syntax_imports.main(["--all-files", "--no-results", f"--jobs={value}"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"syntax-imports: error: argument --jobs: {message}"
+
+
+def test_jobs_out_of_range_through_the_library_is_a_usage_error(repo: Repo) -> None:
+    from hooks._hook import AllFiles, HookRequest, UsageError, execute
+
+    with pytest.raises(UsageError, match="jobs must be a number of processes from 1 to 256, not 0"):
+        execute(HookRequest("syntax-imports", scope=AllFiles(), jobs=0, results=False))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["history", "--limit", "-1"], id="history-negative-limit"),
+        pytest.param(["history", "--limit", "100000000000000000000"], id="history-huge-limit"),
+        pytest.param(["history", "--before", "100000000000000000000"], id="history-huge-before"),
+        pytest.param(["serve", "--probe-interval", "nan"], id="serve-nan-interval"),
+        pytest.param(["serve", "--probe-interval", "inf"], id="serve-infinite-interval"),
+    ],
+)
+def test_numbers_out_of_range_are_usage_errors(repo: Repo, argv: list[str]) -> None:
+    from hooks import _cli
+
+    assert _cli.main(argv) == 2
+
+
+# --- NaN and Infinity in JSON deployment files -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        pytest.param('{"cpu": NaN}', "1:9: invalid JSON: NaN is not a JSON number", id="nan"),
+        pytest.param(
+            '{"a": "NaN",\n "b": [1, -Infinity]}',
+            "2:11: invalid JSON: -Infinity is not a JSON number",
+            id="negative-infinity-after-a-string-NaN",
+        ),  # fmt: skip
+        pytest.param('{"a": Infinity}', "1:7: invalid JSON: Infinity is not a JSON number", id="infinity"),
+        pytest.param("[1,\n 1e999]", "2:2: invalid JSON: 1e999 is too large for a number", id="overflow"),
+    ],
+)
+def test_json_numbers_the_platforms_refuse_are_parse_errors(text: str, error: str) -> None:
+    from hooks._deployment.files import DeployFileError, load_json
+
+    with pytest.raises(DeployFileError) as info:
+        load_json(text)
+    assert str(info.value) == error
+
+
+def test_json_strings_that_spell_nan_are_fine() -> None:
+    from hooks._deployment.files import load_json
+
+    assert load_json('{"a": "NaN", "b": "-Infinity", "c": 1.5}') == {
+        "a": "NaN",
+        "b": "-Infinity",
+        "c": 1.5,
+    }
+
+
+def test_a_task_definition_with_nan_is_blocked(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from hooks import deploy_config
+
+    repo.write(
+        {
+            "task-definition.json": (
+                '{\n  "family": "web",\n  "cpu": NaN,\n'
+                '  "containerDefinitions": [{"name": "web", "image": "nginx:1.25"}]\n}\n'
+            )
+        }
+    )
+    repo.add()
+    assert deploy_config.main(["task-definition.json", "--no-results"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "task-definition.json:3:10: DC001 task definition does not parse strictly: NaN is not a JSON number"
+    ]
+
+
+# --- .py files CPython refuses to decode ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(
+            b"name = 'caf\xe9'\n",
+            "app.py:1:12: SI018 not UTF-8 and no coding declaration: Python refuses to import this file; "
+            "save it as UTF-8 (or declare its real encoding)",
+            id="latin-1-bytes-without-a-declaration",
+        ),
+        pytest.param(
+            b"# -*- coding: klingon -*-\nx = 1\n",
+            "app.py:1:15: SI018 unknown encoding 'klingon' declared: Python refuses to import this file; "
+            "save it as UTF-8 (or declare its real encoding)",
+            id="unknown-declared-encoding",
+        ),
+        pytest.param(
+            b"# coding: utf-8\nx = '\xff'\n",
+            "app.py:2:6: SI018 not utf-8 as declared: Python refuses to import this file; "
+            "save it as UTF-8 (or declare its real encoding)",
+            id="declared-utf-8-but-not",
+        ),
+    ],
+)
+def test_syntax_imports_blocks_a_file_python_cannot_decode(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path, raw: bytes, expected: str
+) -> None:
+    from hooks import syntax_imports
+
+    with pytest.raises(SyntaxError):  # the ground truth: CPython refuses it
+        compile(raw, "app.py", "exec")
+    repo.write({"app.py": raw})
+    repo.add()
+    assert syntax_imports.main(["app.py", "--no-results"]) == 1
+    assert expected in capsys.readouterr().out.splitlines()
+
+
+def test_a_declared_encoding_that_decodes_the_file_passes(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hooks import syntax_imports
+
+    raw = b"# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n"
+    compile(raw, "app.py", "exec")
+    repo.write({"app.py": raw})
+    repo.add()
+    assert syntax_imports.main(["app.py", "--no-results"]) == 0, capsys.readouterr().out
+
+
+# --- conflict markers -------------------------------------------------------------------------------------
+
+
+def test_conflict_markers_block_constitutional_compliance(
+    repo: Repo, run_hook: Callable[..., HookRun]
+) -> None:
+    repo.write(
+        {
+            "app.py": "x = 1\n<<<<<<< HEAD\ny = 2\n=======\ny = 3\n>>>>>>> feature\n",
+            "docs/index.rst": "Title\n=======\n",
+        }
+    )
+    repo.add()
+    result = run_hook("--no-results")
+    assert result.code == 1
+    assert (
+        "app.py:2:1: CC020 merge conflict markers left in the file; resolve the conflict before committing"
+        in (result.out)
+    )
+    assert not any(line.startswith("docs/index.rst") for line in result.out)

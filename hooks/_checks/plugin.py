@@ -153,11 +153,14 @@ def repo_wide(func: RepoFunction) -> RepoFunction:
 
 
 class _Plugin:
-    needs_tree: ClassVar[bool] = True  # a plugin is handed parsed Python (`source.tree`)
+    needs_tree: bool  # a plugin is handed parsed Python (`source.tree`) unless it says otherwise
 
     def __init__(self, func: Callable[..., Any], options: dict[str, Any]) -> None:
         self.func = func
         self.options = options
+        # a plugin that reads only text (`func.needs_tree = False`) also sees Python files that do
+        # not parse, without taking their reporting from the engine's AS005
+        self.needs_tree = bool(getattr(func, "needs_tree", True))
         # a plugin that checks syntax itself (syntax-imports) must see the files that do not parse;
         # the engine then leaves reporting them to it instead of its AS005 warning
         self.reports_syntax_errors = bool(getattr(func, "reports_syntax_errors", False))
