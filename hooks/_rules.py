@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ NAME_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SEVERITIES = ("error", "warning")
 PACK_KEYS = frozenset({"pack", "version", "description", "hook", "principles", "lists", "rules"})
 PRINCIPLE_KEYS = frozenset({"weight", "min_score", "description"})
+MAX_WEIGHT = 1000  # a weight scales a score; anything larger overflows sums to infinity, not a rank
 RULE_KEYS = frozenset(
     {
         "id", "name", "severity", "principle", "message", "description", "files", "exclude",
@@ -348,8 +350,8 @@ def _load_file(
                 errors.add(shown, line, f"principle '{name}': " + unknown_key(key, PRINCIPLE_KEYS))
         weight = spec.get("weight", 1)
         min_score = spec.get("min_score")
-        if not _is_number(weight) or weight <= 0:
-            errors.add(shown, line, f"principle '{name}': 'weight' must be a positive number")
+        if not _is_weight(weight):
+            errors.add(shown, line, f"principle '{name}': 'weight' must be above 0 and at most {MAX_WEIGHT}")
             weight = 1
         if min_score is not None and (not _is_number(min_score) or not 0 <= min_score <= 100):
             errors.add(shown, line, f"principle '{name}': 'min_score' must be between 0 and 100")
@@ -478,7 +480,13 @@ def _build_retired(raw: LineDict, shown: str, pack: str, errors: _Collector) -> 
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # YAML's .nan and .inf are floats: a NaN weight or score would make every score NaN, and
+    # JSON output would carry a NaN no JSON parser reads
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_weight(value: Any) -> bool:
+    return _is_number(value) and 0 < value <= MAX_WEIGHT
 
 
 def _lists(doc: LineDict, shown: str, errors: _Collector) -> dict[str, list[Any]]:
@@ -540,8 +548,8 @@ def _build_rule(
         if key in raw and not isinstance(raw[key], bool):
             err(key, f"'{key}' must be true or false")
     weight = raw.get("weight", 1)
-    if not _is_number(weight) or weight <= 0:
-        err("weight", "'weight' must be a positive number")
+    if not _is_weight(weight):
+        err("weight", f"'weight' must be a number above 0 and at most {MAX_WEIGHT}")
     globs: dict[str, list[str]] = {}
     for key in ("files", "exclude"):
         value = raw.get(key, [])

@@ -453,6 +453,53 @@ def test_a_task_definition_with_nan_is_blocked(repo: Repo, capsys: pytest.Captur
     ]
 
 
+@pytest.mark.parametrize("weight", [".nan", ".inf", "-.inf", "1.0e308"])
+def test_a_weight_that_is_not_a_finite_number_is_an_error_at_its_line(tmp_path: Path, weight: str) -> None:
+    path = tmp_path / "own.yaml"
+    text = OWN_RULE.format(hook="constitutional-compliance")
+    for edited, problem in (
+        (
+            text.replace("{weight: 1}", f"{{weight: {weight}}}"),
+            "5: principle 'SAFETY': 'weight' must be above 0",
+        ),
+        (
+            text.replace("    blocking: true\n", f"    blocking: true\n    weight: {weight}\n"),
+            "12: TS001: 'weight'",
+        ),
+    ):
+        path.write_text(edited, encoding="utf-8")
+        with pytest.raises(ConfigErrors) as info:
+            load_rules(hook=None, packs=[], extra_files=[path], extra_display={path: "own.yaml"})
+        (shown,) = [str(p) for p in info.value.problems]
+        assert shown.startswith(f"own.yaml:{problem}") and shown.endswith("and at most 1000")
+
+
+def test_json_output_never_holds_nan_or_infinity(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """Scores are weighted means: with the weights bounded, a report is JSON any parser reads."""
+    import json
+
+    from hooks import constitutional_compliance
+
+    repo.write(
+        {
+            "safety/own.yaml": OWN_RULE.format(hook="constitutional-compliance").replace(
+                "{weight: 1}", "{weight: 1000}"
+            ),
+            ".ava-safety.yaml": "packs: [generic]\nrules: [safety/*.yaml]\nexclude: [safety/**]\n",
+            "app.py": "eval(data)\nx = 1\n",
+        }
+    )
+    repo.add()
+    assert constitutional_compliance.main(["--all-files", "--format", "json", "--no-results"]) == 1
+    out = capsys.readouterr().out
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} in the JSON output")
+
+    report = json.loads(out, parse_constant=refuse)
+    assert report["score"]["principles"]
+
+
 # --- .py files CPython refuses to decode ---------------------------------------------------------------
 
 
