@@ -263,9 +263,12 @@ def emit(
 ) -> None:
     out = out or sys.stdout
     if fmt == "json":
-        out.write(json.dumps(as_json(hook, findings, scores, crashes=crashes), indent=2) + "\n")
+        # allow_nan=False: NaN is not JSON, and a report no parser reads is worse than an error (exit 2)
+        out.write(
+            json.dumps(as_json(hook, findings, scores, crashes=crashes), indent=2, allow_nan=False) + "\n"
+        )
     elif fmt == "sarif":
-        out.write(json.dumps(sarif(hook, findings, rules), indent=2) + "\n")
+        out.write(json.dumps(sarif(hook, findings, rules), indent=2, allow_nan=False) + "\n")
     elif fmt == "github":
         github(findings, out)
         if scores is not None:

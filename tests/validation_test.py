@@ -500,6 +500,19 @@ def test_json_output_never_holds_nan_or_infinity(repo: Repo, capsys: pytest.Capt
     assert report["score"]["principles"]
 
 
+def test_a_nan_that_got_through_is_refused_rather_than_printed() -> None:
+    """The last guard: a JSON report with NaN is an internal error (exit 2), never output."""
+    import io
+
+    from hooks._report import emit
+    from hooks._score import Scores
+
+    out = io.StringIO()
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        emit("json", "constitutional-compliance", [], [], Scores([], float("nan"), 80.0, {}), out)
+    assert "NaN" not in out.getvalue()
+
+
 # --- .py files CPython refuses to decode ---------------------------------------------------------------
 
 
