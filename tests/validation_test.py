@@ -290,6 +290,28 @@ def test_plugin_options_are_checked_deeply(tmp_path: Path, options: str, message
     assert problem.startswith("own.yaml:12: TS003: ") and message in problem
 
 
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        pytest.param("env_var:check_placeholder", "no plugin module 'env_var' (did you mean 'env_vars'?)",
+                     id="misspelt-module"),
+        pytest.param("constitution:check_conflict_marker",
+                     "plugin module 'constitution' has no function 'check_conflict_marker' "
+                     "(did you mean 'check_conflict_markers'?)", id="misspelt-function"),
+        pytest.param("nope:f", "no plugin module 'nope' (there are: ava_olo, constitution, ", id="listed"),
+    ],
+)  # fmt: skip
+def test_an_unknown_plugin_function_is_an_error_with_a_suggestion(
+    tmp_path: Path, function: str, message: str
+) -> None:
+    path = tmp_path / "own.yaml"
+    path.write_text((PLUGIN_RULE % "2").replace("ava_olo:check_literal_if_chain", function), encoding="utf-8")
+    with pytest.raises(ConfigErrors) as info:
+        load_rules(hook=None, packs=[], extra_files=[path], extra_display={path: "own.yaml"})
+    (problem,) = [str(p) for p in info.value.problems]
+    assert problem.startswith(f"own.yaml:12: TS002: {message}")
+
+
 # --- the command line: init, rules, --jobs, history --------------------------------------------------
 
 

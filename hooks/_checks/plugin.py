@@ -195,6 +195,23 @@ class RepoPlugin(_Plugin):
         return self.per_repo(context, paths, self.options)
 
 
+def _plugin_modules() -> list[str]:
+    import pkgutil
+
+    from .. import _plugins
+
+    return sorted(m.name for m in pkgutil.iter_modules(_plugins.__path__) if not m.name.startswith("_"))
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (there are: {', '.join(known)})" if 0 < len(known) <= 12 else ""
+
+
 def compile_plugin(fields: Mapping[str, Any]) -> Checker:
     spec = fields.get("function")
     if not isinstance(spec, str) or not PLUGIN_RX.match(spec):
@@ -202,11 +219,21 @@ def compile_plugin(fields: Mapping[str, Any]) -> Checker:
     module_name, func_name = spec.split(":")
     try:
         module = importlib.import_module(f"hooks._plugins.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"hooks._plugins.{module_name}":  # the module exists; what it imports does not
+            raise CheckError("function", f"plugin module {module_name!r} cannot load: {exc}") from None
+        raise CheckError(
+            "function", f"no plugin module {module_name!r}" + _suggest(module_name, _plugin_modules())
+        ) from None
     except ImportError as exc:
-        raise CheckError("function", f"no plugin module {module_name!r}: {exc}") from None
+        raise CheckError("function", f"plugin module {module_name!r} cannot load: {exc}") from None
     func = getattr(module, func_name, None)
-    if not callable(func):
-        raise CheckError("function", f"plugin module {module_name!r} has no function {func_name!r}")
+    if not callable(func) or func_name.startswith("_"):
+        public = [n for n, v in vars(module).items() if n.startswith("check_") and callable(v)]
+        raise CheckError(
+            "function",
+            f"plugin module {module_name!r} has no function {func_name!r}" + _suggest(func_name, public),
+        )
     options = fields.get("options", {})
     if options is None:
         options = {}
