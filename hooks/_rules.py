@@ -340,6 +340,10 @@ def _load_file(
         raw_principles = LineDict()
     for name, spec in raw_principles.items():
         line = raw_principles.line_of(name)
+        if not isinstance(name, str) or not name.strip() or not name.isprintable() or len(name) > 80:
+            # it is printed in every score summary: a control character would forge or colour a line
+            errors.add(shown, line, f"principle {name!r}: a name must be printable text of 1-80 characters")
+            continue
         if isinstance(spec, (int, float)) and not isinstance(spec, bool):
             spec = {"weight": spec}
         if not isinstance(spec, Mapping):

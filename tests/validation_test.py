@@ -312,6 +312,18 @@ def test_an_unknown_plugin_function_is_an_error_with_a_suggestion(
     assert problem.startswith(f"own.yaml:12: TS002: {message}")
 
 
+@pytest.mark.parametrize("name", ['"SAFE\\e[32mTY"', '"A\\nok  FORGED 100.0%"', "''", "'" + "X" * 81 + "'"])
+def test_a_principle_name_that_would_forge_a_score_line_is_an_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "own.yaml"
+    text = OWN_RULE.format(hook="constitutional-compliance")
+    path.write_text(text.replace("  SAFETY: {weight: 1}", f"  {name}: {{weight: 1}}"), encoding="utf-8")
+    with pytest.raises(ConfigErrors) as info:
+        load_rules(hook=None, packs=[], extra_files=[path], extra_display={path: "own.yaml"})
+    problems = [str(p) for p in info.value.problems]
+    assert problems[0].startswith("own.yaml:5: principle ") and "printable text of 1-80" in problems[0]
+    assert "\x1b" not in problems[0] and "\n" not in problems[0]
+
+
 # --- the command line: init, rules, --jobs, history --------------------------------------------------
 
 
