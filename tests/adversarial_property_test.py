@@ -296,9 +296,9 @@ def test_hook_mains_exit_0_1_or_2_without_traceback_leak_or_change(
     assert not run.problems + internal, f"{run.describe()}: {run.problems + internal}\n{run.out}\n{run.err}"
 
 
-def test_the_canaries_are_planted_where_the_hooks_look() -> None:
+def test_the_canaries_are_planted_where_the_hooks_look(tmp_path: Path) -> None:
     """The suite proves something only if the hooks see the secrets: each canary is reported (masked)."""
-    scratch = Scratch()
+    scratch = Scratch(tmp_path)
     files = {
         "app/settings.py": f'password = "{CANARIES[2]}"\nDATABASE_URL = "postgresql://admin:{CANARIES[0]}@db/app"\n'
         f'AWS_ACCESS_KEY_ID = "{CANARIES[1]}"\n',
