@@ -324,6 +324,18 @@ def test_a_principle_name_that_would_forge_a_score_line_is_an_error(tmp_path: Pa
     assert "\x1b" not in problems[0] and "\n" not in problems[0]
 
 
+@pytest.mark.parametrize("pattern", ["'#'", "'# eval($X)'", '"# a\\n\\n# b\\n"'])
+def test_a_python_pattern_with_no_code_is_an_error_at_its_line(tmp_path: Path, pattern: str) -> None:
+    """Found by the adversarial suite: a comment-only pattern was an IndexError at load."""
+    path = tmp_path / "own.yaml"
+    text = OWN_RULE.format(hook="constitutional-compliance")
+    path.write_text(text.replace("    pattern: eval($X)", f"    pattern: {pattern}"), encoding="utf-8")
+    with pytest.raises(ConfigErrors) as info:
+        load_rules(hook=None, packs=[], extra_files=[path], extra_display={path: "own.yaml"})
+    (problem,) = [str(p) for p in info.value.problems]
+    assert problem.startswith("own.yaml:14: TS001: pattern ") and problem.endswith("has no code to match")
+
+
 # --- the command line: init, rules, --jobs, history --------------------------------------------------
 
 
