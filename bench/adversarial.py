@@ -119,6 +119,11 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
 
 
 def hook_command(hook: str) -> list[str]:
+    """The console script, as pre-commit runs it: `python -m` would put the repository first on
+    sys.path, and a repository of standard library copies would shadow the interpreter's own."""
+    script = Path(sys.executable).parent / hook
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
     return [sys.executable, "-m", "hooks." + hook.replace("-", "_")]
 
 
@@ -155,7 +160,9 @@ def judge(run: HookRun, what: str, *, allowed: Sequence[int] = (0, 1, 2)) -> lis
     if run.code not in allowed:
         problems.append(f"{what}: exit {run.code}")
     if TRACEBACK in run.out + run.err:
-        problems.append(f"{what}: traceback printed")
+        problems.append(
+            f"{what}: traceback printed, ending {(run.err.strip().splitlines() or [''])[-1][:160]!r}"
+        )
     if "internal error" in run.err:
         problems.append(f"{what}: internal error: {run.err.strip().splitlines()[-1][:200]}")
     for canary in leaked(run.out + run.err):

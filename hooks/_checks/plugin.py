@@ -198,9 +198,9 @@ class RepoPlugin(_Plugin):
 def _plugin_modules() -> list[str]:
     import pkgutil
 
-    from .. import _plugins
-
-    return sorted(m.name for m in pkgutil.iter_modules(_plugins.__path__) if not m.name.startswith("_"))
+    # by name, as compile_plugin loads them: the plugins are a higher layer than the check kinds
+    plugins = importlib.import_module("hooks._plugins")
+    return sorted(m.name for m in pkgutil.iter_modules(plugins.__path__) if not m.name.startswith("_"))
 
 
 def _suggest(name: str, known: list[str]) -> str:
