@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import stat
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,14 +36,37 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
         fp = fingerprint(f)
         if fp in counts:
             entries.append({"fingerprint": fp, "rule": f.rule, "path": f.path, "count": counts.pop(fp)})
+    text = json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n", encoding="utf-8"
-        )
+        replace_atomically(path, text)
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write the baseline ({exc.strerror or exc})") from None
     return len(findings)
+
+
+def replace_atomically(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a temporary file in the same directory, flushed to disk, then
+    renamed over the name, so a reader sees the old file or the new one, never a part of either. A
+    symbolic link at `path` is replaced, not written through. Raises OSError."""
+    import tempfile
+
+    try:
+        mode = stat.S_IMODE(path.lstat().st_mode) if not path.is_symlink() else 0o644
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def load(path: Path) -> Counter[str]:

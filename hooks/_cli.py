@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -111,21 +113,37 @@ def release_tag(repo: str, version: str) -> str | None:
 
 def _init(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="ava-safety init", description="Write starter config files.")
-    parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to write (default: here)")
+    parser.add_argument("--dir", type=Path, default=None, help="where to write (default: here)")
     parser.add_argument("--repo", default=HOOK_REPO, help=f"the hook repository to pin (default {HOOK_REPO})")
     args = parser.parse_args(argv)
-    precommit_path = args.dir / ".pre-commit-config.yaml"
-    targets = {args.dir / ".ava-safety.yaml": STARTER_CONFIG, precommit_path: ""}
-    existing = [p for p in targets if p.exists()]
-    if existing:
-        for path in existing:
+    directory: Path = args.dir if args.dir is not None else Path.cwd()
+    if not directory.is_dir():
+        what = "is not a directory" if os.path.lexists(directory) else "does not exist"
+        parser.error(f"--dir {directory} {what}")
+    precommit_path = directory / ".pre-commit-config.yaml"
+    targets = {directory / ".ava-safety.yaml": STARTER_CONFIG, precommit_path: ""}
+    refused = False
+    for path in targets:
+        if path.is_symlink():  # a dangling link would be written through, wherever it points
+            print(f"ava-safety init: {path} is a symbolic link (to {os.readlink(path)}); "
+                  "not writing through it (remove it first)", file=sys.stderr)  # fmt: skip
+            refused = True
+        elif os.path.lexists(path):
             print(f"ava-safety init: {path} exists; not overwriting it (move it away first)", file=sys.stderr)
+            refused = True
+    if refused:
         return 2
     rev = release_tag(args.repo, __version__)
-    baseline = (args.dir / BASELINE_FILE).is_file()
+    baseline = (directory / BASELINE_FILE).is_file()
     targets[precommit_path] = starter_precommit(args.repo, rev, baseline=baseline)
-    for path, text in targets.items():
-        path.write_text(text, encoding="utf-8")
+    try:
+        write_new_files(targets)
+    except OSError as exc:
+        where = exc.filename or directory
+        print(f"ava-safety init: cannot write {where}: {exc.strerror or exc}; nothing was written",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    for path in targets:
         print(f"wrote {path}")
     if baseline:
         print(f"the hooks report only findings not in {BASELINE_FILE} (args: [--baseline, {BASELINE_FILE}])")
@@ -136,6 +154,52 @@ def _init(argv: Sequence[str]) -> int:
         print(f"{args.repo} has no tag v{__version__} (or could not be reached): "
               "run 'pre-commit autoupdate' to pin the newest release")  # fmt: skip
     return 0
+
+
+def write_new_files(files: dict[Path, str]) -> None:
+    """Create every file or none: each is written in full to a temporary file beside it first, then
+    linked to its name, which fails if the name exists by then (a file or a link: never written
+    through); when one fails, the ones already created are removed again. Raises OSError."""
+    import tempfile
+
+    temporaries: dict[Path, str] = {}
+    created: list[Path] = []
+    try:
+        for path, text in files.items():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temporaries[path] = tmp
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)
+        for path, tmp in temporaries.items():
+            _link_new(tmp, path)
+            created.append(path)
+    except OSError:
+        for path in created:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+    finally:
+        for tmp in temporaries.values():
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    import errno
+
+    try:
+        os.link(tmp, path)  # atomic, and refuses an existing name
+        return
+    except OSError as exc:
+        no_links = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS)
+        if exc.errno not in no_links:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file, not the temporary
+    if os.path.lexists(path):  # a file system without hard links: check, then rename
+        raise FileExistsError(errno.EEXIST, "File exists", str(path))
+    os.rename(tmp, path)
 
 
 def _write_baseline(argv: Sequence[str]) -> int:
@@ -209,6 +273,9 @@ def _rules(argv: Sequence[str]) -> int:
         return _test_examples(args.config, bundled=args.bundled)
     if args.config is not None or args.bundled:
         parser.error("--config and --bundled go with --test")
+    unknown = [p for p in args.pack or () if p not in bundled_packs()]
+    if unknown:
+        parser.error(f"unknown pack {unknown[0]!r} (bundled packs: {', '.join(bundled_packs())})")
     ruleset = load_rules(hook=None, packs=args.pack or bundled_packs())
     if args.markdown:
         print(rule_table(ruleset.rules, ruleset.retired.values()))
@@ -301,6 +368,10 @@ def _history(argv: Sequence[str]) -> int:
     parser.add_argument("--before", type=int, metavar="ID", help="events older than this id (paging)")
     parser.add_argument("--config", type=Path, help="config file (default: .ava-safety.yaml)")
     args = parser.parse_args(argv)
+    if not 1 <= args.limit <= 100_000:
+        parser.error("--limit must be a number of events from 1 to 100000")
+    if args.before is not None and not 1 <= args.before < 2**63:
+        parser.error("--before must be an event id (a positive number)")
     from ._config import Config
     from ._deploy import main as common
     from ._deploy import report
@@ -369,8 +440,8 @@ def _serve(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--config", type=Path, help="config file (default: .ava-safety.yaml)")
     args = parser.parse_args(argv)
-    if not 0 <= args.port <= 65535 or args.probe_interval < 1:
-        parser.error("--port must be 0-65535 and --probe-interval at least 1")
+    if not 0 <= args.port <= 65535 or not 1 <= args.probe_interval <= 86400:  # not NaN either
+        parser.error("--port must be 0-65535 and --probe-interval from 1 to 86400 seconds")
     import os
 
     from ._config import Config
@@ -484,6 +555,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return command(argv[1:])
+    except SystemExit as exc:  # argparse's usage errors (2) and --help (0): returned, as a main does
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     except BrokenPipeError:
         from ._errors import stdout_closed
 

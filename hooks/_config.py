@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,7 @@ class Config:
     exclude: PathMatcher = field(default_factory=lambda: PathMatcher(()))
     python: str | None = None
     principles: dict[str, PrincipleConfig] = field(default_factory=dict)
+    principle_lines: dict[str, int] = field(default_factory=dict)  # where each is named, for messages
     disable: frozenset[str] = frozenset()
     packs_line: int = 1
     rules_line: int = 1
@@ -163,7 +165,13 @@ class Config:
         found: set[Path] = set()
         problems = []
         for glob in self.rule_globs:
-            matched = [p for p in self.root.glob(glob) if p.is_file()]
+            try:
+                matched = [p for p in self.root.glob(glob) if p.is_file()]
+            except (ValueError, NotImplementedError, IndexError, AttributeError, OSError) as exc:
+                # what pathlib refuses differs between Python versions: never a traceback
+                message = f"'rules': cannot expand {glob!r} ({exc}); write a glob such as 'safety/*.yaml'"
+                problems.append(ConfigProblem(self.display, self.rules_line, message))
+                continue
             if not matched:
                 problems.append(
                     ConfigProblem(self.display, self.rules_line, f"'rules': no file matches {glob!r}")
@@ -172,6 +180,15 @@ class Config:
         if problems:
             raise ConfigErrors(problems)
         return sorted(found)
+
+    def principle_problems(self, declared: Iterable[str]) -> list[ConfigProblem]:
+        """The `principles:` names no loaded rule pack declares: a typo there must not be ignored."""
+        known = set(declared)
+        return [
+            ConfigProblem(self.display, self.principle_lines.get(name, 1),
+                          "'principles': " + unknown_key(name, known, "principle"))
+            for name in self.principles if name not in known
+        ]  # fmt: skip
 
     def min_score_for(self, principle: str, pack_default: float | None) -> float:
         own = self.principles.get(principle)
@@ -292,7 +309,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     config.packs_line = doc.line_of("packs")
     config.rules_line = doc.line_of("rules")
     config.disable_line = doc.line_of("disable")
-    config.rule_globs = _str_list(doc, "rules", err, default=[], globs=True)
+    config.rule_globs = _rule_globs(doc, err)
     config.exclude = PathMatcher(_str_list(doc, "exclude", err, default=[], globs=True))
     config.disable = frozenset(_str_list(doc, "disable", err, default=[]))
     if "min_score" in doc:
@@ -318,6 +335,10 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     else:
         for name, spec in raw.items():
             line = raw.line_of(name)
+            if not isinstance(name, str):
+                problems.append(ConfigProblem(shown, line, f"principle name {name!r} must be a string"))
+                continue
+            config.principle_lines[name] = line
             if not isinstance(spec, LineDict):
                 problems.append(ConfigProblem(shown, line, f"principle '{name}' must be a mapping"))
                 continue
@@ -817,6 +838,36 @@ def _notify(
 
 def _is_score(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100
+
+
+def rule_glob_problem(glob: str) -> str | None:
+    """Why a `rules:` glob cannot name rule files under the repository root (None: it can).
+
+    These globs are expanded on the file system (pathlib), which is stricter than the path matcher
+    and refuses some patterns with an exception (differently in each Python version)."""
+    if glob.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", glob):
+        return f"{glob!r} is absolute; write it relative to the repository root, such as 'safety/*.yaml'"
+    if "\0" in glob:
+        return f"{glob!r} holds a NUL character"
+    parts = glob.split("/")
+    if glob.endswith("/") or parts[-1] in ("**", ".."):
+        return f"{glob!r} names directories, not rule files; end it with a file pattern such as '*.yaml'"
+    if any(part in ("", ".") for part in parts):
+        return f"{glob!r} has an empty or '.' path component; write a glob of files, such as 'safety/*.yaml'"
+    if any("**" in part and part != "**" for part in parts):
+        return f"{glob!r}: '**' must be a whole path component, as in 'safety/**/*.yaml'"
+    return None
+
+
+def _rule_globs(doc: LineDict, err: Any) -> list[str]:
+    good = []
+    for glob in _str_list(doc, "rules", err, default=[], globs=True):
+        problem = rule_glob_problem(glob)
+        if problem is None:
+            good.append(glob)
+        else:
+            err("rules", f"'rules': {problem}")
+    return good
 
 
 def _str_list(doc: LineDict, key: str, err: Any, *, default: list[str], globs: bool = False) -> list[str]:

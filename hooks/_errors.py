@@ -36,7 +36,9 @@ def stdout_closed() -> int:
     return 1
 
 
-def unknown_key(key: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(known))})"
-    return f"unknown key '{key}'{hint}"
+def unknown_key(key: str, known: Iterable[str], what: str = "key") -> str:
+    known = sorted(known)
+    same = [k for k in known if k.casefold() == str(key).casefold()]  # `Secrets` for `SECRETS`
+    close = same or difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known {what}s: {', '.join(known)})"
+    return f"unknown {what} '{key}'{hint}"

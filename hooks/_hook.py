@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 from . import _engine, _git
 from ._config import Config, load_config
 from ._errors import ConfigErrors, ConfigProblem, stdout_closed
-from ._report import FORMATS, as_json, crash_lines, emit, internal_error_line
-from ._rules import RuleSet, declared_ids, load_rules
+from ._report import FORMATS, as_json, crash_lines, emit, internal_error_line, printable
+from ._rules import RuleSet, declared_ids, declared_principles, load_rules
 from ._score import Scores, Verdict, gate, score
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SCORING_HOOKS = frozenset({"constitutional-compliance"})  # also gated by their scores
+MAX_JOBS = 256  # `--jobs`: more processes than this is a typo, not a machine
 
 
 # --- the request -----------------------------------------------------------------------------------
@@ -266,6 +267,8 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
     shared = (first.scope, first.config, first.cwd, first.jobs)
     if any((r.scope, r.config, r.cwd, r.jobs) != shared for r in requests):
         raise ValueError("execute_many: every request must have the same scope, config, cwd and jobs")
+    if first.jobs is not None and not 1 <= first.jobs <= MAX_JOBS:
+        raise UsageError(f"jobs must be a number of processes from 1 to {MAX_JOBS}, not {first.jobs}")
     hooks = [r.hook for r in requests]
     if len(set(hooks)) != len(hooks):
         raise ValueError(f"execute_many: a hook is requested twice ({', '.join(hooks)})")
@@ -282,6 +285,10 @@ def execute_many(requests: Sequence[HookRequest]) -> dict[str, Outcome]:
                 for rid in unknown
             ]
         )
+    if config.principles:
+        misspelt = config.principle_problems(declared_principles(config.packs, extra))
+        if misspelt:
+            raise ConfigErrors(misspelt)
     rulesets = {
         r.hook: load_rules(
             hook=r.hook,
@@ -421,9 +428,26 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--strict", action="store_true", help="warnings block too")
     parser.add_argument(
-        "--jobs", type=int, default=None, help="processes for large file sets (default: cores)"
+        "--jobs", type=jobs_count, default=None, help=f"processes for large file sets, 1 to {MAX_JOBS} "
+        "(default: cores)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--force", action="store_true", help="with --write-baseline: overwrite the file even if git tracks it"
     )
     parser.add_argument("--no-results", action="store_true", help="do not write .git/ava-safety/results")
+
+
+def jobs_count(text: str) -> int:
+    """`--jobs`: a process count the machine can start (argparse makes a bad one exit 2)."""
+    import argparse
+
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= jobs <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"{jobs} is not a number of processes from 1 to {MAX_JOBS}")
+    return jobs
 
 
 def request_from(hook: str, args: argparse.Namespace, *, scoring: bool) -> HookRequest:
@@ -500,6 +524,14 @@ def _nothing(outcome: Outcome) -> str:
     return outcome.scope.description + (f"; {excluded} excluded by the config" if excluded > 0 else "")
 
 
+def _tracked_target(target: Path, scope: Scope) -> str | None:
+    """The repo path of `target` when git tracks it (a file a hook must not silently overwrite)."""
+    if not scope.in_git:
+        return None
+    relative = _relative(target, Path.cwd(), scope.root)
+    return relative if relative in _git.tracked_files(scope.root) else None
+
+
 def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, description: str) -> int:
     """A hook's command line: parse, run, print (findings to stdout, problems to stderr), exit code.
 
@@ -517,6 +549,11 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
         if args.write_baseline is not None:
             from . import _baseline
 
+            tracked = _tracked_target(args.write_baseline, outcome.scope)
+            if tracked is not None and not args.force:
+                print(printable(f"{hook}: {args.write_baseline} is tracked by git ({tracked}); "
+                                "--force overwrites it"), file=sys.stderr)  # fmt: skip
+                return EXIT_ERROR
             count = _baseline.write(args.write_baseline, outcome.findings)
             print(f"{hook}: wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
             for line in crash_lines(outcome.crashes, debug=debug):
@@ -539,11 +576,11 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
         return outcome.code
     except ConfigErrors as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(printable(str(problem)), file=sys.stderr)  # a file name must not forge a line
         print(f"{hook}: fix the configuration above (exit 2)", file=sys.stderr)
         return EXIT_ERROR
     except (UsageError, _git.GitError) as exc:
-        print(f"{hook}: {exc}", file=sys.stderr)
+        print(printable(f"{hook}: {exc}"), file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return stdout_closed()
@@ -554,7 +591,7 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
         from ._baseline import BaselineError
 
         if isinstance(exc, BaselineError):
-            print(f"{hook}: {exc}", file=sys.stderr)
+            print(printable(f"{hook}: {exc}"), file=sys.stderr)
             return EXIT_ERROR
         print(internal_error_line(hook, exc, debug=debug), file=sys.stderr)
         return EXIT_ERROR

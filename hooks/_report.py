@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from . import __version__
 from ._engine import META, Crash, Finding
@@ -17,6 +19,37 @@ from ._score import PrincipleScore, Scores, Verdict, plural
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 HELP_URI = "https://github.com/ava-safety/ava-safety#rules"
+
+
+# characters a terminal or log viewer acts on instead of showing: C0/C1 controls (a newline forges a
+# line, ESC starts a colour or cursor sequence), DEL, and the bidirectional overrides and line
+# separators that reorder or break what is shown (Trojan Source)
+UNSAFE_RX = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return NAMED_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def printable(text: str) -> str:
+    """Text with every character a terminal would act on shown as an escape (`\\n`, `\\x1b`)."""
+    return UNSAFE_RX.sub(_escape, text)
+
+
+def shown_path(path: str) -> str:
+    """A file name as one printed line: as it is when it is plain, else quoted with C escapes, the way
+    git shows such names (`"a\\nb.py"`), so a name can neither forge a line nor colour the terminal."""
+    if not UNSAFE_RX.search(path):
+        return path
+    return '"' + printable(path.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+
+
+def sarif_uri(path: str) -> str:
+    """A repo-relative path as a SARIF URI reference (RFC 3986): everything but unreserved characters
+    and `/` percent-encoded as UTF-8, so `:` cannot read as a scheme nor `#`/`?` end the path."""
+    return quote(path, safe="/")
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -31,7 +64,7 @@ def finding_line(f: Finding, *, colour: bool = False, severity: bool = False) ->
     """`path:line:col: RULE-ID message`; with `severity`, `RULE-ID [error]` (the hooks' text output)."""
     rule = _paint(f.rule, "1;31" if f.severity == "error" else "1;33", colour)
     mark = f" [{f.severity}]" if severity else ""
-    return f"{f.path}:{f.line}:{f.col}: {rule}{mark} {f.message}"
+    return f"{shown_path(f.path)}:{f.line}:{f.col}: {rule}{mark} {printable(f.message)}"
 
 
 def text(findings: Sequence[Finding], out: TextIO) -> None:
@@ -108,7 +141,7 @@ def crash_lines(crashes: Sequence[Crash], *, debug: bool = False) -> list[str]:
     with `debug` (AVA_SAFETY_DEBUG), each followed by its traceback."""
     lines = []
     for crash in crashes:
-        lines.append(f"{crash.path}: internal error in {crash.rule}: {crash.error}")
+        lines.append(f"{shown_path(crash.path)}: internal error in {crash.rule}: {printable(crash.error)}")
         if debug and crash.detail:
             lines.append(crash.detail.rstrip("\n"))
     return lines
@@ -122,8 +155,8 @@ def internal_error_line(hook: str, exc: BaseException, *, debug: bool = False) -
     line = f"{hook}: internal error: {type(exc).__name__}" + (f": {message}" if message else "")
     if debug:
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return mask(line + "\n" + trace.rstrip("\n"))
-    return mask(line) + " (AVA_SAFETY_DEBUG=1 shows the traceback)"
+        return mask(printable(line) + "\n" + trace.rstrip("\n"))
+    return mask(printable(line)) + " (AVA_SAFETY_DEBUG=1 shows the traceback)"
 
 
 def as_json(
@@ -225,7 +258,7 @@ def sarif(hook: str, findings: Sequence[Finding], rules: Sequence[Rule]) -> dict
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": sarif_uri(f.path), "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": f.line, "startColumn": f.col},
                     }
                 }
@@ -260,7 +293,10 @@ def _fp(f: Finding) -> str:
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # the runner decodes %25, %0D and %0A (one annotation, however many lines); any other control
+    # character would reach the log viewer as it is
+    encoded = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(encoded)
 
 
 def _escape_prop(value: str) -> str:
@@ -295,10 +331,10 @@ def emit(
     out = out or sys.stdout
     if fmt == "json":
         data = as_json(hook, findings, scores, crashes=crashes, verdict=verdict, skipped=skipped)
-        out.write(json.dumps(data, indent=2) + "\n")
+        out.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
         return
     if fmt == "sarif":
-        out.write(json.dumps(sarif(hook, findings, rules), indent=2) + "\n")
+        out.write(json.dumps(sarif(hook, findings, rules), indent=2, allow_nan=False) + "\n")
         return
     colour = fmt == "text" and use_colour(out)
     if fmt == "github":
@@ -310,4 +346,4 @@ def emit(
             out.write(line + "\n")
     if verdict is not None:
         summary = summary_line(verdict, files, skipped=skipped, crashed=len(crashes), nothing=nothing)
-        out.write(summary + "\n")
+        out.write(printable(summary) + "\n")  # a scope names refs the user gave

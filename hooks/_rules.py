@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,13 +16,14 @@ from ._errors import ConfigErrors, ConfigProblem, unknown_key
 from ._glob import GlobError, PathMatcher, check_glob
 from ._mask import mask
 from ._read import Unread, read_file
-from ._yaml import MAX_YAML_SIZE, LineDict, LineList, YamlError, load_file
+from ._yaml import MAX_YAML_SIZE, LineDict, LineList, YamlError, load_file, load_text
 
 ID_RX = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 NAME_RX = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SEVERITIES = ("error", "warning")
 PACK_KEYS = frozenset({"pack", "version", "description", "hook", "extends", "principles", "lists", "rules"})
 PRINCIPLE_KEYS = frozenset({"weight", "min_score", "description"})
+MAX_WEIGHT = 1000  # a weight scales a score; anything larger overflows sums to infinity, not a rank
 RULE_KEYS = frozenset(
     {
         "id", "name", "severity", "principle", "message", "description", "files", "exclude",
@@ -30,6 +32,12 @@ RULE_KEYS = frozenset(
 )  # fmt: skip
 EXAMPLE_KEYS = frozenset({"code", "path", "line", "col", "message", "files", "tags", "before"})
 DEFAULT_HOOK = "constitutional-compliance"
+# the hooks that run rule files (each calls hooks._hook.main_for with its id): a rule file's `hook:`
+# must name one, or a typo would quietly switch off every rule in the file
+RULE_HOOKS = frozenset(
+    {"constitutional-compliance", "design-rules", "syntax-imports", "env-vars", "deploy-config",
+     "version-consistency", "working-systems", "rollback-risk", "db-connection"}
+)  # fmt: skip
 NOT_PACKS = frozenset({"data"})
 
 
@@ -239,6 +247,17 @@ class Peek:
     def ids(self) -> frozenset[str]:  # only the `disable` check asks: not worth it on every load
         return frozenset(_ID_LINE_RX.findall(self.text))
 
+    @cached_property
+    def principles(self) -> frozenset[str]:
+        """The principle names its `principles:` declares (a YAML parse: only a config with
+        `principles:` asks); none when it does not parse (the loader reports that)."""
+        try:
+            doc = load_text(self.text, "<peek>")
+        except YamlError:
+            return frozenset()
+        found = doc.get("principles") if isinstance(doc, LineDict) else None
+        return frozenset(str(k) for k in found) if isinstance(found, LineDict) else frozenset()
+
 
 def peek(path: Path) -> Peek | None:
     """A rule file at a glance, read once per version of it; None when it cannot be read (the
@@ -302,6 +321,19 @@ def with_extended(packs: Iterable[str], hook: str | None, own_files: Iterable[Pa
     return order
 
 
+def declared_principles(packs: Iterable[str], own_files: Iterable[Path] = ()) -> set[str]:
+    """Principle names the packs (with the packs they extend) and rule files declare, for every hook
+    (the config's `principles:` may name any of them)."""
+    own = list(own_files)
+    paths = [p for pack in with_extended(packs, None, own) for p in pack_files(pack)] + own
+    names: set[str] = set()
+    for path in paths:
+        found = peek(path)
+        if found is not None:
+            names |= found.principles
+    return names
+
+
 def _may_serve(path: Path, hook: str) -> bool:
     """Whether a bundled rule file can be for `hook`, read from its top-level `hook:` line alone."""
     found = peek(path)
@@ -340,6 +372,14 @@ def _load_file(
     if not isinstance(doc.get("version"), int):
         errors.add(shown, doc.line_of("version"), "'version' must be an integer")
     file_hook = doc.get("hook", DEFAULT_HOOK)
+    if not isinstance(file_hook, str) or file_hook not in RULE_HOOKS:
+        # checked before the file is set aside as another hook's: a typo must not disable it
+        if isinstance(file_hook, str):
+            message = "'hook': " + unknown_key(file_hook, RULE_HOOKS, "hook id")
+        else:
+            message = "'hook' must be the id of the hook that runs this file, such as 'env-vars'"
+        errors.add(shown, doc.line_of("hook"), message)
+        return
     if hook is not None and file_hook != hook:
         return
     _check_extends(doc, path, shown, errors)
@@ -349,6 +389,10 @@ def _load_file(
         raw_principles = LineDict()
     for name, spec in raw_principles.items():
         line = raw_principles.line_of(name)
+        if not isinstance(name, str) or not name.strip() or not name.isprintable() or len(name) > 80:
+            # it is printed in every score summary: a control character would forge or colour a line
+            errors.add(shown, line, f"principle {name!r}: a name must be printable text of 1-80 characters")
+            continue
         if isinstance(spec, (int, float)) and not isinstance(spec, bool):
             spec = {"weight": spec}
         if not isinstance(spec, Mapping):
@@ -359,8 +403,8 @@ def _load_file(
                 errors.add(shown, line, f"principle '{name}': " + unknown_key(key, PRINCIPLE_KEYS))
         weight = spec.get("weight", 1)
         min_score = spec.get("min_score")
-        if not _is_number(weight) or weight <= 0:
-            errors.add(shown, line, f"principle '{name}': 'weight' must be a positive number")
+        if not _is_weight(weight):
+            errors.add(shown, line, f"principle '{name}': 'weight' must be above 0 and at most {MAX_WEIGHT}")
             weight = 1
         if min_score is not None and (not _is_number(min_score) or not 0 <= min_score <= 100):
             errors.add(shown, line, f"principle '{name}': 'min_score' must be between 0 and 100")
@@ -510,7 +554,13 @@ def _build_retired(raw: LineDict, shown: str, pack: str, errors: _Collector) -> 
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # YAML's .nan and .inf are floats: a NaN weight or score would make every score NaN, and
+    # JSON output would carry a NaN no JSON parser reads
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_weight(value: Any) -> bool:
+    return _is_number(value) and 0 < value <= MAX_WEIGHT
 
 
 def _lists(doc: LineDict, shown: str, errors: _Collector) -> dict[str, list[Any]]:
@@ -572,8 +622,8 @@ def _build_rule(
         if key in raw and not isinstance(raw[key], bool):
             err(key, f"'{key}' must be true or false")
     weight = raw.get("weight", 1)
-    if not _is_number(weight) or weight <= 0:
-        err("weight", "'weight' must be a positive number")
+    if not _is_weight(weight):
+        err("weight", f"'weight' must be a number above 0 and at most {MAX_WEIGHT}")
     globs: dict[str, list[str]] = {}
     for key in ("files", "exclude"):
         value = raw.get(key, [])
@@ -605,7 +655,10 @@ def _build_rule(
             try:
                 checker = None if unknown_lists else kind.compile(fields)
             except CheckError as exc:
-                err(exc.key, exc.message)
+                if exc.line is not None:
+                    errors.add(shown, exc.line, f"{label}: {exc.message}")
+                else:
+                    err(exc.key, exc.message)
     examples = _examples(raw, err)
     if "replaced-by" in raw:
         err("replaced-by", "'replaced-by' belongs to a retired rule (retired: true)")

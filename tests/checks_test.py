@@ -12,6 +12,7 @@ import pytest
 
 from hooks import _engine
 from hooks._checks import Match
+from hooks._checks.plugin import takes_options
 from hooks._errors import ConfigErrors
 from hooks._source import SourceFile
 
@@ -360,7 +361,7 @@ def fake_plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Mapping[str, A
             if len(line) > limit:
                 yield Match(number, limit + 1, {"length": str(len(line))})
 
-    module.long_lines = long_lines  # type: ignore[attr-defined]
+    module.long_lines = takes_options(limit=int)(long_lines)  # type: ignore[attr-defined]
     module.NOT_CALLABLE = 3  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "hooks._plugins.fake", module)
     yield calls
@@ -396,6 +397,26 @@ def test_plugin_is_not_called_on_python_that_does_not_parse(scan: Scan, fake_plu
         pytest.param("fake:NOT_CALLABLE", None, "has no function 'NOT_CALLABLE'", id="not-callable"),
         pytest.param("fake.long_lines", None, "'function' must be 'module:function'", id="no-colon"),
         pytest.param("fake:long_lines", [1], "'options' must be a mapping", id="bad-options"),
+        pytest.param(
+            "fake:long_lines",
+            {"limit": "many"},
+            "options.limit must be a whole number",
+            id="option-of-the-wrong-type",
+        ),  # fmt: skip
+        pytest.param(
+            "fake:long_lines",
+            {"limt": 5},
+            "unknown option 'limt' (did you mean 'limit'?)",
+            id="misspelt-option",
+        ),  # fmt: skip
+        pytest.param(
+            "fake:long_lines",
+            {"limit": -1},
+            "options.limit must be a whole number, 0 or more",
+            id="negative-count",
+        ),  # fmt: skip
+        pytest.param("../fake:long_lines", None, "'function' must be 'module:function'", id="path"),
+        pytest.param("_private:f", None, "'function' must be 'module:function'", id="private-module"),
     ],
 )
 def test_plugin_errors(

@@ -167,7 +167,7 @@ def test_rule_file_for_another_hook_is_skipped(tmp_path: Path) -> None:
             GOOD_RULE + "    blocking: yes please\n    weight: 0\n    retired: 1\n",
             [
                 "a.yaml:16: TS001: 'blocking' must be true or false",
-                "a.yaml:17: TS001: 'weight' must be a positive number",
+                "a.yaml:17: TS001: 'weight' must be a number above 0 and at most 1000",
                 "a.yaml:18: TS001: 'retired' must be true or false",
             ],
             id="flag-and-weight-types",
@@ -296,7 +296,7 @@ def test_retired_rule_needs_no_examples(tmp_path: Path) -> None:
             "  A: {weight: -1, min_score: 200, wieght: 1}\n  B: heavy\nrules: []\n",
             [
                 "a.yaml:4: principle 'A': 'min_score' must be between 0 and 100",
-                "a.yaml:4: principle 'A': 'weight' must be a positive number",
+                "a.yaml:4: principle 'A': 'weight' must be above 0 and at most 1000",
                 "a.yaml:4: principle 'A': unknown key 'wieght' (did you mean 'weight'?)",
                 "a.yaml:5: principle 'B' must be a mapping like {weight: 2}",
             ],

@@ -432,10 +432,12 @@ def test_binary_and_undecodable_files_do_not_crash(repo: Repo, si: RunSI) -> Non
     repo.write({"blob.py": b"\x00\x01\x02binary", "latin.py": "name = 'caf\xe9'\n".encode("latin-1")})
     repo.add()
     run = si("blob.py", "latin.py")
-    assert run.code == 0
+    assert run.code == 1  # CPython refuses to import latin.py (issue 8: SI018)
     assert _findings(run) == [
         "latin.py:1:12: AS004 [warning] not valid UTF-8 (first bad byte here); checked with replacement "
-        "characters"
+        "characters",
+        "latin.py:1:12: SI018 [error] not UTF-8 and no coding declaration: Python refuses to import this "
+        "file; save it as UTF-8 (or declare its real encoding)",
     ]
 
 

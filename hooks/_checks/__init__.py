@@ -39,10 +39,11 @@ if TYPE_CHECKING:
 class CheckError(Exception):
     """A rule's check fields are wrong; `key` names the field so the loader can give its line."""
 
-    def __init__(self, key: str | None, message: str) -> None:
+    def __init__(self, key: str | None, message: str, *, line: int | None = None) -> None:
         super().__init__(message)
         self.key = key
         self.message = message
+        self.line = line  # the line of a nested value (an option), when the kind knows it
 
 
 class TreeChecker(Protocol):

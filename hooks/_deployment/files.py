@@ -11,6 +11,7 @@ detection still reads the runtime. Every hook asks this reader; none parses a de
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -75,14 +76,60 @@ class DeployFileError(Exception):
 # --- JSON ----------------------------------------------------------------------------------------
 
 
+class _NotANumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity; JSON (RFC 8259) has no such numbers, and the platforms'
+    # parsers (Go's, the AWS APIs') refuse the file
+    raise _NotANumber(name)
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):  # 1e999: too large for any platform's float
+        raise _NotANumber(literal)
+    return value
+
+
+_CONSTANT_RX = re.compile(r"-?\b(?:NaN|Infinity)\b")
+
+
+def _constant_position(text: str, name: str) -> tuple[int, int]:
+    """Line and column of the first NaN/Infinity outside a string (a JSON string cannot span lines,
+    so the quotes before it on its own line tell)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        for m in _CONSTANT_RX.finditer(line):
+            if m.group(0) == name and len(re.findall(r'(?<!\\)"', line[: m.start()])) % 2 == 0:
+                return number, m.start() + 1
+    return 1, 1
+
+
+def _literal_position(text: str, literal: str) -> tuple[int, int]:
+    index = text.find(literal)
+    if index < 0:
+        return 1, 1
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
 def load_json(text: str, path: str = "<json>") -> Any:
-    """Strict JSON (invalid escapes and duplicate keys are errors) with LineDict/LineList lines."""
+    """Strict JSON (invalid escapes, duplicate keys, NaN and Infinity are errors) with
+    LineDict/LineList lines."""
     try:
-        json.loads(text)  # json's C scanner first: the syntax errors, fast, with its messages
+        # json's C scanner first: the syntax errors, fast, with its messages
+        json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise DeployFileError(exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
     except RecursionError:
         raise DeployFileError(1, 1, "invalid JSON: nested too deeply to read") from None
+    except _NotANumber as exc:
+        name = str(exc)
+        if name.lstrip("-") in ("NaN", "Infinity"):
+            line, col = _constant_position(text, name)
+            raise DeployFileError(line, col, f"invalid JSON: {name} is not a JSON number") from None
+        line, col = _literal_position(text, name)
+        raise DeployFileError(line, col, f"invalid JSON: {name} is too large for a number") from None
     try:
         return _json_with_lines(text, path)
     except DuplicateKey as exc:

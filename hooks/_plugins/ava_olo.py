@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from .._checks.plugin import Regex, takes_options
 from .._checks.python import is_standalone_script
 from .._checks.strings import dotted_name as _dotted
 from .._python import modules
@@ -149,6 +150,7 @@ def _literal_subjects(test: ast.expr) -> dict[str, ast.expr]:
     return {ast.dump(subject): subject}
 
 
+@takes_options(min_branches=int, subject_pattern=Regex, ignore_case=bool)
 def check_literal_if_chain(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """An if/elif chain (or `match`) that routes one domain value through literal comparisons.
 
@@ -222,6 +224,15 @@ def _quoted_keys(words: frozenset[str], pattern: str | None) -> re.Pattern[str]:
     return re.compile("([\"'])(?:" + alternatives + r")\1\s*:", re.IGNORECASE)
 
 
+@takes_options(
+    min_keys=int,
+    min_share=float,
+    keys=str | list[str],
+    key_pattern=Regex,
+    ignore_case=bool,
+    nested_min_keys=int,
+    nested_min_entries=int,
+)
 def check_literal_dict_keys(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """A dict literal keyed by domain values (crop names, language codes, phone prefixes).
 
@@ -276,6 +287,7 @@ def _is_private(part: str, internal: frozenset[str]) -> bool:
     return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
 
 
+@takes_options(internal_names=str | list[str], roots=str | list[str])
 def check_private_module_import(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """An import that reaches into another first-party package's private part.
 
@@ -321,6 +333,7 @@ def _private_owner(parts: list[str], index: int, source: SourceFile) -> str:
     return ".".join(parts[:index])
 
 
+@takes_options(roots=str | list[str], data_modules=str | list[str])
 def check_foreign_data_import(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """Code importing another module's data layer (`modules.<other>.models` and the like).
 
@@ -376,6 +389,13 @@ def _scopes(tree: ast.AST) -> Iterator[list[ast.Call]]:
         yield calls
 
 
+@takes_options(
+    llm_calls=list[str],
+    model_required_for=list[str],
+    model_keywords=str | list[str],
+    logging_pattern=Regex,
+    ignore_case=bool,
+)
 def check_llm_call_without_logging(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """A function that calls an LLM but logs nothing: the advice a farmer got cannot be traced.
 
@@ -418,6 +438,7 @@ def check_llm_call_without_logging(source: SourceFile, options: Mapping[str, Any
 # --- TEST-DRIVEN: a module and its test --------------------------------------------------------
 
 
+@takes_options(skip_names=str | list[str], skip_scripts=bool)
 def check_module_has_test(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """A module with functions or classes but no `test_<name>.py` / `<name>_test.py` in the repo.
 
@@ -469,6 +490,7 @@ def _defaults(args: ast.arguments) -> Iterable[tuple[ast.arg, ast.expr | None]]:
     yield from zip(args.kwonlyargs, args.kw_defaults, strict=True)
 
 
+@takes_options(ignore_case=bool, contains=list[str], name_pattern=Regex, value_pattern=Regex)
 def check_default_language(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """A language fixed in code: parameter and field defaults, `.get(..., "en")`, call arguments.
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._checks.plugin import repo_wide
+from .._checks.plugin import Fields, ListOf, Regex, repo_wide, takes_options
 from .._deployment.commands import Ref, RunCommand, build_commands, command_words, run_commands
 from .._deployment.commands import analyse as analyse_command
 from .._deployment.files import (
@@ -133,6 +133,7 @@ def _table(options: Mapping[str, Any]) -> dict[str, Any]:
     return _runtime_table(str(bundled_root() / str(options.get("table", "data/apprunner-runtimes.yaml"))))
 
 
+@takes_options(table=str)
 def check_apprunner_runtime(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
     if doc is None or not isinstance(doc.usable, LineDict):
@@ -175,6 +176,7 @@ def _runtime_choices(table: Mapping[str, Any], runtime: str) -> str:
     return text if len(text) <= 70 else ", ".join(names[:6]) + ", …"
 
 
+@takes_options(table=str)
 def check_apprunner_runtime_support(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
     if doc is None or not isinstance(doc.usable, LineDict) or "runtime" not in doc.usable:
@@ -343,6 +345,7 @@ def _taskdef_images(doc: Document) -> Iterator[tuple[LineDict, ImageRef, Site]]:
             yield container, image, Site(doc.path, line, doc.col_of(line, text))
 
 
+@takes_options(releasing_registries=list[str])
 def check_deploy_images_pinned(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
     if doc is None or doc.error is not None:
@@ -557,6 +560,7 @@ def _stage_tools(
 check_ports_agree.admits = lambda source: not source.is_python or "uvicorn" in source.text  # type: ignore[attr-defined]
 
 
+@takes_options(tools=list[str], images=ListOf(Fields(match=Regex, has=list[str])))
 def check_healthcheck_tool(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     doc = _doc(source)
     if doc is None or doc.error is not None:

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from .._checks.plugin import repo_wide
+from .._checks.plugin import Regex, repo_wide, takes_options
 from .._deployment import files as df
 from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
@@ -407,6 +407,7 @@ def file_env(source: SourceFile) -> FileEnv | None:
 # --- EV001: required and not provided ------------------------------------------------------------
 
 
+@takes_options(always_provided=list[str], platform_provided=dict[str, list[str]], reads=Literal["maybe"])
 def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """Reads no deployment source provides: the required ones, or (`reads: maybe`) the getters
     without a default whose None nothing fails on at start (EV008, a warning)."""
@@ -540,6 +541,13 @@ def is_dotenv_name(path: str) -> bool:
 # --- EV002: a secret in plaintext ----------------------------------------------------------------
 
 
+@takes_options(
+    secret_names=Regex,
+    key_names=Regex,
+    not_secret_names=Regex,
+    min_key_length=int,
+    placeholders=dict[str, Regex],
+)
 def check_plaintext_secret(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     for entry in _checked_entries(source):
         value = entry.value or ""
@@ -568,6 +576,7 @@ def _entry_match(source: SourceFile, entry: df.EnvEntry, values: dict[str, str])
 # --- EV003: placeholder values -------------------------------------------------------------------
 
 
+@takes_options(placeholders=dict[str, Regex], secret=dict[str, Any])
 def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """Placeholders in deployment config, and in a committed `.env` a compose file deploys with
     (`env_file: .env`, full-stack-fastapi-template's `SECRET_KEY=changethis`)."""
@@ -586,6 +595,7 @@ def check_placeholder(source: SourceFile, options: Mapping[str, Any]) -> Iterato
 # --- EV010: debug mode in a production deployment -----------------------------------------------
 
 
+@takes_options(names=list[str], values=list[str])
 def check_debug_in_production(source: SourceFile, options: Mapping[str, Any]) -> Iterator[Match]:
     """DEBUG=True (DJANGO_DEBUG, FLASK_DEBUG, ...) set by a production deployment: apprunner.yaml or a
     task definition (compose files and Dockerfiles also serve laptops)."""
@@ -806,6 +816,7 @@ def _declared(source: SourceFile) -> list[tuple[str, int]]:
     return [(e.name, e.line) for e in own.provides if e.section != "ARG"]
 
 
+@takes_options(ignore=list[str])
 @repo_wide
 def check_never_read(
     context: RunContext, paths: Sequence[str], options: Mapping[str, Any]
@@ -898,6 +909,7 @@ def is_alias(a: str, b: str, synonyms: Mapping[str, str], min_len: int = 4) -> b
     return len(short) >= min_len and short != long and (long.endswith(short) or long.startswith(short))
 
 
+@takes_options(min_contained_length=int, synonyms=list[list[str]], ignore=list[str])
 @repo_wide
 def check_aliases(
     context: RunContext, paths: Sequence[str], options: Mapping[str, Any]

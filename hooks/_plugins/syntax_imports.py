@@ -10,15 +10,17 @@ dependencies, distribution index, module index, run commands) are computed once 
 from __future__ import annotations
 
 import ast
+import codecs
 import re
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from .._bundled import data_table
 from .._checks import Match
+from .._checks.plugin import takes_options
 from .._deployment import commands as deploy_commands
 from .._glob import PathMatcher
 from .._python import deps, modules
@@ -145,6 +147,7 @@ def _syntax_error(source: SourceFile) -> tuple[int, int, str]:
 # --- SI003-SI007: pyflakes ----------------------------------------------------------------------
 
 
+@takes_options(messages=list[Any], claimed=list[Any], others=bool, style=bool)
 def check_pyflakes(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
     """pyflakes findings of the message classes `options['messages']`, or (`others: true`) of
     every class no other rule names (`options['claimed']`). A `style: true` rule (unused imports and
@@ -401,6 +404,11 @@ def is_dev_path(path: str, options: Mapping[str, Any]) -> bool:
     return _dev_matcher(globs)(path)
 
 
+@takes_options(
+    kind=Literal["untracked", "missing", "case", "stdlib", "undeclared", "dev-only", "transitive",
+                 "undeclared-dev"],
+    dev_paths=list[str],
+)  # fmt: skip
 def check_imports(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
     """Import problems of one kind (`options['kind']`): untracked, missing, case, stdlib, or for
     third-party imports undeclared, dev-only, transitive, undeclared-dev."""
@@ -505,3 +513,73 @@ def _definition_line(source: SourceFile, attr: str) -> int:
 
 def run_commands(context: RunContext) -> list[deploy_commands.Started]:
     return deploy_commands.started(context)
+
+
+# --- SI018: source CPython refuses to decode ----------------------------------------------------------
+
+CODING_RX = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263, as tokenize reads it
+BLANK_OR_COMMENT_RX = re.compile(r"^[ \t\f]*(?:#.*)?$")
+
+
+def check_source_encoding(source: SourceFile, options: Mapping[str, Any]) -> list[Match]:
+    """SI018: a .py file whose bytes CPython cannot decode, so `import` raises SyntaxError: not
+    UTF-8 and no coding declaration, a declared encoding Python does not know or that does not
+    decode the file, or UTF-16/32 text (Python never reads source as UTF-16)."""
+    read_as = getattr(source, "encoding", None)  # the codec the reader decoded the bytes with, if it says
+    if isinstance(read_as, str) and read_as.startswith(("utf-16", "utf-32")):
+        return [Match(1, 1, {"detail": f"{read_as.upper()} text; Python reads source as UTF-8"})]
+    declared: tuple[int, int, str, codecs.CodecInfo] | None = None
+    for number, line in enumerate(source.lines[:2], start=1):
+        m = CODING_RX.match(line)
+        if m is None:
+            if BLANK_OR_COMMENT_RX.match(line):
+                continue  # a declaration counts on line 2 only below a comment or a blank line
+            break
+        try:
+            declared = (number, m.start(1) + 1, m.group(1), codecs.lookup(m.group(1)))
+        except LookupError:
+            return [Match(number, m.start(1) + 1, {"detail": f"unknown encoding {m.group(1)!r} declared"})]
+        break
+    if source.bad_byte is not None:
+        where = _undecodable_outside_comments(source)
+        if where is None:
+            return []
+        detail = f"not {declared[2]} as declared" if declared else "not UTF-8 and no coding declaration"
+        return [Match(*where, values={"detail": detail})]
+    if declared is None:
+        return []
+    at_line, at_col, name, codec = declared
+    if codec.name == "ascii" and not source.text.isascii():
+        return [Match(at_line, at_col, {"detail": f"not {name} as declared"})]
+    if read_as == "utf-8" and codec.name != "utf-8":  # the bytes are UTF-8, CPython decodes them as declared
+        try:
+            source.text.encode("utf-8").decode(codec.name)
+        except UnicodeDecodeError:
+            return [Match(at_line, at_col, {"detail": f"not {name} as declared"})]
+    return []
+
+
+def _undecodable_outside_comments(source: SourceFile) -> tuple[int, int] | None:
+    """Where the first byte that did not decode (a U+FFFD in the text) sits in a token CPython
+    decodes: it skips the bytes of comments, so `# caf\xe9` imports and `'caf\xe9'` does not."""
+    import io
+    import tokenize
+
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source.text).readline):
+            if (
+                token.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)
+                or "\ufffd" not in token.string
+            ):
+                continue
+            before = token.string[: token.string.index("\ufffd")]
+            line = token.start[0] + before.count("\n")
+            col = len(before) - before.rfind("\n") if "\n" in before else token.start[1] + len(before) + 1
+            return line, col
+    except (tokenize.TokenError, SyntaxError):
+        return None  # SI001 reports a file that does not tokenize
+    return None
+
+
+# it reads text, not the tree: a file that does not decode may not parse either
+check_source_encoding.needs_tree = False  # type: ignore[attr-defined]
