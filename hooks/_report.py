@@ -100,7 +100,7 @@ def _pulled_down(principle: PrincipleScore, findings: Sequence[Finding]) -> str:
     mine = [f for f in findings if f.principle == principle.name]
     if not mine:
         return f", {plural(principle.violations, 'violation')}"
-    named = ", ".join(f"{f.rule} {f.path}:{f.line}" for f in mine[:NAMED_FINDINGS])
+    named = ", ".join(f"{f.rule} {shown_path(f.path)}:{f.line}" for f in mine[:NAMED_FINDINGS])
     more = f" and {len(mine) - NAMED_FINDINGS} more" if len(mine) > NAMED_FINDINGS else ""
     return f"; pulled down by {named}{more}"
 

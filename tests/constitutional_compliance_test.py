@@ -440,9 +440,10 @@ def test_a_nul_byte_in_python_source_is_reported_not_skipped(repo: Repo, run_hoo
     repo.write({"weird.py": b"eval(x)\x00\n"})
     repo.add("weird.py")
     assert run_hook().out[:2] == [
-        "weird.py:1:1: AS005 cannot parse: source code string cannot contain null bytes; "
+        "weird.py:1:1: AS005 [warning] cannot parse: source code string cannot contain null bytes; "
         "Python rules skipped for this file",
-        "weird.py:1:8: AS007 NUL byte here: git and most tools take the file for binary; checked as text",
+        "weird.py:1:8: AS007 [warning] NUL byte here: git and most "
+        "tools take the file for binary; checked as text",
     ]
 
 
@@ -520,7 +521,9 @@ def test_principle_allowance_drops_findings_that_bind_an_allowed_name(repo: Repo
 
 def test_allowance_applies_only_to_its_principle(scan: Callable[..., list[str]]) -> None:
     rule = {"id": "TS011", "check": "python", "pattern": "import $M", "message": "{M}"}
-    assert scan({"a.py": "import redis\n"}, rule, allow={"OTHER": ("redis",)}) == ["a.py:1:1: TS011 redis"]
+    assert scan({"a.py": "import redis\n"}, rule, allow={"OTHER": ("redis",)}) == [
+        "a.py:1:1: TS011 redis"
+    ]
     assert scan({"a.py": "import redis\n"}, rule, allow={"SAFETY": ("redis",)}) == []
 
 

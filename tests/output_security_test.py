@@ -95,9 +95,9 @@ def test_text_output_of_hostile_file_names_is_one_line_per_finding(
     result = run_hook("--all-files", "--no-results")
     assert result.code == 1
     assert result.out[:3] == [
-        '"\\x1b[32mok\\x1b[0m.py":1:1: TS001 hardcoded password',
-        '"a.py:1:1: TS999 forged\\nb":1:1: TS001 hardcoded password',
-        '"admin\\u202eyp.txt":1:1: TS001 hardcoded password',
+        '"\\x1b[32mok\\x1b[0m.py":1:1: TS001 [error] hardcoded password',
+        '"a.py:1:1: TS999 forged\\nb":1:1: TS001 [error] hardcoded password',
+        '"admin\\u202eyp.txt":1:1: TS001 [error] hardcoded password',
     ]
     assert not any("\x1b" in line or "\u202e" in line for line in result.out + result.err)
     assert not any(line.startswith("b:") for line in result.out)

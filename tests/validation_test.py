@@ -134,7 +134,7 @@ def test_every_hook_that_runs_rules_is_a_known_hook_id() -> None:
     for path in (ROOT / "hooks").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         m = re.search(r"^HOOK = ['\"]([a-z-]+)['\"]", text, re.M)
-        if m and "main_for(" in text:
+        if m and ("main_for(" in text or "main_for_guard(" in text):
             ids.add(m.group(1))
     assert ids and ids == set(RULE_HOOKS)
 
@@ -495,7 +495,9 @@ def test_a_task_definition_with_nan_is_blocked(repo: Repo, capsys: pytest.Captur
     repo.add()
     assert deploy_config.main(["task-definition.json", "--no-results"]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "task-definition.json:3:10: DC001 task definition does not parse strictly: NaN is not a JSON number"
+        "task-definition.json:3:10: DC001 [error] task definition "
+        "does not parse strictly: NaN is not a JSON number",
+        "1 error, 0 warnings in 1 file; blocked by: 1 error",
     ]
 
 
@@ -567,19 +569,21 @@ def test_a_nan_that_got_through_is_refused_rather_than_printed() -> None:
     [
         pytest.param(
             b"name = 'caf\xe9'\n",
-            "app.py:1:12: SI018 not UTF-8 and no coding declaration: Python refuses to import this file; "
+            "app.py:1:12: SI018 [error] not UTF-8 and no coding "
+            "declaration: Python refuses to import this file; "
             "save it as UTF-8 (or declare its real encoding)",
             id="latin-1-bytes-without-a-declaration",
         ),
         pytest.param(
             b"# -*- coding: klingon -*-\nx = 1\n",
-            "app.py:1:15: SI018 unknown encoding 'klingon' declared: Python refuses to import this file; "
+            "app.py:1:15: SI018 [error] unknown encoding 'klingon' "
+            "declared: Python refuses to import this file; "
             "save it as UTF-8 (or declare its real encoding)",
             id="unknown-declared-encoding",
         ),
         pytest.param(
             b"# coding: utf-8\nx = '\xff'\n",
-            "app.py:2:6: SI018 not utf-8 as declared: Python refuses to import this file; "
+            "app.py:2:6: SI018 [error] not utf-8 as declared: Python refuses to import this file; "
             "save it as UTF-8 (or declare its real encoding)",
             id="declared-utf-8-but-not",
         ),
@@ -626,7 +630,7 @@ def test_conflict_markers_block_constitutional_compliance(
     result = run_hook("--no-results")
     assert result.code == 1
     assert (
-        "app.py:2:1: CC020 merge conflict markers left in the file; resolve the conflict before committing"
-        in (result.out)
+        "app.py:2:1: CC020 [error] merge conflict markers left in "
+        "the file; resolve the conflict before committing" in (result.out)
     )
     assert not any(line.startswith("docs/index.rst") for line in result.out)
