@@ -521,9 +521,7 @@ def test_principle_allowance_drops_findings_that_bind_an_allowed_name(repo: Repo
 
 def test_allowance_applies_only_to_its_principle(scan: Callable[..., list[str]]) -> None:
     rule = {"id": "TS011", "check": "python", "pattern": "import $M", "message": "{M}"}
-    assert scan({"a.py": "import redis\n"}, rule, allow={"OTHER": ("redis",)}) == [
-        "a.py:1:1: TS011 redis"
-    ]
+    assert scan({"a.py": "import redis\n"}, rule, allow={"OTHER": ("redis",)}) == ["a.py:1:1: TS011 redis"]
     assert scan({"a.py": "import redis\n"}, rule, allow={"SAFETY": ("redis",)}) == []
 
 
