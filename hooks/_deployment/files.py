@@ -630,7 +630,8 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
 
 # --- GitHub Actions workflows --------------------------------------------------------------------
 
-_EXPR_RX = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+# the spaces inside are stripped by the readers: `\s*(.*?)\s*` is cubic on a long run of spaces
+_EXPR_RX = re.compile(r"\$\{\{(.*?)\}\}")
 _SHELL_VAR_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -717,7 +718,7 @@ def expand(value: str, env: dict[str, str], *, shell: bool = False) -> str:
     only at run time (`${{ github.sha }}`, a step output, an unknown variable) becomes UNRESOLVED."""
 
     def expression(m: re.Match[str], depth: int) -> str:
-        inner = m.group(1)
+        inner = m.group(1).strip()
         em = re.fullmatch(r"env\.([A-Za-z_][A-Za-z0-9_]*)", inner)
         if em and em.group(1) in env and depth < 5:
             return _expand(env[em.group(1)], depth + 1)
