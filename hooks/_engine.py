@@ -367,6 +367,7 @@ def _finish(
         for target in sup.targets:
             by_line.setdefault(target, []).append(sup)
     seen: set[tuple[str, int, int]] = set()
+    stripped: dict[int, str] = {}  # one copy of a line however many findings stand on it
     for rule, m in sorted(raw, key=lambda item: item[0].id):
         key = (rule.id, m.line, m.col)
         if key in seen:
@@ -374,11 +375,14 @@ def _finish(
         seen.add(key)
         if _suppressed(rule, m.line, by_line, today):
             continue
-        values = {"path": source.path, "line_text": source.line_text(m.line).strip(), **m.values}
+        text = stripped.get(m.line)
+        if text is None:
+            text = stripped[m.line] = source.line_text(m.line).strip()
+        values = {"path": source.path, "line_text": text, **m.values}
         findings.append(
             Finding(
                 source.path, m.line, m.col, rule.id, mask(rule.render(values)), rule.severity,
-                source.line_text(m.line).strip(), rule.principle, rule.blocking,
+                text, rule.principle, rule.blocking,
             )
         )  # fmt: skip
         coverage[rule.id].violating.add(source.path)

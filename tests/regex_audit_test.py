@@ -150,16 +150,8 @@ def _all_regexes() -> list[tuple[str, int, str]]:
 # seconds on a hostile line, never a hang. Each is a debt: when one is made linear the test below
 # fails until it leaves this list. Exponential patterns are never listed.
 KNOWN_QUADRATIC: set[tuple[str, int]] = {
-    ('^\\s*(?:export\\s+)?([A-Za-z_][A-Za-z0-9_.]*)\\s*=\\s*(.*?)\\s*$', 0),  # hooks/_deployment/files.py:525
     ('\\$\\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\\}|\\$([A-Za-z_][A-Za-z0-9_]*)', 0),  # hooks/_deployment/files.py:945
-    ('^\\s*(?:export\\s+)?[A-Za-z_][A-Za-z0-9_]*=', re.M),  # hooks/_deployment/files.py:960
-    ('^([A-Za-z0-9_-]+)\\s*:\\s*(.+?)\\s*$', 0),  # hooks/_deployment/files.py:301
-    ('([A-Za-z_][A-Za-z0-9_]*)=(\\"[^\\"]*\\"|\'[^\']*\'|\\S*)', 0),  # hooks/_deployment/files.py:513
-    ('^v?(\\d+(?:\\.\\d+){1,3}(?:[-+.]?[0-9A-Za-z.-]+)?)$', 0),  # hooks/_deployment/versions.py:18
-    ('([\\w.-]+)=(?:\\"([^\\"]*)\\"|\'([^\']*)\'|(\\S+))', 0),  # hooks/_deployment/versions.py:135
     ('(?i)\\b(authorization:\\s*(?:bearer|basic|token)?\\s*)\\S+', 0),  # hooks/_mask.py:19
-    ('%(?:\\((\\w+)\\))?[-#0 +]*\\d*(?:\\.\\d+)?([sdrifx%])', 0),  # hooks/_plugins/env_vars.py:654
-    ('[a-zA-Z]*[rR]', 0),  # hooks/_web/markup.py:585
 }  # fmt: skip
 
 
