@@ -27,6 +27,7 @@ from typing import Any
 from .._checks.plugin import repo_wide
 from .._deployment import files as df
 from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
+from .._mask import mask_url
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
 
@@ -458,13 +459,6 @@ def is_secret_name(name: str, value: str, options: Mapping[str, Any]) -> bool:
     return len(value) >= int(options.get("min_key_length", 16)) and not any(c.isspace() for c in value)
 
 
-def mask_url(value: str) -> str:
-    """A URL value with its password replaced by `***` (`scheme://user:***@host/db`); a value that
-    holds no credentials is masked whole."""
-    m = URL_CREDENTIALS_RX.match(value.strip())
-    return f"{m.group(1)}***{m.group(3)}" if m else "***"
-
-
 def _url_password(value: str) -> str | None:
     m = URL_CREDENTIALS_RX.match(value.strip())
     return m.group(2) if m else None
@@ -505,7 +499,8 @@ def check_plaintext_secret(source: SourceFile, options: Mapping[str, Any]) -> It
             continue  # a placeholder is EV003's
         password = _url_password(value)
         if password is not None and not df.is_reference(password):
-            what = f"a URL with its password written in ({mask_url(value)})"
+            shown = mask_url(value.strip())
+            what = f"a URL with its password written in ({'***' if password in shown else shown})"
             yield _entry_match(source, entry, {"what": what})
         elif is_secret_name(entry.name, value, options):
             yield _entry_match(source, entry, {"what": "a secret-looking name with a plaintext value (***)"})
