@@ -60,6 +60,12 @@ def _errors(tmp_path: Path, text: str) -> list[str]:
         ("check: regex\npattern: ok\npattern-not: '^(x{3,}[-_.]?)+$'\n", 13, r"'(?:x{3,}[\-_.]?)+'"),
         ("check: strings\npattern: '(\\w+\\s?)*$'\n", 12, r"'(?:\w+\s?)*'"),
         ("check: python\npattern: f($X)\nmetavariable-regex: {$X: '(.|\\s)*x'}\n", 13, r"'(?:(?:.|\s))*'"),
+        (
+            "check: plugin\nfunction: env_vars:check_placeholder\n"
+            "options:\n  placeholders: {xxx: '^(x+)+$'}\n",
+            13,
+            "'(?:x+)+'",
+        ),
     ],
 )
 def test_an_exponential_team_regex_is_refused_with_its_line(
@@ -69,6 +75,8 @@ def test_an_exponential_team_regex_is_refused_with_its_line(
     assert problem.startswith(f"own.yaml:{line}: TS001: "), problem
     assert "catastrophic backtracking" in problem and part in problem
     assert "instead of '(a+)+'" in problem  # the suggestion
+    if "plugin" in check:
+        assert "options.placeholders.xxx" in problem
 
 
 def test_the_same_pattern_in_a_bundled_pack_is_compiled_on_re() -> None:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from .._source import Match, RunContext, SourceFile
 from . import Checker, CheckError, CheckKind, register
+from .regexes import check_plugin_options
 
 FileFunction = Callable[[SourceFile, Mapping[str, Any]], Iterable[Match]]
 RepoFunction = Callable[[RunContext, Sequence[str], Mapping[str, Any]], Iterable[tuple[str, Match]]]
@@ -86,6 +87,7 @@ def compile_plugin(fields: Mapping[str, Any]) -> Checker:
     options = fields.get("options", {})
     if not isinstance(options, Mapping):
         raise CheckError("options", "'options' must be a mapping")
+    check_plugin_options(dict(options))
     if getattr(func, "repo_wide", False) is True:
         return RepoPlugin(func, dict(options))
     return FilePlugin(func, dict(options))

@@ -165,6 +165,33 @@ def compile_rule_regex(value: Any, key: str, flags: int = 0) -> Any:
     return TimedRegex(value, flags, key)
 
 
+def check_plugin_options(options: Any, key: str = "options") -> None:
+    """A team's plugin options are compiled by the plugin when it runs, on `re`: refuse (CheckError)
+    any string among them that is a regex with an exponential repetition, at load time."""
+    if _TRUSTED.get():
+        return
+    if isinstance(options, str):
+        if not _REGEX_SYNTAX_RX.search(options):
+            return
+        part = exponential_part(options)
+        if part is not None:
+            raise CheckError(
+                "options",
+                f"the regular expression in '{key}' ({_short(options)}) can take exponential time "
+                f"(catastrophic backtracking): {_short(part)} repeats a part that can also match two of "
+                "its own repetitions; make the repetitions unambiguous (e.g. 'a+' instead of '(a+)+')",
+            )
+    elif isinstance(options, dict):
+        for name, value in options.items():
+            check_plugin_options(value, f"{key}.{name}")
+    elif isinstance(options, list):
+        for value in options:
+            check_plugin_options(value, key)
+
+
+_REGEX_SYNTAX_RX = re.compile(r"[*+}]")  # only a repetition can repeat badly
+
+
 def begin(rx: Any, file: object) -> None:
     """Start `file`'s time budget of a rule regex (nothing for a bundled one)."""
     if type(rx) is TimedRegex:
