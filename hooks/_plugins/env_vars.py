@@ -499,8 +499,8 @@ def check_plaintext_secret(source: SourceFile, options: Mapping[str, Any]) -> It
             continue  # a placeholder is EV003's
         password = _url_password(value)
         if password is not None and not df.is_reference(password):
-            shown = mask_url(value.strip())
-            what = f"a URL with its password written in ({'***' if password in shown else shown})"
+            shown = mask_url(value.strip())  # and if the masker missed it, nothing of it
+            what = f"a URL with its password written in ({'***' if shown == value.strip() else shown})"
             yield _entry_match(source, entry, {"what": what})
         elif is_secret_name(entry.name, value, options):
             yield _entry_match(source, entry, {"what": "a secret-looking name with a plaintext value (***)"})
