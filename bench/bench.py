@@ -7,6 +7,7 @@
     python bench/bench.py --design        # design-rules on >= 200 HTML/CSS files from PyPI packages
     python bench/bench.py --guards        # working-systems on the stdlib corpus, cold and cached
     python bench/bench.py --repo PATH     # every file-level hook on a real repository (repeatable)
+    python bench/bench.py --regex         # a team's rule regexes (time-bounded) against the same on re
 
 Corpus: every `*.py` of the running interpreter's standard library (`test/` included unless
 `--no-tests`, `site-packages` never), copied into a temporary git repo and committed; nothing is
@@ -740,6 +741,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="measure every file-level hook on (a clone of) this git repository instead; repeatable",
     )
+    add("--regex", action="store_true", help="the cost of time-bounded team regexes instead")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 1
@@ -922,6 +924,54 @@ def bench_guards(args: argparse.Namespace, base: Path) -> dict[str, object]:
     return {"machine": info, "files": len(files), "cold_s": cold, "cached_s": warm, "ratio": round(ratio, 2)}
 
 
+def bench_regex(args: argparse.Namespace) -> dict[str, object]:
+    """Every `regex`/`strings` pattern of the bundled packs searched over every line of the stdlib,
+    compiled as a bundled rule (`re`) and as a team's (`regex` with a time budget), and the cost of
+    the load-time check for exponential repetitions."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import yaml
+
+    from hooks._checks import regexes
+
+    patterns: list[tuple[str, int]] = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "rules").glob("*/*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for rule in doc.get("rules") or []:
+            if rule.get("check") in ("regex", "strings") and isinstance(rule.get("pattern"), str):
+                patterns.append((rule["pattern"], re.I if rule.get("ignore-case") else 0))
+    stdlib, files = stdlib_files(include_tests=not args.no_tests)
+    lines = [
+        line
+        for f in files
+        for line in (stdlib / f).read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
+    print(f"corpus:  {len(files)} stdlib files, {len(lines)} lines; {len(patterns)} bundled patterns")
+    start = time.perf_counter()
+    for pattern, flags in patterns:
+        regexes.exponential_part(pattern, flags)
+    check_ms = (time.perf_counter() - start) * 1000 / max(len(patterns), 1)
+    with regexes.trusted():
+        plain = [regexes.compile_rule_regex(p, "pattern", f) for p, f in patterns]
+    timed = [regexes.compile_rule_regex(p, "pattern", f) for p, f in patterns]
+    figures: dict[str, object] = {"patterns": len(patterns), "lines": len(lines), "check_ms": check_ms}
+    for label, compiled in (("re (bundled)", plain), ("regex, time-bounded (team)", timed)):
+        runs = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            for rx in compiled:
+                regexes.begin(rx, lines)
+                for line in lines:
+                    rx.search(line)
+            runs.append(time.perf_counter() - start)
+        median = statistics.median(runs)
+        figures[label] = median
+        print(f"{label:28} {median:7.2f} s  {median / (len(lines) * len(compiled)) * 1e6:5.2f} µs/call")
+    ratio = float(figures["regex, time-bounded (team)"]) / float(figures["re (bundled)"])  # type: ignore[arg-type]
+    print(f"time-bounded / re: {ratio:.2f}x; load-time check: {check_ms:.1f} ms per pattern")
+    figures["ratio"] = ratio
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     base = Path(tempfile.mkdtemp(prefix="ava-safety-bench-"))
@@ -930,6 +980,8 @@ def main(argv: list[str] | None = None) -> int:
             report = bench_guards(args, base)
         elif args.repo:
             report = bench_repos(args, base)
+        elif args.regex:
+            report = bench_regex(args)
         else:
             report = bench_design(args, base) if args.design else bench(args, base)
         if args.json:

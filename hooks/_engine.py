@@ -44,7 +44,9 @@ REPO = "."  # the path of a crash of a check that speaks of the repository, not 
 # `# ava-safety: ignore[ID]` in Python, YAML, Dockerfiles; in templates and stylesheets the same
 # words in their own comments: `<!-- ... -->`, `{# ... #}`, `/* ... */`, `// ...`
 SUPPRESS_RX = re.compile(
-    r"(?P<open>#|<!--|\{#|/\*|//)\s*ava-safety:\s*ignore(?P<ids>\[[^\]]*\])?(?P<rest>.*?)\s*(?:-->|#\}|\*/)?\s*$"
+    # `rest` (where `until=` is read) runs to the end of the line: the closers and spaces around it
+    # as optional parts after a lazy `.*?` made it cubic on a long run of spaces
+    r"(?P<open>#|<!--|\{#|/\*|//)\s*ava-safety:\s*ignore(?P<ids>\[[^\]]*\])?(?P<rest>.*)"
 )
 UNTIL_RX = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
 
@@ -397,6 +399,7 @@ def _finish(
         for target in sup.targets:
             by_line.setdefault(target, []).append(sup)
     seen: set[tuple[str, int, int]] = set()
+    stripped: dict[int, str] = {}  # one copy of a line however many findings stand on it
     for rule, m in sorted(raw, key=lambda item: item[0].id):
         key = (rule.id, m.line, m.col)
         if key in seen:
@@ -404,11 +407,14 @@ def _finish(
         seen.add(key)
         if _suppressed(rule, m.line, by_line, today):
             continue
-        values = {"path": source.path, "line_text": source.line_text(m.line).strip(), **m.values}
+        text = stripped.get(m.line)
+        if text is None:
+            text = stripped[m.line] = source.line_text(m.line).strip()
+        values = {"path": source.path, "line_text": text, **m.values}
         findings.append(
             Finding(
                 source.path, m.line, m.col, rule.id, mask(rule.render(values)), rule.severity,
-                source.line_text(m.line).strip(), rule.principle, rule.blocking,
+                text, rule.principle, rule.blocking,
             )
         )  # fmt: skip
         coverage[rule.id].violating.add(source.path)

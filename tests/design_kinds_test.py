@@ -402,7 +402,7 @@ def test_html_structure_edge_cases(scan: Scan) -> None:
         ),
         ({"check": "html", "element": "p", "require-name": True, "non-empty": True}, "'non-empty' goes with"),
         ({"check": "html", "enter-key": ["a.js"]}, "'enter-key' must be true or a mapping"),
-        ({"check": "html", "enter-key": {"key-handler": "("}}, "enter-key: invalid key-handler regex"),
+        ({"check": "html", "enter-key": {"key-handler": "("}}, "enter-key: invalid regular expression"),
         (
             {"check": "html", "element": [], "require-name": True},
             "'element' must be a string or a non-empty list",

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hooks._plugins.env_vars import is_alias, mask_url, placeholder
+from hooks._mask import mask_url
+from hooks._plugins.env_vars import is_alias, placeholder
 from hooks._python.envreads import Wrapper, analyse, might_read
 from hooks._rules import bundled_packs, load_rules
 
@@ -297,7 +298,8 @@ def test_is_alias(a: str, b: str, expected: bool) -> None:
     [
         ("postgresql://admin:s3cr3t@db/app", "postgresql://admin:***@db/app"),
         ("redis://:p%40ss@cache:6379/0", "redis://:***@cache:6379/0"),
-        ("hunter2", "***"),
+        ("postgresql://admin:Pa55w0rd@Q@db/app", "postgresql://admin:***@db/app"),
+        ("postgres://u:p/w#x y@/run/db", "postgres://u:***@/run/db"),
     ],
 )
 def test_mask_url(value: str, masked: str) -> None:

@@ -355,7 +355,7 @@ def test_only_python_files_by_default(scan: Scan) -> None:
         ),
         pytest.param(
             {"pattern": "a($X)", "metavariable-regex": {"$X": "("}},
-            "invalid regex for $X",
+            "$X: invalid regular expression",
             id="regex-invalid",
         ),
         pytest.param(

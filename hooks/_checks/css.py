@@ -36,7 +36,7 @@ VALUE_PROPERTIES = (
     "z-index", "flex-basis", "box-shadow", "text-shadow", "text-indent", "transform", "translate", "rotate",
     "scale",
 )  # fmt: skip
-_LENGTH_RX = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px|rem|em|pt)\s*$")
+_LENGTH_RX = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(px|rem|em|pt)\s*$")
 _STYLE_RX = re.compile(r"style", re.I)
 
 

@@ -17,6 +17,7 @@ from .._source import Match, SourceFile
 from .._web import stylesheet
 from . import CheckError, CheckKind, register
 from .css import WEB_FILES, compounds, string_list
+from .regexes import begin, compile_rule_regex
 
 if TYPE_CHECKING:
     from .._web.markup import Document, Element
@@ -104,15 +105,16 @@ class HtmlChecker:
             self.text_types = frozenset(t.lower() for t in string_list(spec["types"], "enter-key"))
         if "key-handler" in spec:
             try:
-                self.key_handler = re.compile(str(spec["key-handler"]))
-            except re.error as exc:
-                raise CheckError("enter-key", f"enter-key: invalid key-handler regex: {exc}") from None
+                self.key_handler = compile_rule_regex(spec["key-handler"], "key-handler", 0)
+            except CheckError as exc:
+                raise CheckError("enter-key", f"enter-key: {exc.message}") from None
 
     # --- running ----------------------------------------------------------------------------------
 
     def admits(self, source: SourceFile) -> bool:
         from .._web import markup
 
+        begin(self.key_handler, source)
         kind = markup.file_kind(source.path)
         if kind == "html":
             return True

@@ -19,6 +19,7 @@ from .._errors import unknown_key
 from .._source import Match, RunContext, SourceFile
 from .._yaml import LineDict
 from . import Checker, CheckError, CheckKind, register
+from .regexes import check_plugin_options
 
 FileFunction = Callable[[SourceFile, Mapping[str, Any]], Iterable[Match]]
 RepoFunction = Callable[[RunContext, Sequence[str], Mapping[str, Any]], Iterable[tuple[str, Match]]]
@@ -248,6 +249,7 @@ def compile_plugin(fields: Mapping[str, Any]) -> Checker:
         problem = option_problem(value, schema[key], f"options.{key}")
         if problem:
             raise CheckError("options", problem, line=line)
+    check_plugin_options(dict(options))
     if getattr(func, "repo_wide", False) is True:
         return RepoPlugin(func, dict(options))
     return FilePlugin(func, dict(options))

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from .._source import Match, RunContext, SourceFile
 from . import CheckError, CheckKind, register
+from .regexes import begin, compile_rule_regex
 
 MV_PREFIX = "__MV_"
 ANY_ARGS = "__ANY_ARGS__"
@@ -158,7 +159,7 @@ def _literals(module: ast.AST) -> frozenset[str]:
 
 # metavariable-regex constraints of the rule being matched, checked as soon as a variable is bound,
 # so `f(..., $A, ...)` backtracks to the next argument instead of failing on the first one
-_ACTIVE: tuple[dict[str, re.Pattern[str]], SourceFile | None] = ({}, None)
+_ACTIVE: tuple[dict[str, Any], SourceFile | None] = ({}, None)
 
 
 def _bind(name: str, value: Any, env: Env) -> Env | None:
@@ -375,6 +376,8 @@ class PythonChecker:
         self.skip_scripts = skip
 
     def admits(self, source: SourceFile) -> bool:
+        for _name, rx in self.regexes:
+            begin(rx, source)
         text = source.text
         if not any(all(w in text for w in words) for words in self._literal_sets):
             return False
@@ -497,7 +500,7 @@ def _binds_code(pattern: Pattern, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == target for r in roots for n in ast.walk(r))
 
 
-def _metavariable_regexes(value: Any) -> list[tuple[str, re.Pattern[str]]]:
+def _metavariable_regexes(value: Any) -> list[tuple[str, Any]]:
     if value is None:
         return []
     items: list[tuple[Any, Any]]
@@ -516,9 +519,9 @@ def _metavariable_regexes(value: Any) -> list[tuple[str, re.Pattern[str]]]:
         if not isinstance(rx, str):
             raise CheckError("metavariable-regex", f"the regex for {name} must be a string")
         try:
-            out.append((name[1:], re.compile(rx)))
-        except re.error as exc:
-            raise CheckError("metavariable-regex", f"invalid regex for {name}: {exc}") from None
+            out.append((name[1:], compile_rule_regex(rx, "metavariable-regex", 0)))
+        except CheckError as exc:
+            raise CheckError("metavariable-regex", f"{name}: {exc.message}") from None
     return out
 
 

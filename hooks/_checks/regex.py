@@ -8,15 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
-
-
-def _compile(value: Any, key: str, flags: int) -> re.Pattern[str]:
-    if not isinstance(value, str) or not value:
-        raise CheckError(key, f"'{key}' must be a non-empty regular expression string")
-    try:
-        return re.compile(value, flags)
-    except re.error as exc:
-        raise CheckError(key, f"invalid regular expression in '{key}': {exc}") from None
+from .regexes import begin, compile_rule_regex
 
 
 def _in_comment(line: str, col: int) -> bool:
@@ -54,11 +46,13 @@ class RegexChecker:
         flags = re.IGNORECASE if fields.get("ignore-case") else 0
         if self.multiline:
             flags |= re.MULTILINE
-        self.rx = _compile(fields.get("pattern"), "pattern", flags)
-        self.prefilter = self.rx if self.multiline else re.compile(self.rx.pattern, flags | re.M)
-        self.not_rx = (
-            _compile(fields["pattern-not"], "pattern-not", flags) if "pattern-not" in fields else None
+        self.rx = compile_rule_regex(fields.get("pattern"), "pattern", flags)
+        self.prefilter = (
+            self.rx if self.multiline else compile_rule_regex(fields.get("pattern"), "pattern", flags | re.M)
         )
+        self.not_rx = None
+        if "pattern-not" in fields:
+            self.not_rx = compile_rule_regex(fields["pattern-not"], "pattern-not", flags)
         where = fields.get("in", "code")
         if where not in ("code", "any"):
             raise CheckError("in", "'in' must be 'code' or 'any'")
@@ -68,6 +62,8 @@ class RegexChecker:
                 raise CheckError(key, f"'{key}' must be true or false")
 
     def admits(self, source: SourceFile) -> bool:
+        for rx in (self.rx, self.prefilter, self.not_rx):
+            begin(rx, source)
         return self.prefilter.search(source.text) is not None
 
     def _keep(self, source: SourceFile, line: str, col0: int, text: str) -> bool:
@@ -93,7 +89,7 @@ class RegexChecker:
                 yield Match(number, m.start() + 1, _groups(m))
 
 
-def _groups(m: re.Match[str]) -> dict[str, str]:
+def _groups(m: Any) -> dict[str, str]:
     values = {k: v for k, v in m.groupdict().items() if v is not None}
     values.setdefault("match", m.group(0))
     return values

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from .._source import Match, SourceFile
 from . import CheckError, CheckKind, register
+from .regexes import begin, compile_rule_regex
 
 SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -28,14 +29,8 @@ def dotted_name(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def _regex(fields: Mapping[str, Any], key: str, flags: int) -> re.Pattern[str]:
-    value = fields[key]
-    if not isinstance(value, str) or not value:
-        raise CheckError(key, f"'{key}' must be a non-empty regular expression string")
-    try:
-        return re.compile(value, flags)
-    except re.error as exc:
-        raise CheckError(key, f"invalid regular expression in '{key}': {exc}") from None
+def _regex(fields: Mapping[str, Any], key: str, flags: int) -> Any:
+    return compile_rule_regex(fields[key], key, flags)
 
 
 def _bool(fields: Mapping[str, Any], key: str, default: bool) -> bool:
@@ -71,6 +66,8 @@ class StringsChecker:
     def admits(self, source: SourceFile) -> bool:
         # a substring test of the lowered text is many times cheaper than the regex, and most
         # files fail it; a file whose text the regex does not match is never parsed for this rule
+        begin(self.rx, source)
+        begin(self.skip_calls, source)
         if self.contains:
             text = source.text.lower()
             if not any(w in text for w in self.contains):
@@ -144,7 +141,7 @@ def _locate(source: SourceFile, node: ast.AST, found: str) -> tuple[int, int]:
     return line + newlines, at - before.rfind("\n")
 
 
-def _values(m: re.Match[str]) -> dict[str, str]:
+def _values(m: Any) -> dict[str, str]:
     values = {k: v for k, v in m.groupdict().items() if v is not None}
     values.setdefault("text", m.group(0))
     return values

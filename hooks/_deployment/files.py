@@ -448,9 +448,10 @@ def parse_procfile(text: str) -> list[tuple[int, str, str]]:
     """(line, process type, command) for each `type: command` line of a Procfile."""
     out = []
     for number, line in enumerate(text.split("\n"), start=1):
-        m = re.match(r"^([A-Za-z0-9_-]+)\s*:\s*(.+?)\s*$", line)
-        if m and not line.lstrip().startswith("#"):
-            out.append((number, m.group(1), m.group(2)))
+        # the value is stripped here: `\s*(.+?)\s*$` was quadratic on a long run of spaces
+        m = re.match(r"^([A-Za-z0-9_-]+)\s*:(.*)$", line)
+        if m and m.group(2).strip() and not line.lstrip().startswith("#"):
+            out.append((number, m.group(1), m.group(2).strip()))
     return out
 
 
@@ -660,7 +661,8 @@ def dockerfile_env(instr: Instruction) -> list[tuple[str, str | None]]:
         return [(name, value.strip())] if name else []
     return [
         (m.group(1), _unquote(m.group(2)))
-        for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)", args)
+        # a name starts where a word starts: retried inside a long word it was quadratic
+        for m in re.finditer(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)", args)
     ]
 
 
@@ -672,7 +674,7 @@ def _unquote(value: str) -> str:
 
 # --- dotenv --------------------------------------------------------------------------------------
 
-_DOTENV_RX = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
+_DOTENV_RX = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=(.*)$")  # the value is stripped
 
 
 def parse_dotenv(text: str) -> list[tuple[int, str, str]]:
@@ -683,7 +685,7 @@ def parse_dotenv(text: str) -> list[tuple[int, str, str]]:
             continue
         m = _DOTENV_RX.match(line)
         if m:
-            value = m.group(2)
+            value = m.group(2).strip()
             if value and value[0] not in "\"'" and " #" in value:
                 value = value.split(" #", 1)[0].rstrip()
             out.append((number, m.group(1), _unquote(value)))
@@ -741,6 +743,95 @@ def parse_image(ref: str) -> ImageRef | None:
 _SHELL_OPERATORS = frozenset({";", "&&", "||", "|", "&", ";;", "|&"})
 
 
+_SHELL_SPACE = frozenset(" \t\r\n")
+_SHELL_PUNCTUATION = frozenset(";&|")
+
+
+def shell_words(line: str) -> list[str]:  # noqa: C901 - one state machine, read top to bottom
+    """The words of one shell line exactly as `shlex.shlex(line, posix=True, punctuation_chars=";&|")`
+    with `whitespace_split` gives them (tests/linear_paths_test.py compares the two), in linear
+    time: shlex grows each token one character at a time by string concatenation, quadratic in a
+    long word (a 400 KB run command took 15 to 30 s). ValueError for an unclosed quote or escape."""
+    words: list[str] = []
+    token: list[str] = []
+    state = " "  # " " between words, "a" in a word, "c" in punctuation, a quote, or "\\"
+    escaped = " "  # the state an escape returns to
+    quoted = False
+    pushed: list[str] = []
+    n, i = len(line), 0
+    while True:
+        if pushed:
+            ch = pushed.pop()
+        elif i < n:
+            ch, i = line[i], i + 1
+        else:
+            ch = ""
+        done = False
+        if state == " ":
+            if not ch:
+                done, state = True, "eof"
+            elif ch in _SHELL_SPACE:
+                done = bool(token) or quoted
+            elif ch == "#":
+                i = n  # the rest of the line is a comment
+            elif ch == "\\":
+                escaped, state = "a", "\\"
+            elif ch in _SHELL_PUNCTUATION:
+                token, state = [ch], "c"
+            elif ch in "'\"":
+                state = ch
+            else:
+                token, state = [ch], "a"
+        elif state in ("a", "c"):
+            if not ch:
+                done, state = True, "eof"
+            elif ch in _SHELL_SPACE:
+                state = " "
+                done = bool(token) or quoted
+            elif ch == "#":
+                i, state = n, " "
+                done = bool(token) or quoted
+            elif state == "c":
+                if ch in _SHELL_PUNCTUATION:
+                    token.append(ch)
+                else:
+                    pushed.append(ch)
+                    state, done = " ", True
+            elif ch in "'\"":
+                state = ch
+            elif ch == "\\":
+                escaped, state = "a", "\\"
+            elif ch not in _SHELL_PUNCTUATION:
+                token.append(ch)
+            else:
+                pushed.append(ch)
+                state = " "
+                done = bool(token) or quoted
+        elif state in ("'", '"'):
+            quoted = True
+            if not ch:
+                raise ValueError("No closing quotation")
+            if ch == state:
+                state = "a"
+            elif ch == "\\" and state == '"':
+                escaped, state = state, "\\"
+            else:
+                token.append(ch)
+        else:  # after a backslash
+            if not ch:
+                raise ValueError("No escaped character")
+            if escaped in ("'", '"') and ch != "\\" and ch != escaped:
+                token.append("\\")
+            token.append(ch)
+            state = escaped
+        if done:
+            if token or quoted:
+                words.append("".join(token))
+            token, quoted, escaped = [], False, " "
+            if state == "eof":
+                return words
+
+
 def shell_commands(script: str) -> list[tuple[int, list[str]]]:
     """The simple commands of a shell snippet as (0-based line, words).
 
@@ -749,23 +840,21 @@ def shell_commands(script: str) -> list[tuple[int, list[str]]]:
     A GitHub expression (`${{ steps.login-ecr.outputs.registry }}`) is one token, never split at
     its inner spaces: the runner substitutes it before the shell sees the line.
     """
-    import shlex
-
     out: list[tuple[int, list[str]]] = []
     lines = script.split("\n")
     i = 0
     while i < len(lines):
         start = i
-        logical = lines[i].rstrip("\r")
-        while logical.endswith("\\") and i + 1 < len(lines):
+        parts = [lines[i].rstrip("\r")]
+        while parts[-1].endswith("\\") and i + 1 < len(lines):
             i += 1
-            logical = logical[:-1] + " " + lines[i].rstrip("\r")
+            parts[-1] = parts[-1][:-1]
+            parts.append(lines[i].rstrip("\r"))
+        logical = " ".join(parts)  # joined once: appending line by line was quadratic
         i += 1
         logical, held = _hold_expressions(logical)
         try:
-            lexer = shlex.shlex(logical, posix=True, punctuation_chars=";&|")
-            lexer.whitespace_split = True
-            words = list(lexer)
+            words = shell_words(logical)
         except ValueError:
             words = logical.split("#", 1)[0].split()
         if held:
@@ -805,7 +894,8 @@ def _restore(word: str, held: list[str]) -> str:
 
 # --- GitHub Actions workflows --------------------------------------------------------------------
 
-_EXPR_RX = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+# the spaces inside are stripped by the readers: `\s*(.*?)\s*` is cubic on a long run of spaces
+_EXPR_RX = re.compile(r"\$\{\{(.*?)\}\}")
 _SHELL_VAR_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -911,7 +1001,7 @@ def expand(value: str, env: dict[str, str], *, shell: bool = False) -> str:
     only at run time (`${{ github.sha }}`, a step output, an unknown variable) becomes UNRESOLVED."""
 
     def expression(m: re.Match[str], depth: int) -> str:
-        inner = m.group(1)
+        inner = m.group(1).strip()
         em = re.fullmatch(r"env\.([A-Za-z_][A-Za-z0-9_]*)", inner)
         if em and em.group(1) in env and depth < 5:
             return _expand(env[em.group(1)], depth + 1)
@@ -1151,6 +1241,6 @@ def sniff_kind(path: str, text: str) -> str | None:
         return "apprunner"
     if re.search(r"^services:\s*$", text, re.M):
         return "compose"
-    if re.search(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=", text, re.M):
+    if re.search(r"^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=", text, re.M):
         return "dotenv"
     return None

@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-VERSION_RX = re.compile(r"^v?(\d+(?:\.\d+){1,3}(?:[-+.]?[0-9A-Za-z.-]+)?)$")
+# a suffix without a separator starts with a letter: digits shared by `\d+` and the suffix were
+# quadratic on a long version-like string
+VERSION_RX = re.compile(r"^v?(\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.-]+|[A-Za-z][0-9A-Za-z.-]*)?)$")
 ENV_NAMES = ("VERSION", "APP_VERSION", "SERVICE_VERSION")
 LABEL_NAMES = ("version", "org.opencontainers.image.version")
 PY_NAMES = ("VERSION", "__version__", "APP_VERSION")
@@ -132,7 +134,7 @@ def _dockerfile(path: str, text: str) -> list[VersionSource]:
         elif instr.keyword == "LABEL":
             pairs = [
                 (m.group(1), m.group(2) or m.group(3) or m.group(4))
-                for m in re.finditer(r"([\w.-]+)=(?:\"([^\"]*)\"|'([^']*)'|(\S+))", instr.args)
+                for m in re.finditer(r"(?<![\w.-])([\w.-]+)=(?:\"([^\"]*)\"|'([^']*)'|(\S+))", instr.args)
                 if m.group(1) in LABEL_NAMES
             ]
         for name, value in pairs:

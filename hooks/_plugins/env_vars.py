@@ -27,6 +27,7 @@ from typing import Any, Literal
 from .._checks.plugin import Regex, repo_wide, takes_options
 from .._deployment import files as df
 from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
+from .._mask import mask_url
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
 
@@ -491,13 +492,6 @@ def is_secret_name(name: str, value: str, options: Mapping[str, Any]) -> bool:
     return len(value) >= int(options.get("min_key_length", 16)) and not any(c.isspace() for c in value)
 
 
-def mask_url(value: str) -> str:
-    """A URL value with its password replaced by `***` (`scheme://user:***@host/db`); a value that
-    holds no credentials is masked whole."""
-    m = URL_CREDENTIALS_RX.match(value.strip())
-    return f"{m.group(1)}***{m.group(3)}" if m else "***"
-
-
 def _url_password(value: str) -> str | None:
     m = URL_CREDENTIALS_RX.match(value.strip())
     return m.group(2) if m else None
@@ -555,7 +549,8 @@ def check_plaintext_secret(source: SourceFile, options: Mapping[str, Any]) -> It
             continue  # a placeholder is EV003's
         password = _url_password(value)
         if password is not None and not df.is_reference(password):
-            what = f"a URL with its password written in ({mask_url(value)})"
+            shown = mask_url(value.strip())  # and if the masker missed it, nothing of it
+            what = f"a URL with its password written in ({'***' if shown == value.strip() else shown})"
             yield _entry_match(source, entry, {"what": what})
         elif is_secret_name(entry.name, value, options):
             yield _entry_match(source, entry, {"what": "a secret-looking name with a plaintext value (***)"})
@@ -727,7 +722,7 @@ def _percent_parts(template: str, values: list[ast.expr], right: ast.expr) -> li
     out: list[Part] = []
     index = 0
     position = 0
-    for m in re.finditer(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([sdrifx%])", template):
+    for m in re.finditer(r"%(?:\((\w+)\))?[-#0 +]*(?:[1-9]\d*)?(?:\.\d+)?([sdrifx%])", template):
         out.append(template[position : m.start()])
         position = m.end()
         if m.group(2) == "%":
@@ -861,14 +856,60 @@ def _names(context: RunContext, options: Mapping[str, Any]) -> _Names:
         names.where.setdefault(name, f"in {CONFIG_FILE} env.provided")
     synonyms = _synonyms(options)
     ignore = name_matcher(options.get("ignore", ()))
-    keys = sorted(n for n in names.where if not ignore(n))
-    min_len = int(options.get("min_contained_length", 4))
-    for i, a in enumerate(keys):
-        for b in keys[i + 1 :]:
-            if is_alias(a, b, synonyms, min_len):
-                names.partners.setdefault(a, b)
-                names.partners.setdefault(b, a)
+    keys = [n for n in names.where if not ignore(n)]
+    names.partners.update(alias_partners(keys, synonyms, int(options.get("min_contained_length", 4))))
     return names
+
+
+def alias_partners(names: Iterable[str], synonyms: Mapping[str, str], min_len: int = 4) -> dict[str, str]:
+    """Each name's partner: the first (sorted) other name `is_alias` pairs it with.
+
+    Found through keys instead of comparing every pair (4,000 names took 20 s): names alike but for
+    underscores share their letters; names alike once synonyms are equal share their words; and the
+    one-prefix-word case shares every word after the first, where the first words are matched by
+    their prefixes and suffixes of at least `min_len` letters. Linear in the total length of names."""
+    keys = sorted(set(names))
+    upper = {n: n.upper() for n in keys}
+    words = {n: tuple(synonyms.get(t, t) for t in upper[n].split("_") if t) for n in keys}
+    best: dict[str, str] = {}
+
+    def offer(name: str, other: str) -> None:
+        if upper[name] != upper[other] and (name not in best or other < best[name]):
+            best[name] = other
+
+    for key_of in (lambda n: upper[n].replace("_", ""), lambda n: words[n]):
+        groups: dict[object, list[str]] = {}
+        for n in keys:
+            groups.setdefault(key_of(n), []).append(n)
+        for group in groups.values():
+            for n in group:  # the group is sorted: its first name of another spelling is the least
+                other = next((o for o in group if upper[o] != upper[n]), None)
+                if other is not None:
+                    offer(n, other)
+    # one first word each, the same words after it; one first word contains the other at an end
+    members: dict[tuple[str, ...], list[str]] = {}  # the words after the first -> names
+    for n in keys:
+        if len(words[n]) >= 2:
+            members.setdefault(words[n][1:], []).append(n)
+    for group in members.values():
+        firsts: dict[str, str] = {}  # a first word -> the least name with it
+        for n in group:
+            firsts.setdefault(words[n][0], n)
+        longer: dict[str, str] = {}  # a proper prefix or suffix of a first word -> the least name
+        for word, least in firsts.items():
+            for k in range(min_len, len(word)):
+                for part in (word[:k], word[-k:]):
+                    if part not in longer or least < longer[part]:
+                        longer[part] = least
+        for n in group:
+            first = words[n][0]
+            if first in longer:  # a longer first word starts or ends with this one
+                offer(n, longer[first])
+            for k in range(min_len, len(first)):  # a shorter one starts or ends this one
+                for part in (first[:k], first[-k:]):
+                    if part in firsts:
+                        offer(n, firsts[part])
+    return best
 
 
 def _synonyms(options: Mapping[str, Any]) -> dict[str, str]:

@@ -81,7 +81,9 @@ class Compound:
 
 
 _ATTR_RX = re.compile(
-    r"^\[\s*([^\s~|^$*=\]]+)\s*(?:([~|^$*]?=)\s*(\"[^\"]*\"|'[^']*'|[^\s\]]*)\s*(?:[is]\s*)?)?\]$"
+    # a value is required after `=`: with an empty one the `\s*` around it met and a long run of
+    # spaces took cubic time
+    r"^\[\s*([^\s~|^$*=\]]+)\s*(?:([~|^$*]?=)\s*(\"[^\"]*\"|'[^']*'|[^\s\]\"']+)(?:\s*[is])?\s*)?\]$"
 )
 
 
@@ -217,12 +219,13 @@ def _attr_matches(part: str, attrs: dict[str, str]) -> bool:
 
 # --- media ------------------------------------------------------------------------------------------
 
-_MEDIA_WIDTH_RX = re.compile(r"\(\s*(max|min)-width\s*:\s*([^)]+?)\s*\)")
-_MEDIA_RANGE_RX = re.compile(r"\(\s*width\s*(<=|<|>=|>)\s*([^)]+?)\s*\)")
+# the value keeps its spaces (`_media_px` strips them): `\s*([^)]+?)\s*` was cubic on a run of them
+_MEDIA_WIDTH_RX = re.compile(r"\(\s*(max|min)-width\s*:([^)]*)\)")
+_MEDIA_RANGE_RX = re.compile(r"\(\s*width\s*(<=|<|>=|>)([^)]*)\)")
 
 
 def _media_px(text: str) -> float | None:
-    m = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*(px|em|rem)?", text.strip().lower())
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(px|em|rem)?", text.strip().lower())
     if m is None:
         return None
     return float(m.group(1)) * (1.0 if m.group(2) in (None, "px") else ROOT_FONT_PX)
