@@ -50,7 +50,7 @@ GUARD_GATES = ("working-systems", "rollback-risk", "db-connection")
 PLACEHOLDER_RX = re.compile(r"\{([^{}]*)\}")
 PLACEHOLDERS = frozenset({"service", "version", "commit", "image"})
 PY_VERSION_RX = re.compile(r"^3\.[0-9]{1,2}$")
-SIZE_RX = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(bytes|B|KB|MB|GB)?\s*$", re.IGNORECASE)
+SIZE_RX = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[ \t]*(bytes|B|KB|MB|GB)?$", re.IGNORECASE)  # on stripped text
 SIZE_UNITS = {"": 1, "bytes": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
 
 
@@ -417,7 +417,7 @@ def parse_size(value: Any) -> int | None:
         return value
     if not isinstance(value, str):
         return None
-    m = SIZE_RX.match(value)
+    m = SIZE_RX.match(value.strip())
     if m is None:
         return None
     return int(float(m.group(1)) * SIZE_UNITS[(m.group(2) or "").lower()])

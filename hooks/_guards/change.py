@@ -35,8 +35,9 @@ ACK_TRAILER = "Working-System-Ack"
 RISK_TRAILER = "Rollback-Risk-Ack"
 ACK_ENV = "AVA_SAFETY_ACK"
 # `Name: value — reason` (an em or en dash, or a hyphen with spaces around it, or " -- ")
-_TRAILER_RX = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9-]*)\s*:\s*(?P<value>.*?)\s*$")
-_REASON_SPLIT_RX = re.compile(r"\s+(?:—|–|--|-)\s+|\s*(?:—|–)\s*")
+_TRAILER_RX = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9-]*)[ \t]*:(?P<value>.*)$")  # a stripped line
+# no quantifier: the spaces around the dash are stripped from the parts, not matched (linear)
+_REASON_SPLIT_RX = re.compile(r"[—–]|(?<=\s)--?(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def trailers(message: str, key: str) -> list[str]:
     for line in message.splitlines():
         m = _TRAILER_RX.match(line.strip())
         if m and m.group("key").lower() == key.lower():
-            found.append(m.group("value"))
+            found.append(m.group("value").strip())
     return found
 
 

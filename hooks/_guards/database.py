@@ -368,7 +368,7 @@ def hint(problem: str, database: DatabaseConfig, settings: Settings) -> str:
 _LIBPQ_NOISE = (
     re.compile(r"^connection failed:\s*"),
     re.compile(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed:\s*'),
-    re.compile(r"\s*Is the server running on that host and accepting TCP/IP connections\?"),
+    re.compile(r"Is the server running on that host and accepting TCP/IP connections\?"),
 )
 
 

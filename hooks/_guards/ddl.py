@@ -93,7 +93,7 @@ def is_migration(path: str) -> bool:
 
 
 def _bare(name: str) -> str:
-    last = re.split(r"\s*\.\s*", name.strip())[-1]
+    last = name.strip().split(".")[-1].strip()
     return last.strip('"`[]').lower()
 
 

@@ -493,7 +493,8 @@ def _location(assessment: Assessment, change: Change) -> tuple[str, int]:
 
 
 _PATH_LINE_RX = re.compile(r"(?P<path>[^:\s()]+)(?::(?P<line>\d+))?")
-_IN_PARENS_RX = re.compile(r"\((?P<path>[^():\s]+)(?::(?P<line>\d+))?[^()]*\)")
+# after the path only `:`, a space or `)` may follow: a shorter path never matches (linear)
+_IN_PARENS_RX = re.compile(r"\((?P<path>[^():\s]+)(?::(?P<line>\d+))?(?:[\s:][^()]*)?\)")
 
 
 def clock(environ: Mapping[str, str] | None = None) -> datetime:

@@ -519,18 +519,39 @@ def is_markup(literal: str) -> bool:
     )
 
 
-_XML_ROOT_RX = re.compile(r"^\s*(?:<\?xml\b[^>]*>\s*)?(?:<!--.*?-->\s*)*<([A-Za-z][\w:.-]*)", re.S)
+_ROOT_TAG_RX = re.compile(r"<([A-Za-z][\w:.-]*)")
+_SPACE_RX = re.compile(r"\s*")
 # roots of XML vocabularies that share tag names with HTML (TwiML's <Body>, RSS's <link>, SVG's <a>)
 XML_ROOTS = frozenset({"response", "rss", "feed", "svg", "urlset", "sitemapindex", "kml", "gpx", "plist"})
+
+
+def _root_tag(text: str) -> str | None:
+    """The first element's name, past an XML declaration and comments (a scan, not a regex with a
+    repeated lazy group: linear on any text)."""
+    at = _SPACE_RX.match(text).end()  # type: ignore[union-attr]  # \s* always matches
+    if text.startswith("<?xml", at):
+        end = text.find(">", at)
+        if end < 0:
+            return None
+        at = end + 1
+    while True:
+        at = _SPACE_RX.match(text, at).end()  # type: ignore[union-attr]
+        if not text.startswith("<!--", at):
+            break
+        end = text.find("-->", at + 4)
+        if end < 0:
+            return None
+        at = end + 3
+    m = _ROOT_TAG_RX.match(text, at)
+    return None if m is None else m.group(1).lower()
 
 
 def is_other_xml(text: str) -> bool:
     """XML that is not HTML: an XML declaration without an <html> element, or a root element of a
     known XML vocabulary."""
-    m = _XML_ROOT_RX.match(text)
-    if m is None:
+    root = _root_tag(text)
+    if root is None:
         return False
-    root = m.group(1).lower()
     if root in XML_ROOTS:
         return True
     return text.lstrip().startswith("<?xml") and root != "html"
