@@ -53,13 +53,41 @@ exclude: []
 # env-vars: variables set outside the repository (console, Secrets Manager).
 # env:
 #   provided: []
-# env-vars and deploy-config: each deployed service and its deployment files.
+# Each deployed service: its deployment files (env-vars, deploy-config) and, for deploy and
+# rollback, its provider (command | apprunner | ecs), health check and notifications.
 # services:
-#   - name: api
-#     provider: apprunner   # apprunner | ecs | command
+#   web:
+#     provider: command
 #     files: [apprunner.yaml, Dockerfile]
+#     deploy: [./scripts/deploy.sh, "{version}", "{commit}"]
+#     current: [./scripts/current.sh]           # prints the version running now
+#     health: {url: "http://127.0.0.1:8080/health", passes: 3, timeout_s: 60}
+#     notify: [{webhook: "https://hooks.example.invalid/T000/B000"}]
+# Where deploy history is kept: sqlite (under .git/ava-safety/) or a postgresql:// URL.
+# history: sqlite
+# version-consistency: the files that state the version (default: found).
+# version_sources: [pyproject.toml, app/config.py, CHANGELOG.md]
 # deploy-config: registries images may come from (empty: any).
 # image_registries: []
+# Vendored and generated files are skipped; true (or globs) checks them.
+# include_vendored: false
+# design-rules: the stylesheets that define the team's design tokens (the palette).
+# design:
+#   tokens: [static/css/design-system.css]
+# syntax-imports: pyflakes' style warnings too (unused imports ...).
+# syntax_imports: {style: true}
+# Files over this size are not checked, with a warning.
+# max_file_size: 2 MB
+# working-systems: what works today and must not change unacknowledged.
+# working_systems:
+#   - name: registration
+#     entry: [app/registration.py]
+#     routes: true
+#     smoke: [[python, -m, pytest, -q, tests/test_registration.py]]
+# rollback-risk: when a push needs a Rollback-Risk-Ack trailer.
+# rollback_risk: {block_at: high, timezone: Europe/Ljubljana}
+# db-connection: the database as the service reaches it.
+# database: {url_env: DATABASE_URL, env_file: .env, policy: skip}
 """
 
 HOOK_REPO = "https://github.com/ava-safety/ava-safety"
@@ -86,6 +114,16 @@ def starter_precommit(repo: str, rev: str | None, *, baseline: bool) -> str:
         lines.append(f"      - id: {hook}")
         if baseline:
             lines.append(f"        args: [--baseline, {BASELINE_FILE}]")
+    lines += [
+        "      # before a push (pre-commit install --hook-type pre-push):",
+        "      # - id: rollback-risk",
+        "      # - id: working-systems     # with working_systems: in .ava-safety.yaml",
+        "      # - id: db-connection       # with database:",
+        "      # - id: pre-deploy-check",
+        "      # by hand (pre-commit run --hook-stage manual deploy), with services: declared:",
+        "      # - id: deploy",
+        "      # - id: rollback",
+    ]
     return "\n".join(lines) + "\n"
 
 

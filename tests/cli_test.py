@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 import sys
 from collections.abc import Callable
@@ -99,12 +100,16 @@ def test_init_starter_config_is_valid_with_every_option_uncommented(tmp_path: Pa
         elif not line.startswith("#"):
             lines.append(line)
     (tmp_path / "full.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    (tmp_path / "static" / "css" / "design-system.css").write_text(":root { --olive: #808000; }\n")
     config = load_config(tmp_path, tmp_path / "full.yaml")
     assert config.python == "3.11"
     assert config.principles["POSTGRESQL ONLY"].allow == ("redis",)
     assert [(s.name, s.provider, s.files) for s in config.services] == [
-        ("api", "apprunner", ("apprunner.yaml", "Dockerfile"))
+        ("web", "command", ("apprunner.yaml", "Dockerfile"))
     ]
+    assert config.working_systems[0].name == "registration" and config.databases[0].policy == "skip"
+    assert config.rollback_risk.block_at == "high" and config.syntax_style is True
 
 
 def test_init_writes_into_the_cwd_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,9 +241,11 @@ def make_script(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], 
 
 
 def test_starter_config_comments_document_every_key() -> None:
+    from hooks._config import KEYS
+
     text = _cli.STARTER_CONFIG
-    for key in ("packs:", "rules:", "min_score:", "exclude:", "python:", "principles:", "disable:"):
-        assert key in text
+    for key in KEYS:
+        assert re.search(rf"^(# )?{key}:", text, re.M), key
 
 
 @pytest.mark.parametrize(
