@@ -35,10 +35,10 @@ def test_the_written_page_shows_the_services_versions_rollbacks_and_scores(
 ) -> None:
     repo = service_repo
     deploy_story(repo)
-    assert repo.run("constitutional-compliance", "--all-files").returncode in (0, 1)
+    assert repo.run("constitutional-compliance", "--all-files").returncode == 0
     (repo.path / "extra.py").write_text("def f():\n    try:\n        return 1\n    except:\n        pass\n")
-    assert repo.run("constitutional-compliance", "--all-files", "extra.py").returncode in (0, 1)
-    assert repo.run("syntax-imports", "--all-files").returncode in (0, 1)
+    assert repo.run("constitutional-compliance", "--all-files", "extra.py").returncode == 1  # bare except
+    assert repo.run("syntax-imports", "--all-files").returncode == 0
     out = tmp_path / "dashboard.html"
     made = repo.run("dashboard", "--out", str(out))
     assert made.returncode == 0, made.stderr
