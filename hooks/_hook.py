@@ -574,24 +574,31 @@ def main_for(hook: str, argv: Sequence[str] | None, *, scoring: bool, descriptio
         for line in crash_lines(outcome.crashes, debug=debug):
             print(line, file=sys.stderr)
         return outcome.code
-    except ConfigErrors as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the crash policy, failure_code
+        from ._baseline import BaselineError
+
+        return failure_code(hook, exc, debug=debug, refusals=(BaselineError,))
+
+
+def failure_code(
+    hook: str, exc: BaseException, *, debug: bool, refusals: tuple[type[BaseException], ...] = ()
+) -> int:
+    """The crash policy at every hook's main, printed on stderr: a configuration problem, a usage or
+    git error, or one of `refusals` (errors a hook raises to refuse its input) is exit 2 with what to
+    do; a closed stdout ends quietly; Ctrl-C is 130; anything else is an internal error, exit 2 (one
+    line, the traceback with AVA_SAFETY_DEBUG), never 1 ("blocked") or 0 ("clean")."""
+    if isinstance(exc, ConfigErrors):
         for problem in exc.problems:
             print(printable(str(problem)), file=sys.stderr)  # a file name must not forge a line
         print(f"{hook}: fix the configuration above (exit 2)", file=sys.stderr)
         return EXIT_ERROR
-    except (UsageError, _git.GitError) as exc:
+    if isinstance(exc, (UsageError, _git.GitError, *refusals)):
         print(printable(f"{hook}: {exc}"), file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         return stdout_closed()
-    except KeyboardInterrupt:
+    if isinstance(exc, KeyboardInterrupt):
         print(f"{hook}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the crash policy: one clear line and exit 2, never exit 1
-        from ._baseline import BaselineError
-
-        if isinstance(exc, BaselineError):
-            print(printable(f"{hook}: {exc}"), file=sys.stderr)
-            return EXIT_ERROR
-        print(internal_error_line(hook, exc, debug=debug), file=sys.stderr)
-        return EXIT_ERROR
+    print(internal_error_line(hook, exc, debug=debug), file=sys.stderr)
+    return EXIT_ERROR

@@ -16,7 +16,6 @@ in as functions: nothing here opens them. `main_for_guard` is the command line o
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,6 @@ from typing import Any
 from .. import _git
 from .._config import Config, DatabaseConfig, load_config
 from .._engine import Finding
-from .._errors import ConfigErrors, stdout_closed
 from .._mask import mask
 from .._rules import Rule, RuleSet, load_rules
 from .change import ACK_ENV, ACK_TRAILER, Change, ChangeError, decide_change
@@ -429,7 +427,8 @@ def main_for_guard(
     """A guard's command line: parse, decide the change, run, print, record; the exit code."""
     import argparse
 
-    from .._report import FORMATS, emit, internal_error_line
+    from .._hook import failure_code
+    from .._report import FORMATS, emit
 
     parser = argparse.ArgumentParser(prog=hook, description=description)
     parser.add_argument("filenames", nargs="*", help=argparse.SUPPRESS)  # pre-commit's; the guard decides
@@ -486,24 +485,7 @@ def main_for_guard(
         if not args.no_results:
             record(root, run)
         return run.code
-    except ConfigErrors as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{hook}: fix the configuration above (exit 2)", file=sys.stderr)
-        return EXIT_ERROR
-    except (ChangeError, _git.GitError) as exc:
-        print(f"{hook}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except BrokenPipeError:
-        return stdout_closed()
-    except KeyboardInterrupt:
-        print(f"{hook}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the crash policy: one clear line and exit 2, never exit 1
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the crash policy, failure_code
         from .database import DriverMissing
 
-        if isinstance(exc, DriverMissing):
-            print(f"{hook}: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-        print(internal_error_line(hook, exc, debug=debug), file=sys.stderr)
-        return EXIT_ERROR
+        return failure_code(hook, exc, debug=debug, refusals=(ChangeError, DriverMissing))
