@@ -193,19 +193,8 @@ def _git_steps(workdir: Path, steps: list[list[str]]) -> None:
 
 
 def _tagged_repo(workdir: Path, tracked: Sequence[str], tags: Iterable[str]) -> None:
-    env = {
-        **os.environ,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "example",
-        "GIT_AUTHOR_EMAIL": "example@example.invalid",
-        "GIT_COMMITTER_NAME": "example",
-        "GIT_COMMITTER_EMAIL": "example@example.invalid",
-    }
     steps = [["init", "-q"], ["add", "--", *tracked], ["commit", "-q", "--no-verify", "-m", "example"]]
-    steps += [["tag", tag] for tag in tags]
-    for args in steps:
-        subprocess.run(["git", *args], cwd=workdir, env=env, capture_output=True, check=True, timeout=30)
+    _git_steps(workdir, steps + [["tag", tag] for tag in tags])
 
 
 def check_examples(
