@@ -380,7 +380,7 @@ def test_a_ref_that_looks_like_an_option_never_reaches_git_as_one(
 
 def test_sigint_with_a_worker_pool_stops_within_a_second(repo: Repo) -> None:
     repo.use_pack(EVAL)
-    body = "".join(f"def f{i}(x):\n    return eval(x) + {i}\n" for i in range(300))
+    body = "".join(f"def f{i}(x):\n    return eval(x) + {i}\n" for i in range(600))
     repo.write({f"pkg/m{i}.py": body for i in range(1500)})
     repo.add("pkg")
     proc = subprocess.Popen(
@@ -393,7 +393,10 @@ def test_sigint_with_a_worker_pool_stops_within_a_second(repo: Repo) -> None:
         while len(children.read_text().split()) < 2:  # the pool's workers are at work
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
-        time.sleep(0.3)
+        time.sleep(0.1)
+        # the workers have work left for seconds: the signal must reach a run in progress (on a busy
+        # machine a late look at the workers could otherwise find the run already done)
+        assert proc.poll() is None, "the run ended before the signal: give it more work"
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
