@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ._support import ctrl_c_reaches
 from .conftest import GIT_ENV, ROOT, git
 
 SERVICE = ROOT / "tests" / "fixtures" / "local-service"
@@ -79,7 +80,7 @@ class ServiceRepo:
     def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [*CLI, *args], cwd=self.path, env=self.env(**env), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_reaches,
         )  # fmt: skip
 
     def serving(self) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,13 @@ GIT_ENV_TO_DROP = (
     "PRE_COMMIT_ORIGIN",
     "NO_COLOR",
 )
+
+
+def ctrl_c_reaches() -> None:
+    """`preexec_fn` of a child a test presses Ctrl-C on: SIGINT as Python expects it. A shell that
+    starts the suite in the background without job control ignores SIGINT for it, and an ignored
+    signal stays ignored through fork and exec (where a hook or `serve` rightly ignores Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def full_rule(spec: Mapping[str, Any]) -> dict[str, Any]:

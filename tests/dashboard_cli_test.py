@@ -19,6 +19,7 @@ from hooks.design_rules import main as design_rules
 
 from ._dashboard_support import serving
 from ._deploy_support import ServiceRepo
+from ._support import ctrl_c_reaches
 from .conftest import make_repo
 
 Capsys = pytest.CaptureFixture[str]
@@ -101,7 +102,7 @@ def test_serve_beyond_loopback_warns(service_repo: ServiceRepo) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "hooks._cli", "serve", "--host", "0.0.0.0", "--port", "0"],
         cwd=service_repo.path, env={**service_repo.env(), "AVA_SAFETY_TOKEN": "x" * 20},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_reaches,
     )  # fmt: skip
     try:
         assert proc.stdout is not None and proc.stderr is not None

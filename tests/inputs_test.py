@@ -20,7 +20,7 @@ import pytest
 from hooks._read import Unread, read_file
 from hooks._source import decode
 
-from ._support import HookRun, Repo, pack_text
+from ._support import HookRun, Repo, ctrl_c_reaches, pack_text
 
 Run = Callable[..., HookRun]
 ROOT = Path(__file__).resolve().parent.parent
@@ -386,6 +386,7 @@ def test_sigint_with_a_worker_pool_stops_within_a_second(repo: Repo) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "hooks.constitutional_compliance", "--all-files", "--no-results", "--jobs=2"],
         cwd=repo.root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=ctrl_c_reaches,
     )  # fmt: skip
     try:
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
