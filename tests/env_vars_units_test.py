@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hooks._cache import JsonCache
 from hooks._config import Config
 from hooks._plugins import env_vars as ev
 from hooks._source import RunContext, SourceFile
@@ -101,7 +102,7 @@ def test_a_config_file_that_does_not_parse_declares_nothing(tmp_path: Path) -> N
 
 
 def test_an_unwritable_cache_costs_time_not_results(tmp_path: Path) -> None:
-    cache = ev._ReadsCache(tmp_path / "file" / "cache.json", "v", {})
+    cache = ev._ReadsCache(JsonCache(tmp_path / "file" / "cache.json", "v", {}))
     (tmp_path / "file").write_text("a file where the cache directory should be", encoding="utf-8")
     cache.put("a.py", "x", "", ([], {}))
     cache.save()  # no exception

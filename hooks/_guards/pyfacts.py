@@ -10,15 +10,12 @@ or when the file cannot be written, there is simply no cache.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import _git
+from .._cache import JsonCache, code_version
 from .._python import modules, routes
 from .._python.modules import ImportRef, imports_of
 from .._python.routes import FileRoutes
@@ -39,9 +36,9 @@ EMPTY = PyFacts((), FileRoutes())
 
 
 def _version() -> str:
-    here = Path(__file__)
-    code = b"".join(Path(m.__file__).read_bytes() for m in (modules, routes) if m.__file__)
-    return hashlib.sha1(code + here.read_bytes()).hexdigest()[:16] + f"/{CACHE_VERSION}"
+    import sys
+
+    return code_version((modules, routes, sys.modules[__name__]), CACHE_VERSION)
 
 
 def _encode(facts: PyFacts) -> dict[str, Any]:
@@ -63,35 +60,22 @@ def _decode(data: Mapping[str, Any]) -> PyFacts:
 
 
 class FactsStore:
-    """The cache, loaded once per run; `facts(context, paths)` fills the misses from the context."""
+    """The cache (hooks._cache), loaded once per run; `facts(context, paths)` fills the misses from
+    the context."""
 
-    def __init__(self, path: Path | None, entries: dict[str, Any], version: str) -> None:
-        self.path = path
-        self.entries = entries
-        self.version = version
-        self.used: dict[str, Any] = {}
+    def __init__(self, cache: JsonCache) -> None:
+        self.cache = cache
         self.misses = 0
         self.hits = 0
 
     @classmethod
     def empty(cls) -> FactsStore:
         """No cache at all (a rule example): every file is parsed, nothing is written."""
-        return cls(None, {}, _version())
+        return cls(JsonCache.load(None, CACHE_FILE, _version()))
 
     @classmethod
     def load(cls, root: Path) -> FactsStore:
-        version = _version()
-        try:
-            path: Path | None = _git.state_dir(root) / "cache" / CACHE_FILE
-        except _git.GitError:
-            return cls(None, {}, version)
-        assert path is not None
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            entries = data["entries"] if data.get("version") == version else {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            entries = {}
-        return cls(path, entries if isinstance(entries, dict) else {}, version)
+        return cls(JsonCache.load(root, CACHE_FILE, _version(), keep=KEEP))
 
     def facts(
         self, context: RunContext, blobs: Mapping[str, str], paths: Iterable[str]
@@ -105,15 +89,14 @@ class FactsStore:
             if sha is None or not path.endswith(".py"):
                 continue
             key = f"{sha}:{path}"
-            raw = self.used.get(key) or self.entries.get(key)
+            raw = self.cache.get(key)
             if raw is not None:
                 try:
                     out[path] = _decode(raw)
-                    self.used[key] = raw
                     self.hits += 1
                     continue
                 except (TypeError, ValueError):
-                    pass
+                    self.cache.forget(key)
             missing.append(path)
         if missing:
             context.preload(missing)
@@ -125,25 +108,12 @@ class FactsStore:
                     facts = PyFacts(tuple(_plain(r) for r in imports_of(source)), routes.extract(source))
                 context.files.pop(path, None)  # the trees of a whole repository are not kept alive
                 out[path] = facts
-                self.used[f"{blobs[path]}:{path}"] = _encode(facts)
+                self.cache.put(f"{blobs[path]}:{path}", _encode(facts))
         return out
 
     def save(self) -> None:
         """Best effort: the used entries first, then the most recent others, up to KEEP."""
-        if self.path is None or not self.misses:
-            return
-        kept = dict(self.used)
-        for key, value in reversed(list(self.entries.items())):
-            if len(kept) >= KEEP:
-                break
-            kept.setdefault(key, value)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"version": self.version, "entries": kept}), encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError:
-            pass
+        self.cache.save()
 
 
 def _plain(ref: ImportRef) -> ImportRef:

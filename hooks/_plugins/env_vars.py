@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from .._cache import JsonCache, code_version
 from .._checks.plugin import Regex, repo_wide, takes_options
 from .._deployment import files as df
 from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
@@ -301,34 +301,20 @@ def _candidates(context: RunContext, pattern: str, wanted: Callable[[str], bool]
 
 
 class _ReadsCache:
-    """Per-file results keyed by (path, content, the wrappers known), in one JSON file under
-    .git/ava-safety/cache; stale when hooks/_python/envreads.py or modules.py changes. Entries this
-    run did not use are dropped on save, so the file tracks the repository instead of growing.
-    Outside git: no cache."""
+    """Per-file results keyed by (path, content, the wrappers known), in hooks._cache's file
+    `env-vars-reads.json`; stale when hooks/_python/envreads.py or modules.py changes. Entries this
+    run did not use are dropped on save, so the file tracks the repository instead of growing."""
 
-    def __init__(self, path: Path | None, version: str, entries: dict[str, Any]) -> None:
-        self.path = path
-        self.version = version
-        self.entries = entries
-        self.used: dict[str, Any] = {}
+    def __init__(self, cache: JsonCache) -> None:
+        self.cache = cache
 
     @classmethod
     def load(cls, root: Path) -> _ReadsCache:
-        from .. import _git
         from .._python import envreads, modules
 
-        code = b"".join(Path(m.__file__).read_bytes() for m in (envreads, modules) if m.__file__)
-        version = hashlib.sha1(code).hexdigest()[:16] + f"/{CACHE_VERSION}"
-        try:
-            path = _git.state_dir(root) / "cache" / "env-vars-reads.json"
-        except _git.GitError:
-            return cls(None, version, {})
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            entries = data["entries"] if data.get("version") == version else {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            entries = {}
-        return cls(path, version, entries if isinstance(entries, dict) else {})
+        return cls(
+            JsonCache.load(root, "env-vars-reads.json", code_version((envreads, modules), CACHE_VERSION))
+        )
 
     @staticmethod
     def _key(path: str, text: str, wrappers: str) -> str:
@@ -336,7 +322,7 @@ class _ReadsCache:
 
     def get(self, path: str, text: str, wrappers: str) -> tuple[list[Read], dict[str, Wrapper]] | None:
         key = self._key(path, text, wrappers)
-        raw = self.entries.get(key)
+        raw = self.cache.get(key)
         if raw is None:
             return None
         try:
@@ -346,42 +332,37 @@ class _ReadsCache:
             ]
             defined = {name: Wrapper(p, int(i), bool(r)) for name, (p, i, r) in raw["w"].items()}
         except (KeyError, TypeError, ValueError):
+            self.cache.forget(key)
             return None
-        self.used[key] = raw
         return reads, defined
 
     def put(
         self, path: str, text: str, wrappers: str, result: tuple[list[Read], dict[str, Wrapper]]
     ) -> tuple[list[Read], dict[str, Wrapper]]:
         reads, defined = result
-        self.used[self._key(path, text, wrappers)] = {
-            "r": [
-                [
-                    r.name,
-                    r.required,
-                    r.detail,
-                    r.line,
-                    r.col,
-                    list(r.alternatives),
-                    r.case_insensitive,
-                    r.may_be_none,
-                ]
-                for r in reads
-            ],
-            "w": {name: [w.param, w.index, w.required] for name, w in defined.items()},
-        }
+        self.cache.put(
+            self._key(path, text, wrappers),
+            {
+                "r": [
+                    [
+                        r.name,
+                        r.required,
+                        r.detail,
+                        r.line,
+                        r.col,
+                        list(r.alternatives),
+                        r.case_insensitive,
+                        r.may_be_none,
+                    ]
+                    for r in reads
+                ],
+                "w": {name: [w.param, w.index, w.required] for name, w in defined.items()},
+            },
+        )
         return result
 
     def save(self) -> None:
-        if self.path is None or self.used.keys() == self.entries.keys():
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"version": self.version, "entries": self.used}), encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError:
-            pass  # a cache that cannot be written costs time, never a result
+        self.cache.save()
 
 
 _FILE_ENVS: weakref.WeakKeyDictionary[SourceFile, FileEnv | None] = weakref.WeakKeyDictionary()
