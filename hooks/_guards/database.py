@@ -33,6 +33,7 @@ from urllib.parse import quote, unquote
 from .._config import DatabaseConfig
 from .._deployment.files import parse_dotenv
 from .._mask import mask
+from .._read import MAX_FILE_SIZE, Unread, read_file
 from .hits import Hit
 
 UNREACHABLE = frozenset({"dns", "refused", "timeout", "network"})  # what `policy: skip` forgives
@@ -103,11 +104,12 @@ class DbResult:
 
 
 def read_env_file(root: Path, path: str) -> dict[str, tuple[str, int]] | None:
-    """name -> (value, line) of a dotenv file (the one dotenv reader); None when it is missing."""
-    try:
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    """name -> (value, line) of a dotenv file (the one dotenv reader, the file read by the one file
+    reader: never a FIFO, never a link out of the repository); None when it cannot be read."""
+    raw = read_file(root / path, MAX_FILE_SIZE, inside=Path(os.path.realpath(root)), resolve_dirs=True)
+    if isinstance(raw, Unread):
         return None
+    text = raw.decode("utf-8", errors="replace")
     return {name: (value, line) for line, name, value in parse_dotenv(text)}
 
 
