@@ -90,13 +90,7 @@ def run_example(
             name = name.removeprefix(UNTRACKED)
             if not untracked:
                 tracked.add(name)
-            target = workdir / name
-            missing = [d for d in reversed(target.parents) if d.is_relative_to(workdir) and not d.exists()]
-            for folder in missing:
-                folder.mkdir()
-                written.append(folder)
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
+            _write(workdir, name, text, written)
         if example.tags:  # a repository with these tags on one commit of the example's files
             _tagged_repo(workdir, sorted(tracked), example.tags)
         if example.before:
@@ -150,18 +144,23 @@ def run_example(
     return fail(f"fail example is flagged, but not as expected: wanted {wanted}, got {got}")
 
 
+def _write(workdir: Path, name: str, text: str, written: list[Path]) -> None:
+    """An example's file, and the folders it needs, each noted in `written` (removed afterwards)."""
+    target = workdir / name
+    missing = [d for d in reversed(target.parents) if d.is_relative_to(workdir) and not d.exists()]
+    for folder in missing:
+        folder.mkdir()
+        written.append(folder)
+    target.write_text(text, encoding="utf-8")
+    written.append(target)
+
+
 def _base_commit(workdir: Path, path: str, example: Example, written: list[Path]) -> set[str]:
     """The files before the change (`files`, then `before` over them), committed; their names."""
     base = {n: t for n, t in example.files.items() if not n.startswith(UNTRACKED)}
     base.update(example.before)
     for name, text in base.items():
-        target = workdir / name
-        missing = [d for d in reversed(target.parents) if d.is_relative_to(workdir) and not d.exists()]
-        for folder in missing:
-            folder.mkdir()
-            written.append(folder)
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
+        _write(workdir, name, text, written)
     _git_steps(
         workdir,
         [["init", "-q"], ["add", "--", *sorted(base)], ["commit", "-q", "--no-verify", "-m", "before"]],
