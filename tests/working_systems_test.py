@@ -200,3 +200,21 @@ def test_smoke_commands_of_touched_systems_only_a_failure_and_a_timeout_block(tm
     assert time.monotonic() - started < 30
     assert "smoke command of working system 'billing' failed (timed out after 2s)" in proc.stdout
     assert (repo / "billing-ran").exists()
+
+
+def test_a_commit_message_that_is_not_a_regular_file_is_refused_not_read(tmp_path: Path) -> None:
+    from hooks._guards.change import ChangeError, decide_change
+
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    fifo = tmp_path / "COMMIT_EDITMSG"
+    os.mkfifo(fifo)  # reading a FIFO would wait forever for a writer
+    try:
+        decide_change(repo, message_file=fifo)
+    except ChangeError as exc:
+        assert "cannot read the commit message" in str(exc) and "FIFO" in str(exc)
+    else:
+        raise AssertionError("a FIFO was taken for a commit message")
+    message = tmp_path / "MSG"
+    message.write_text("Fix\n# a comment\n\nWorking-System-Ack: web — safe\n", encoding="utf-8")
+    change = decide_change(repo, message_file=message)
+    assert change.mode == "commit-msg" and "# a comment" not in (change.message or "")

@@ -248,10 +248,10 @@ def decide_change(
     environ = dict(os.environ if env is None else env)
     head_commit = _git.rev_commit(root, "HEAD")
     if message_file is not None:
-        try:
-            message = message_file.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise ChangeError(f"cannot read the commit message {message_file}: {exc}") from None
+        raw = read_file(message_file, MAX_FILE_SIZE)  # the one reader: never a FIFO, always bounded
+        if isinstance(raw, Unread):
+            raise ChangeError(f"cannot read the commit message {message_file}: {raw.detail}")
+        message = raw.decode("utf-8", errors="replace")
         message = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
         change = _build(root, head_commit, INDEX, "commit-msg", "the commit being made", message=message)
         change.message_file = str(message_file)
