@@ -253,9 +253,18 @@ def recent_rollbacks(root: Path, config: Config, *, limit: int = 200) -> list[An
         store = open_history(root, config.history)
     except (HistoryError, _git.GitError, OSError):
         return []
+    import sqlite3
+    import sys
+
+    # a store that cannot be read (locked, corrupt, a database gone) costs the factor, not the push;
+    # anything else is a bug, and a crash is exit 2
+    psycopg = sys.modules.get("psycopg")  # imported by the store when the history is PostgreSQL
+    unreadable: tuple[type[BaseException], ...] = (HistoryError, OSError, sqlite3.Error)
+    if psycopg is not None:
+        unreadable += (psycopg.Error,)
     try:
         events = store.events(None, limit=limit)
-    except Exception:  # noqa: BLE001 - a history that cannot be read costs the factor, not the push
+    except unreadable:
         return []
     finally:
         store.close()
