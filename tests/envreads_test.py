@@ -335,6 +335,42 @@ def test_placeholder_labels_come_from_the_rule_options() -> None:
         pytest.param('import os\nif FLAGS.sms:\n    KEY = os.getenv("KEY")\n', "optional", id="feature-flag"),
         pytest.param('import os\nDIAG = {"key": os.environ.get("KEY")}\n', "maybe", id="diagnostics"),
         pytest.param('import os\nKEY = os.environ["KEY"]\n', "required", id="subscript"),
+        pytest.param('import os\nPORT = int(os.getenv("KEY"))\n', "required", id="int-of-none"),
+        pytest.param('import os\nHOSTS = os.getenv("KEY").split(",")\n', "required", id="method-of-none"),
+        pytest.param('import os\nURL = os.environ.get("KEY") + "/api"\n', "required", id="arithmetic"),
+        pytest.param('import os\nFIRST = os.getenv("KEY")[0]\n', "required", id="item-of-none"),
+        pytest.param(
+            'import os\nfrom pathlib import Path\nKEY = os.getenv("KEY")\nROOT = Path(KEY)\n',
+            "required",
+            id="through-its-name",
+        ),  # fmt: skip
+        pytest.param('import os\nMSG = "key %s" % os.getenv("KEY")\n', "maybe", id="formatted"),
+        pytest.param("import os\nMSG = f\"key {os.getenv('KEY')}\"\n", "maybe", id="f-string"),
+        pytest.param('import os\nLABEL = str(os.getenv("KEY"))\n', "maybe", id="str-of-none"),
+        pytest.param(
+            'import os\ndef port():\n    return int(os.getenv("KEY"))\n', "maybe", id="in-a-function"
+        ),
+        pytest.param(
+            'import os\nclass S:\n    def port(self):\n        return int(os.getenv("KEY"))\n',
+            "maybe",
+            id="in-a-method",
+        ),  # fmt: skip
+        pytest.param(
+            'import os\nKEY = os.getenv("KEY")\ndef port():\n    return int(KEY)\n',
+            "maybe",
+            id="name-used-in-a-function",
+        ),  # fmt: skip
+        pytest.param('import os\nif FLAG:\n    PORT = int(os.getenv("KEY"))\n', "optional", id="flagged"),
+        pytest.param(
+            'import os\nKEY = os.getenv("KEY")\nif KEY:\n    HOSTS = KEY.split(",")\n',
+            "optional",
+            id="used-when-set",
+        ),  # fmt: skip
+        pytest.param(
+            'import os\ntry:\n    PORT = int(os.getenv("KEY"))\nexcept Exception:\n    PORT = 80\n',
+            "maybe",
+            id="caught",
+        ),  # fmt: skip
     ],
 )
 def test_a_getter_without_default_is_required_only_when_the_code_fails_on_none(

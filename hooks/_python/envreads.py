@@ -10,7 +10,8 @@ A read without a default is *required*. A `.get`/`getenv` whose result is only t
 os.getenv("CI"):`, `os.getenv("A") or "x"`, `== "1"`), a subscript guarded by `try: ... except
 KeyError` or by `if "X" in os.environ`, and a settings field with a default are optional. A
 `.get`/`getenv` without a default returns None rather than failing: it is required only when the code
-then fails on it (`KEY = os.getenv("KEY")` then `if not KEY: raise ...`), optional when it sits under
+then fails on it (`KEY = os.getenv("KEY")` then `if not KEY: raise ...`, or, at import and unguarded,
+`int(KEY)`, `KEY.split(",")`, `KEY + "/api"`: None raises there), optional when it sits under
 an `if` (a feature flag, a `"X" in os.environ` test), and otherwise *may be None* (`may_be_none`).
 
 One front end, on the stdlib `ast` tree the engine already parsed: on the standard library and the
@@ -128,6 +129,8 @@ class _Cand:
     function: str | None  # enclosing module-level function
     store: bool = False  # assigned or deleted, not read
     assigned: str | None = None  # `NAME = <this call>`
+    start: bool = False  # runs at import, unguarded: not in a function, an `if` or a catching `try`
+    breaks: bool = False  # ... and its value is used where None raises there (`int(getenv(...))`)
 
 
 @dataclass
@@ -147,6 +150,7 @@ class _Facts:
     classes: list[_Class] = field(default_factory=list)
     tested: set[str] = field(default_factory=set)  # names the code tests (if NAME, NAME is None, NAME or x)
     raised: set[str] = field(default_factory=set)  # names the code raises on when missing (if not X: raise)
+    broken: set[str] = field(default_factory=set)  # names used where None raises, at import, unguarded
 
 
 def _annotation_kind(base: str, items: list[str]) -> str:
@@ -236,6 +240,7 @@ def _ast_catches(handler: ast.ExceptHandler) -> bool:
 class _AstCollector:
     def __init__(self) -> None:
         self.facts = _Facts()
+        self._defs = 0  # enclosing function bodies: code there does not run at import
 
     def run(self, tree: ast.Module) -> _Facts:
         class_names = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
@@ -265,11 +270,15 @@ class _AstCollector:
             call = _ast_expr(n)
             facts.cands.append(
                 _Cand("call", call[1], call[2], call[3], (n.lineno, n.col_offset), self._tested(node, parent),
-                      guarded, shadow, function, assigned=_ast_target(node, parent))
+                      guarded, shadow, function, assigned=_ast_target(node, parent),
+                      start=self._at_start(guarded),
+                      breaks=self._at_start(guarded) and _none_breaks(node, parent))
             )  # fmt: skip
         elif kind is ast.Name:
             if self._tested(node, parent):
                 facts.tested.add(node.id)  # type: ignore[attr-defined]
+            elif self._at_start(guarded) and _none_breaks(node, parent):
+                facts.broken.add(node.id)  # type: ignore[attr-defined]
         elif kind is ast.Compare:
             n = node
             if len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn)):
@@ -310,6 +319,12 @@ class _AstCollector:
         elif kind is ast.Lambda:
             n = node
             shadow = shadow | {a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)}
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+            self._defs += 1
+            for child in ast.iter_child_nodes(node):
+                self._visit(child, node, guarded, shadow, function, depth)
+            self._defs -= 1
+            return
         if kind is ast.ClassDef:
             depth += 1
         if kind is ast.If or kind is ast.IfExp:
@@ -340,6 +355,11 @@ class _AstCollector:
             return
         for child in ast.iter_child_nodes(node):
             self._visit(child, node, guarded, shadow, function, depth)
+
+    def _at_start(self, guarded: frozenset[str]) -> bool:
+        """Code that runs when the module is imported, whatever the configuration: not in a function,
+        not under an `if`, not in a `try` that catches."""
+        return not self._defs and CONDITIONAL not in guarded and "*" not in guarded
 
     @staticmethod
     def _tested(node: ast.AST, parent: ast.AST | None) -> bool:
@@ -379,6 +399,35 @@ class _AstCollector:
                         if isinstance(target, ast.Name):
                             config[target.id] = _ast_expr(inner.value)
         self.facts.classes.append(_Class(node.name, [_ast_expr(b) for b in node.bases], fields, config))
+
+
+# Calls that raise TypeError on None: `int(os.getenv("PORT"))` stops the service at start.
+NONE_BREAKING_CALLS = frozenset({
+    "int", "float", "len", "Path", "PurePath", "pathlib.Path", "json.loads", "quote", "quote_plus",
+    "parse.quote", "parse.quote_plus", "urllib.parse.quote", "urllib.parse.quote_plus",
+})  # fmt: skip
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None
+
+
+def _none_breaks(node: ast.AST, parent: ast.AST | None) -> bool:
+    """`node` (a value that may be None) is used where None raises: an attribute or an item of it
+    (`.split(",")`, `[0]`), arithmetic on it (`+ "/api"`; `"%s" % it` formats None), or the argument
+    of a call that refuses None (`int(...)`, `Path(...)`)."""
+    if isinstance(parent, (ast.Attribute, ast.Subscript)):
+        return parent.value is node
+    if isinstance(parent, ast.BinOp):
+        return not isinstance(parent.op, ast.Mod) or parent.left is node
+    if isinstance(parent, ast.Call) and node in parent.args and len(parent.args) == 1:
+        return _dotted(parent.func) in NONE_BREAKING_CALLS
+    return False
 
 
 def _raises(body: list[ast.stmt]) -> bool:
@@ -530,7 +579,9 @@ class _Resolver:
             return "optional"
         if cand.kind != "call" or not self._returns_none(cand):
             return "required"
-        if cand.assigned is not None and cand.assigned in self.facts.raised:
+        if cand.breaks or (cand.assigned is not None and cand.assigned in self.facts.raised):
+            return "required"
+        if cand.start and cand.assigned is not None and cand.assigned in self.facts.broken:
             return "required"
         if cand.tested or (cand.assigned is not None and cand.assigned in self.facts.tested):
             return "optional"
