@@ -427,3 +427,34 @@ def test_git_decides_what_is_ignored_in_one_call(repo: Repo, tmp_path: Path) -> 
     plain.mkdir()
     (plain / ".gitignore").write_text("*.whl\n")
     assert _git.ignored(plain, ["a.whl", "a.py"]) == {"a.whl"}
+
+
+def test_a_task_definition_registered_from_a_run_step_is_the_one_ecs_runs(tmp_path: Path) -> None:
+    from hooks._deployment.model import workflow_model
+    from hooks._deployment.service import services
+    from hooks._source import RunContext
+
+    files = {
+        "Dockerfile": "FROM python:3.11-slim\n",
+        "ecs/task-def.json": '{"family": "api", "containerDefinitions": [{"name": "app", "image": "IMAGE"}]}',
+        "scripts/old-task-def.json": '{"family": "api", "containerDefinitions": [{"name": "app"}]}',
+        ".github/workflows/deploy.yml": (
+            "on: push\njobs:\n  d:\n    runs-on: x\n    steps:\n      - run: |\n"
+            "          aws ecs register-task-definition --cli-input-json file://./ecs/task-def.json\n"
+            "          aws ecs register-task-definition --cli-input-json file:///tmp/generated.json\n"
+            "          aws ecs update-service --cluster prod --service api --task-definition api\n"
+            "      - run: aws ecs register-task-definition --cli-input-json file://gone-task-def.json\n"
+        ),
+    }
+    assert scan(tmp_path, files, "DC005") == [
+        ".github/workflows/deploy.yml:10:71: DC005 task definition gone-task-def.json is not tracked in git "
+        "(no such file in the repository); a build from a clean checkout will not have it"
+    ]
+    context = RunContext(tmp_path, frozenset(files), load_config(tmp_path))
+    model = workflow_model(context, ".github/workflows/deploy.yml")
+    assert model is not None
+    assert [(t.platform, t.taskdef) for t in model.targets] == [
+        ("register", "ecs/task-def.json"), ("ecs", "ecs/task-def.json"), ("register", "gone-task-def.json"),
+    ]  # fmt: skip
+    (svc,) = services(context)
+    assert [s.path for s in svc.env_sources if s.kind == "taskdef"] == ["ecs/task-def.json"]

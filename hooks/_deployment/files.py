@@ -27,7 +27,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "apprunner": ("apprunner.yaml", "apprunner.yml"),
     "dockerfile": ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile"),
     "taskdef": (
-        "*task-definition*.json", "*task_definition*.json", "*taskdef*.json",
+        "*task-def*.json", "*task_def*.json", "*taskdef*.json",  # task-definition.json, task-def.json
         ".aws/*.json", "ecs/**/*.json", "**/task-definitions/*.json",
     ),
     "compose": (

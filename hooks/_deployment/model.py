@@ -278,9 +278,22 @@ def _buildspec_model(doc: Document, read_script: ScriptReader) -> WorkflowModel:
                 if script is not None:
                     for _inner_offset, inner in shell_commands(script.text):
                         _run_command(doc, step, line, inner, model, pushes, True)
+    _join_registered(model)
     for target in model.targets:
-        target.repositories.extend(pushes.get(target.job, []))
+        if target.platform != "register":
+            target.repositories.extend(pushes.get(target.job, []))
     return model
+
+
+def _join_registered(model: WorkflowModel) -> None:
+    """`aws ecs update-service` after `register-task-definition` in the same job deploys that file."""
+    registered: dict[str, DeployTarget] = {}  # job -> its latest register-task-definition so far
+    for target in model.targets:
+        if target.platform == "register":
+            registered[target.job] = target
+        elif target.platform == "ecs" and target.taskdef is None and target.job in registered:
+            target.taskdef = registered[target.job].taskdef
+            target.taskdef_site = registered[target.job].taskdef_site
 
 
 def _workflow_model(doc: Document, read_script: ScriptReader | None = None) -> WorkflowModel:
@@ -336,7 +349,10 @@ def _workflow_model(doc: Document, read_script: ScriptReader | None = None) -> W
                 # finding goes to the step that runs it (the script is not a file deploy-config is given)
                 for _offset, inner in shell_commands(script.text):
                     _run_command(doc, step, line, inner, model, pushes, automatic)
+    _join_registered(model)
     for target in model.targets:
+        if target.platform == "register":  # names a file only: what it deploys is the ecs target's
+            continue
         for rendered, render_site, claim in renders.get(target.job, []):
             if claim is not None and (target.taskdef is None or rendered in (None, target.taskdef)):
                 target.containers.append(claim)
@@ -466,6 +482,8 @@ def _run_command(
                 step.job, automatic, step.enabled,
             )
         )  # fmt: skip
+    elif words[:3] == ["aws", "ecs", "register-task-definition"]:
+        _registered(doc, step, line, words, expanded, model, automatic)
     elif (
         words[:2] == ["aws", "apprunner"]
         and len(words) > 2
@@ -486,6 +504,32 @@ def _run_command(
                 "apprunner", site, named, None, None, None, [], [], step.job, automatic, step.enabled
             )
         )
+
+
+def _registered(
+    doc: Document,
+    step: WorkflowStep,
+    line: int,
+    words: list[str],
+    expanded: list[str],
+    model: WorkflowModel,
+    automatic: bool,
+) -> None:
+    """`aws ecs register-task-definition --cli-input-json file://task-def.json`: that file is the task
+    definition ECS runs (a `file:///abs` path or a generated document is not a file of the repository)."""
+    found = _cli_option(words, expanded, "--cli-input-json")
+    if found is None or not found[1].startswith("file://") or UNRESOLVED in found[1]:
+        return
+    path = found[1][len("file://") :]
+    if not path or path.startswith("/"):
+        return
+    path = posixpath.normpath(path)
+    written = words[found[0]]
+    site = Site(doc.path, line, doc.col_of(line, written.split("file://")[-1] or written))
+    model.files.append((Ref("file", path, written, what="task definition"), site))
+    model.targets.append(
+        DeployTarget("register", site, None, None, path, site, [], [], step.job, automatic, step.enabled)
+    )
 
 
 def _cli_option(words: list[str], expanded: list[str], option: str) -> tuple[int, str] | None:
