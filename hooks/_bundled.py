@@ -7,17 +7,17 @@ a source checkout, `rules/` beside the package. Every module that reads a bundle
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 
 def bundled_root() -> Path:
     """The bundled packs: `hooks/rules` in an installed wheel, `rules/` in a source checkout."""
-    installed = resources.files("hooks") / "rules"
+    here = Path(__file__).resolve().parent  # pip installs files, never a zip: no importlib.resources
+    installed = here / "rules"  # (it would import tempfile, shutil, zipfile, lzma... on every hook start)
     if installed.is_dir():
-        return Path(str(installed))
-    return Path(__file__).resolve().parent.parent / "rules"
+        return installed
+    return here.parent / "rules"
 
 
 def data_table(name: str) -> dict[str, Any]:

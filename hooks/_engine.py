@@ -25,7 +25,6 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -673,6 +672,8 @@ def run_many(
             # leaving the block terminates the workers: on Ctrl-C (or any error) they are killed, not
             # waited for, so an interrupted run stops at once (a pool that finished its queue first
             # took 24 s on 5,040 files)
+            from multiprocessing import get_context  # only a run that forks pays for it
+
             with get_context("fork").Pool(jobs, initializer=_ignore_interrupts) as pool:
                 for chunk_parts in pool.imap(_worker, chunks):
                     for name, part in chunk_parts.items():

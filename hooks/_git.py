@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,8 +27,17 @@ class GitError(Exception):
     pass
 
 
+def _git_missing() -> bool:
+    """No executable `git` on PATH (shutil.which's test, without importing shutil on every hook start)."""
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or ".", "git")
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return False
+    return True
+
+
 def _git(args: list[str], cwd: Path) -> str:
-    if shutil.which("git") is None:
+    if _git_missing():
         raise GitError("git is not installed or not on PATH; install git or pass file names explicitly")
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT, check=False)
@@ -135,7 +142,7 @@ def read_objects(root: Path, oids: Iterable[str], limit: int) -> dict[str, bytes
     out: dict[str, bytes | Unread] = {}
     if not wanted:
         return out
-    if shutil.which("git") is None:
+    if _git_missing():
         raise GitError("git is not installed or not on PATH")
     proc = subprocess.Popen(
         ["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -208,7 +215,7 @@ def grep_tracked(root: Path, pattern: str, pathspec: str = "*.py") -> list[str]:
 
     One `git grep` reads the files in C, in parallel: a cheap first test over a whole repository.
     """
-    if shutil.which("git") is None:
+    if _git_missing():
         raise GitError("git is not installed or not on PATH")
     args = ["git", "grep", "-l", "-z", "-I", "-E", "-e", pattern, "--", pathspec]
     try:
@@ -234,12 +241,14 @@ def ignored(root: Path, paths: Iterable[str]) -> set[str]:
     wanted = [p for p in dict.fromkeys(paths) if p and not p.startswith("/") and ".." not in p.split("/")]
     if not wanted:
         return set()
-    if shutil.which("git") is None:
+    if _git_missing():
         raise GitError("git is not installed or not on PATH")
     stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in wanted)
     check = ["-c", "core.excludesFile=", "check-ignore", "--stdin", "-z"]
     proc = _run_stdin(["git", *check], root, stdin)
     if proc.returncode == 128 and b"not a git repository" in proc.stderr:
+        import tempfile  # rare: outside a repository
+
         with tempfile.TemporaryDirectory(prefix="ava-safety-") as empty:
             _run_stdin(["git", "init", "-q", "--bare", empty], root, b"")
             outside = ["git", f"--git-dir={empty}", f"--work-tree={root}", *check, "--no-index"]
@@ -262,7 +271,7 @@ def attributes(root: Path, paths: Iterable[str], names: Iterable[str]) -> dict[s
     names = list(names)
     if not wanted or not names:
         return {}
-    if shutil.which("git") is None:
+    if _git_missing():
         raise GitError("git is not installed or not on PATH")
     stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in wanted)
     proc = _run_stdin(

@@ -364,7 +364,7 @@ def test_outside_a_git_repo_named_files_are_checked_and_nothing_recorded(
 
 
 def test_without_git_on_path_is_exit_2(repo: Repo, run_hook: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("hooks._git.shutil.which", lambda name: None)
+    monkeypatch.setenv("PATH", "/nonexistent")
     result = run_hook()
     assert result.code == 2
     assert result.err == [

@@ -259,10 +259,14 @@ def test_rule_set_by_id_and_string_globs(tmp_path: Path) -> None:
 def test_bundled_packs_inside_an_installed_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from hooks import _bundled, _rules
 
-    (tmp_path / "rules" / "base").mkdir(parents=True)
-    monkeypatch.setattr(_bundled.resources, "files", lambda package: tmp_path)
-    assert _bundled.bundled_root() == tmp_path / "rules"
+    (tmp_path / "hooks" / "rules" / "base").mkdir(parents=True)  # the wheel's layout: hooks/rules
+    monkeypatch.setattr(_bundled, "__file__", str(tmp_path / "hooks" / "_bundled.py"))
+    assert _bundled.bundled_root() == tmp_path / "hooks" / "rules"
     assert _rules.bundled_packs() == ["base"]
+    (tmp_path / "hooks" / "rules" / "base").rmdir()
+    (tmp_path / "hooks" / "rules").rmdir()  # a source checkout: rules/ beside the package
+    (tmp_path / "rules" / "other").mkdir(parents=True)
+    assert _bundled.bundled_root() == tmp_path / "rules"
 
 
 @pytest.mark.parametrize(
