@@ -14,6 +14,7 @@ from hooks._deployment.files import (
     load_yaml,
     parse,
     parse_dockerfile,
+    parse_dockerignore,
     parse_image,
     shell_commands,
     workflow_steps,
@@ -274,3 +275,30 @@ def test_dependency_installs_read_from_every_way_a_build_runs_pip(tmp_path: Path
     assert ("fastapi", "requirements/prod.txt:1", False) in {
         (r.name, r.origin, r.dev) for r in declared.requirements
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "excluded"),
+    [
+        pytest.param("cdk/app.py", True, id="a-directory-and-below"),
+        pytest.param("cdk", True, id="the-directory-itself"),
+        pytest.param("app/cdk/x.py", False, id="anchored-at-the-context-root"),
+        pytest.param("README.md", True, id="root-glob"),
+        pytest.param("docs/guide.md", False, id="root-glob-not-deeper"),
+        pytest.param("app/__pycache__/m.pyc", True, id="double-star"),
+        pytest.param("tests/test_app.py", True, id="excluded-tree"),
+        pytest.param("tests/fixtures/data.json", False, id="re-included-by-an-exception"),
+        pytest.param("infra/main.py", True, id="leading-slash-and-dot-cleaned"),
+        pytest.param("app/main.py", False, id="not-named"),
+    ],
+)
+def test_dockerignore_follows_dockers_rules(path: str, excluded: bool) -> None:
+    text = "# comment\n\n  cdk/  \n*.md\n**/__pycache__\ntests\n!tests/fixtures\n/./infra\n../outside\n[bad\n"
+    assert parse_dockerignore("", text).excludes(path) is excluded
+
+
+def test_dockerignore_of_a_subdirectory_context_judges_only_that_tree() -> None:
+    ignored = parse_dockerignore("services/api", "tests/\n")
+    assert ignored.excludes("services/api/tests/test_x.py")
+    assert not ignored.excludes("tests/test_x.py")
+    assert not ignored.excludes("services/api-tests/x.py")

@@ -284,3 +284,27 @@ def test_without_git_nothing_counts_as_ignored(repo: Repo, monkeypatch: pytest.M
     with pytest.raises(_git.GitError, match="not installed"):
         _git.ignored(repo.root, ["dist/a"])
     assert not ignored(context, ["dist/a"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "ships_cdk"),
+    [
+        pytest.param({}, True, id="no-dockerignore"),
+        pytest.param({".dockerignore": "cdk/\n"}, False, id="left-out-of-the-image"),
+        pytest.param({".dockerignore": "cdk/\n!cdk/app.py\n"}, True, id="re-included"),
+        pytest.param(
+            {".dockerignore": "cdk/\n", "apprunner.yaml": "version: 1.0\nruntime: python311\n"},
+            True,
+            id="app-runner-builds-the-source-as-it-is",
+        ),
+    ],
+)
+def test_a_service_ships_what_its_builds_put_in_the_image(
+    repo: Repo, extra: dict[str, str], ships_cdk: bool
+) -> None:
+    files = {"Dockerfile": "FROM python:3.11-slim\nCOPY . .\n", "app/main.py": "", "cdk/app.py": "", **extra}
+    committed(repo, files)
+    svc = service_of(context_of(repo.root), "cdk/app.py")
+    assert svc is not None
+    assert svc.ships("cdk/app.py") is ships_cdk
+    assert svc.ships("app/main.py")

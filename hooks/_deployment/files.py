@@ -19,7 +19,7 @@ from typing import Any
 
 from .._config import CONFIG_NAME
 from .._errors import ConfigErrors
-from .._glob import PathMatcher
+from .._glob import GlobError, PathMatcher
 from .._source import RunContext
 from .._yaml import LineDict, LineList, YamlError, load_text
 
@@ -353,6 +353,62 @@ def document(context: RunContext, path: str) -> Document | None:
         source = context.file(path)
         store[path] = None if source is None else parse(path, source.text, kind_of(context, path))
     return store[path]
+
+
+@dataclass(frozen=True)
+class DockerIgnore:
+    """A build context's `.dockerignore`: what `docker build` leaves out of the context."""
+
+    directory: str  # the context, repo-relative ("" for the root)
+    patterns: tuple[tuple[PathMatcher, bool], ...]  # (pattern, an exception `!`), in file order
+
+    def excludes(self, path: str) -> bool:
+        """Whether repo-relative `path`, under the context, is left out (the last matching pattern
+        decides; a pattern that matches a directory leaves out everything below it)."""
+        if self.directory and not path.startswith(self.directory + "/"):
+            return False
+        relative = path[len(self.directory) + 1 :] if self.directory else path
+        out = False
+        for matcher, exception in self.patterns:
+            if matcher(relative):
+                out = not exception
+        return out
+
+
+def parse_dockerignore(directory: str, text: str) -> DockerIgnore:
+    """Docker's rules: one pattern a line, `#` comments, anchored at the context root (`*.pyc` is
+    the root's only, `**/*.pyc` any depth), cleaned like a path, `!` re-includes. A pattern Docker
+    would reject is left out here (the build fails on it anyway: deploy-config's business)."""
+    patterns: list[tuple[PathMatcher, bool]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exception = line.startswith("!")
+        body = line[1:].strip() if exception else line
+        body = posixpath.normpath(body.lstrip("/")) if body.lstrip("/") else ""
+        if not body or body == "." or body.startswith("../"):
+            continue
+        try:
+            patterns.append((PathMatcher(["/" + body]), exception))
+        except (GlobError, re.error):
+            continue
+    return DockerIgnore(directory, tuple(patterns))
+
+
+def _dockerignores(context: RunContext) -> dict[str, DockerIgnore | None]:
+    return {}
+
+
+def dockerignore(context: RunContext, directory: str) -> DockerIgnore | None:
+    """The tracked `.dockerignore` of the build context `directory`, read once per run; None when
+    there is none (a clean checkout builds with what is tracked)."""
+    store = context.fact(_dockerignores)
+    if directory not in store:
+        path = f"{directory}/.dockerignore" if directory else ".dockerignore"
+        source = context.file(path) if path in context.repo_files else None
+        store[directory] = None if source is None else parse_dockerignore(directory, source.text)
+    return store[directory]
 
 
 def kind_of(context: RunContext, path: str) -> str | None:

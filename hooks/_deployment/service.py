@@ -26,6 +26,7 @@ from .files import (
     classify,
     dirname,
     dockerfile_model,
+    dockerignore,
     document,
     get_path,
     join,
@@ -90,6 +91,21 @@ class Service:
     def owns(self, path: str) -> bool:
         """Whether `path` is under this service's root."""
         return self.root is not None and (self.root == "" or path.startswith(self.root + "/"))
+
+    def ships(self, path: str) -> bool:
+        """Whether the service's build puts `path` into what runs. False only when it is built from
+        Dockerfiles alone and each one's context `.dockerignore` leaves the file out (infrastructure
+        code such as cdk/ beside the service): an App Runner source build or a Procfile ships the
+        repository as it is."""
+        dockerfiles = self.files_of("dockerfile")
+        if not dockerfiles or self.files_of("apprunner", "procfile"):
+            return True
+        context = self._context()
+        for path_of in dockerfiles:
+            ignored = dockerignore(context, dirname(path_of))
+            if ignored is None or not ignored.excludes(path):
+                return True
+        return False
 
     @cached_property
     def commands(self) -> tuple[RunCommand, ...]:
