@@ -26,7 +26,7 @@ checker declares its shape in `shape`, and the engine dispatches on that tag alo
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -116,10 +116,33 @@ def register(kind: CheckKind) -> CheckKind:
     return kind
 
 
-def load_kinds() -> dict[str, CheckKind]:
-    from . import contrast, css, files, html, imports, plugin, python, regex, strings  # noqa: F401  (registration)
+# The bundled kinds by name, each in its own module, imported (and so registered) the first time a
+# rule asks for it: a hook whose rules never use css or html does not pay for the stylesheet and
+# markup models at every start.
+BUNDLED_KINDS = ("contrast", "css", "files", "html", "imports", "plugin", "python", "regex", "strings")
 
-    return KINDS
+
+class _Kinds(Mapping[str, CheckKind]):
+    def __getitem__(self, name: str) -> CheckKind:
+        if name not in KINDS and name in BUNDLED_KINDS:
+            import importlib
+
+            importlib.import_module(f"{__name__}.{name}")
+        return KINDS[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*BUNDLED_KINDS, *KINDS]))
+
+    def __len__(self) -> int:
+        return len(set(BUNDLED_KINDS) | set(KINDS))
+
+
+_LAZY = _Kinds()
+
+
+def load_kinds() -> Mapping[str, CheckKind]:
+    """Every check kind by name; a bundled kind's module is imported when the kind is first used."""
+    return _LAZY
 
 
 __all__ = [

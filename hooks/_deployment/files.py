@@ -40,7 +40,16 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dotenv-example": (".env.example", ".env.sample", ".env.template", ".env.dist", "*.env.example"),
     "dotenv": (".env", ".env.*", "*.env"),
 }  # fmt: skip
-_MATCHERS = {kind: PathMatcher(globs) for kind, globs in KINDS.items()}
+# A glob without a slash names the file (any depth): matched against the name alone, anchored, which
+# spares the regex engine a walk over every directory of every path (--all-files classifies each
+# tracked file); a glob with a slash is matched against the whole path.
+_MATCHERS = {
+    kind: (
+        PathMatcher("/" + g for g in globs if "/" not in g),
+        PathMatcher(g for g in globs if "/" in g),
+    )
+    for kind, globs in KINDS.items()
+}
 _SUFFIXES = (".json", ".yml", ".yaml")
 
 
@@ -49,8 +58,8 @@ def classify(path: str) -> str | None:
     name = path.rpartition("/")[2]
     if not (name.endswith(_SUFFIXES) or "ockerfile" in name or name == "Procfile" or ".env" in name):
         return None  # a cheap first test: every glob of KINDS needs one of these
-    for kind, matcher in _MATCHERS.items():  # order matters: examples before plain dotenv
-        if matcher(path):
+    for kind, (by_name, by_path) in _MATCHERS.items():  # order matters: examples before plain dotenv
+        if by_name(name) or by_path(path):
             return kind
     return None
 
