@@ -20,6 +20,7 @@ A file is vendored or generated when
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,9 @@ GENERATED_NAMES = PathMatcher(
 # a file or directory name -> how many levels up from it the bundled distribution starts
 DISTRIBUTION_MARKS = {"pyvenv.cfg": 1, "base_library.zip": 1, "lib-dynload": 1}
 DIST_INFO_SUFFIX = ".dist-info"
+_MARK_RX = re.compile(
+    r"\.dist-info/|(?:^|/)(?:" + "|".join(re.escape(m) for m in DISTRIBUTION_MARKS) + r")(?:/|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ def bundled_roots(repo_files: Iterable[str]) -> frozenset[str]:
     """Directories (repo-relative, no trailing slash) that hold a bundled distribution."""
     roots: set[str] = set()
     for path in repo_files:
+        if not _MARK_RX.search(path):  # the cheap test: most paths hold no mark at all
+            continue
         parts = path.split("/")
         for i, part in enumerate(parts):
             if part.endswith(DIST_INFO_SUFFIX) and i < len(parts) - 1:

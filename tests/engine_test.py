@@ -431,3 +431,15 @@ def test_messages_never_carry_a_url_password(tmp_path: Path, make_rules: Callabl
     rules = make_rules({"id": "PY001", "check": "python", "pattern": "connect($X)", "message": "literal {X}"})
     (finding,) = _engine.run(tmp_path, ["a.py"], rules, jobs=1).findings
     assert finding.message == 'literal "postgresql://admin:***@db/app"'
+
+
+def test_tracked_files_by_name_are_shallowest_first() -> None:
+    from hooks._source import RunContext
+
+    files = frozenset({"svc/b/Dockerfile", "Dockerfile.dev", "api/Dockerfile", "Dockerfile", "a/x.py"})
+    context = RunContext(Path("."), files)
+    assert context.by_name["Dockerfile"] == ("Dockerfile", "api/Dockerfile", "svc/b/Dockerfile")
+    assert context.named("Dockerfile.dev", "Dockerfile") == [
+        "Dockerfile", "Dockerfile.dev", "api/Dockerfile", "svc/b/Dockerfile",
+    ]  # fmt: skip
+    assert context.named("pyproject.toml") == []

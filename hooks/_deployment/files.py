@@ -53,11 +53,16 @@ _MATCHERS = {
 _SUFFIXES = (".json", ".yml", ".yaml")
 
 
+def _may_be_deployment_file(name: str) -> bool:
+    """The cheap first test, on the file name: every glob of KINDS needs one of these."""
+    return name.endswith(_SUFFIXES) or "ockerfile" in name or name == "Procfile" or ".env" in name
+
+
 def classify(path: str) -> str | None:
     """The kind of deployment file a repo path is, or None."""
     name = path.rpartition("/")[2]
-    if not (name.endswith(_SUFFIXES) or "ockerfile" in name or name == "Procfile" or ".env" in name):
-        return None  # a cheap first test: every glob of KINDS needs one of these
+    if not _may_be_deployment_file(name):
+        return None
     for kind, (by_name, by_path) in _MATCHERS.items():  # order matters: examples before plain dotenv
         if by_name(name) or by_path(path):
             return kind
@@ -70,7 +75,10 @@ def kinds(context: RunContext) -> dict[str, str]:
 
 
 def _kinds(context: RunContext) -> dict[str, str]:
-    found = ((path, classify(path)) for path in context.repo_files)
+    # the cheap test once per distinct file name, not once per tracked path
+    names = context.by_name
+    candidates = (p for name, paths in names.items() if _may_be_deployment_file(name) for p in paths)
+    found = ((path, classify(path)) for path in sorted(candidates))
     return {path: kind for path, kind in found if kind is not None}
 
 

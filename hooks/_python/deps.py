@@ -122,11 +122,14 @@ def read_declared(context: RunContext) -> Declared:
     files = context.repo_files
     out = Declared()
     docker_reqs: set[str] = set()
-    for path in sorted(files):
-        name = path.rsplit("/", 1)[-1]
-        if name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".dockerfile"):
-            docker_reqs |= _read_dockerfile(context, path, out)
-    req_files = sorted(p for p in files if is_requirements_file(p))
+    names = context.by_name  # every tracked file by name: one walk, here over the distinct names
+    dockerfiles = [
+        n for n in names if n == "Dockerfile" or n.startswith("Dockerfile.") or n.endswith(".dockerfile")
+    ]
+    for path in sorted(p for n in dockerfiles for p in names[n]):
+        docker_reqs |= _read_dockerfile(context, path, out)
+    req_names = [n for n in names if n.endswith((".txt", ".in"))]
+    req_files = sorted(p for n in req_names for p in names[n] if is_requirements_file(p))
     prod_files = {p for p in req_files if not is_dev_name(p)} | docker_reqs
     included: dict[str, set[str]] = {}
     for path in req_files:
@@ -146,13 +149,13 @@ def read_declared(context: RunContext) -> Declared:
     for path in sorted(set(req_files) | prod_files):
         if path in files:
             _read_requirements(context, path, out, dev=path not in prod_files)
-    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "pyproject.toml"):
+    for path in sorted(names.get("pyproject.toml", ())):
         _read_pyproject(context, path, out)
-    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "setup.cfg"):
+    for path in sorted(names.get("setup.cfg", ())):
         _read_setup_cfg(context, path, out)
-    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "setup.py"):
+    for path in sorted(names.get("setup.py", ())):
         _read_setup_py(context, path, out)
-    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == "Pipfile"):
+    for path in sorted(names.get("Pipfile", ())):
         _read_pipfile(context, path, out)
     return out
 

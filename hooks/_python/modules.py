@@ -424,7 +424,7 @@ def build_module_index(context: RunContext) -> ModuleIndex:
 
 def _generated_modules(context: RunContext) -> frozenset[str]:
     out: set[str] = set()
-    for path in (p for p in context.repo_files if p.rsplit("/", 1)[-1] == "pyproject.toml"):
+    for path in context.by_name.get("pyproject.toml", ()):
         doc = deps.load_toml(context, path)
         base = str(PurePosixPath(path).parent)
         tool: dict[str, Any] = doc["tool"] if isinstance(doc.get("tool"), dict) else {}

@@ -56,7 +56,6 @@ def for_context(context: RunContext) -> Target:
 
 
 def detect(context: RunContext) -> Target:
-    files = context.repo_files
     config = context.config
     configured = getattr(config, "python", None)
     if configured:
@@ -73,7 +72,7 @@ def detect(context: RunContext) -> Target:
         ("Pipfile", _from_pipfile),
     )
     for name, reader in readers:
-        path = _find(files, name)
+        path = _find(context, name)
         if path is None:
             continue
         source = context.file(path)
@@ -85,13 +84,11 @@ def detect(context: RunContext) -> Target:
     return Target(running(), f"the hook's Python {version_text(running())} (no target declared)", False)
 
 
-def _find(files: frozenset[str], name: str) -> str | None:
+def _find(context: RunContext, name: str) -> str | None:
     """The file at the root, else the shallowest tracked file of that name (a service in a subdir)."""
-    if name in files:
-        return name
-    if name == "apprunner.yaml" and "apprunner.yml" in files:
-        return "apprunner.yml"
-    found = sorted((p for p in files if p.rsplit("/", 1)[-1] == name), key=lambda p: (p.count("/"), p))
+    if name == "apprunner.yaml" and "apprunner.yaml" not in context.repo_files:
+        name = "apprunner.yml" if "apprunner.yml" in context.repo_files else name
+    found = context.named(name)
     return found[0] if found else None
 
 
