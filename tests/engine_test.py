@@ -443,3 +443,15 @@ def test_tracked_files_by_name_are_shallowest_first() -> None:
         "Dockerfile", "Dockerfile.dev", "api/Dockerfile", "svc/b/Dockerfile",
     ]  # fmt: skip
     assert context.named("pyproject.toml") == []
+
+
+def test_a_few_files_are_shared_out_among_processes_only_when_they_hold_much_source(tmp_path: Path) -> None:
+    big = "x = 1\n" * (_engine.PARALLEL_MIN_BYTES // 6 // _engine.PARALLEL_MIN_FILES + 1)
+    names = [f"m{i}.py" for i in range(_engine.PARALLEL_MIN_FILES)]
+    for name in names:
+        (tmp_path / name).write_text(big, encoding="utf-8")
+    assert _engine._much_source(tmp_path, names)
+    assert not _engine._much_source(tmp_path, names[1:])  # too few files, however large
+    assert not _engine._much_source(tmp_path, [*names[:-1], "gone.py"])  # a missing file counts nothing
+    (tmp_path / "small.py").write_text("x = 1\n", encoding="utf-8")
+    assert not _engine._much_source(tmp_path, ["small.py"] * _engine.PARALLEL_MIN_FILES)
