@@ -400,6 +400,9 @@ def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> I
     missing = [r for r in env.reads if (r.may_be_none if maybe else r.required)]
     if not missing:
         return
+    service = service_of(source.context, source.path)
+    if service is not None and not service.ships(source.path):
+        return  # left out of every image the service builds (.dockerignore: cdk/): never runs there
     deploy = deployment_for(source.context, source.path)
     if any(s.error is not None for s in deploy.sources):
         return  # what an unreadable file sets is unknown: EV009 says so on that file, not here per read
