@@ -44,9 +44,14 @@ def _translate(glob: str) -> str:
             if end == -1:
                 raise GlobError(f"unclosed '[' in glob {glob!r}")
             cls = body[i + 1 : end]
-            if cls.startswith("!"):
-                cls = "^" + cls[1:]
-            out.append("[" + cls.replace("\\", "\\\\") + "]")
+            negated = cls.startswith("!")
+            cls = cls[1:] if negated else cls
+            # a glob class holds literal characters and ranges: escape what `re` would read as a
+            # nested set or a set operation (`[[`, `&&`, `~~`, `||`, `--`: a FutureWarning today)
+            for char in "\\[&~|^":
+                cls = cls.replace(char, "\\" + char)
+            cls = cls.replace("--", "-\\-")
+            out.append("[" + ("^" if negated else "") + cls + "]")
             i = end + 1
         else:
             out.append(re.escape(c))

@@ -215,6 +215,9 @@ def test_deployment_readers_read_or_report_a_parse_error(
             df.env_references(body)
             df.is_reference(body)
             df.sniff_kind(path, body)
+            ignored = df.parse_dockerignore("", body)  # any text, any path: an answer, never a crash
+            ignored.excludes(path)
+            ignored.excludes(raw[:200])
 
 
 # --- CSS and HTML, through the design rules that read them --------------------------------------------------

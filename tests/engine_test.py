@@ -6,6 +6,7 @@ import ast
 import os
 import sys
 import types
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -316,10 +317,18 @@ def test_yaml_keeps_lines_of_keys_and_items() -> None:
         pytest.param([], "a.py", False, id="no-globs"),
         pytest.param([".env", ".env.*"], ".envrc", False, id="every-glob-of-a-list-is-anchored"),
         pytest.param(["*.py", "*.txt"], "x.pyc", False, id="first-glob-is-not-a-prefix"),
+        # characters `re` reads as a nested set or a set operation are literal in a glob class
+        pytest.param(["[[a].txt"], "[.txt", True, id="bracket-in-class"),
+        pytest.param(["[&&]"], "&", True, id="ampersands-in-class"),
+        pytest.param(["[a^]"], "^", True, id="caret-in-class"),
+        pytest.param(["[~|]"], "|", True, id="tilde-and-bar-in-class"),
+        pytest.param(["[+--]"], ",", True, id="range-ending-in-a-dash"),
     ],
 )
 def test_globs(globs: list[str], path: str, expected: bool) -> None:
-    assert PathMatcher(globs)(path) is expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FutureWarning "possible nested set": not from a glob
+        assert PathMatcher(globs)(path) is expected
     assert bool(PathMatcher(globs)) is bool(globs)
 
 
