@@ -362,6 +362,16 @@ def test_placeholder_labels_come_from_the_rule_options() -> None:
         ),  # fmt: skip
         pytest.param('import os\nif FLAG:\n    PORT = int(os.getenv("KEY"))\n', "optional", id="flagged"),
         pytest.param(
+            'import os\nURL = os.getenv("KEY")\nURL = URL or "http://x"\nBASE = URL.rstrip("/")\n',
+            "optional",
+            id="given-a-default-before-use",
+        ),  # fmt: skip
+        pytest.param(
+            'import os\nURL = os.getenv("KEY")\nURL = load()\nBASE = URL.rstrip("/")\n',
+            "maybe",
+            id="rebound-before-use",
+        ),  # fmt: skip
+        pytest.param(
             'import os\nKEY = os.getenv("KEY")\nif KEY:\n    HOSTS = KEY.split(",")\n',
             "optional",
             id="used-when-set",

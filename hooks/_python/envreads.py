@@ -581,11 +581,24 @@ class _Resolver:
             return "required"
         if cand.breaks or (cand.assigned is not None and cand.assigned in self.facts.raised):
             return "required"
-        if cand.start and cand.assigned is not None and cand.assigned in self.facts.broken:
+        if self._broken_name(cand):
             return "required"
         if cand.tested or (cand.assigned is not None and cand.assigned in self.facts.tested):
             return "optional"
         return "optional" if CONDITIONAL in cand.guarded else "maybe"
+
+    def _broken_name(self, cand: _Cand) -> bool:
+        """`KEY = os.getenv("KEY")` at import, then `int(KEY)` there: the name is bound once and never
+        tested (`KEY = KEY or "x"` or `if KEY:` may have given it a value first)."""
+        name = cand.assigned
+        facts = self.facts
+        return (
+            cand.start
+            and name is not None
+            and name in facts.broken
+            and name not in facts.tested
+            and len(facts.assigns.get(name, ())) == 1
+        )
 
     def _returns_none(self, cand: _Cand) -> bool:
         target = self.qualify(cand.target, cand.shadow)
