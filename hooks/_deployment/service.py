@@ -140,6 +140,12 @@ def service_named(context: RunContext, name: str) -> Service | None:
     return next((s for s in services(context) if s.name == name), None)
 
 
+def shipped(context: RunContext, path: str) -> bool:
+    """Whether `path` is in what its service runs (`Service.ships`); a file of no service is."""
+    service = service_of(context, path)
+    return service is None or service.ships(path)
+
+
 def service_of(context: RunContext, path: str) -> Service | None:
     """The service a file belongs to: a deployment file's group, else the service whose root is the
     nearest directory above the file. None when no service or more than one claims it."""

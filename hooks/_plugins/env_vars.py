@@ -26,7 +26,7 @@ from typing import Any, Literal
 from .._cache import JsonCache, code_version
 from .._checks.plugin import Regex, repo_wide, takes_options
 from .._deployment import files as df
-from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of
+from .._deployment.service import EnvSource, env_sources, own_compose_services, service_of, shipped
 from .._mask import mask_url
 from .._python.envreads import FileEnv, Read, Wrapper, analyse, might_read
 from .._source import Match, RunContext, SourceFile
@@ -400,8 +400,7 @@ def check_required_provided(source: SourceFile, options: Mapping[str, Any]) -> I
     missing = [r for r in env.reads if (r.may_be_none if maybe else r.required)]
     if not missing:
         return
-    service = service_of(source.context, source.path)
-    if service is not None and not service.ships(source.path):
+    if not shipped(source.context, source.path):
         return  # left out of every image the service builds (.dockerignore: cdk/): never runs there
     deploy = deployment_for(source.context, source.path)
     if any(s.error is not None for s in deploy.sources):

@@ -22,7 +22,7 @@ from .._bundled import data_table
 from .._checks import Match
 from .._checks.plugin import takes_options
 from .._deployment import commands as deploy_commands
-from .._deployment.service import service_of
+from .._deployment.service import shipped
 from .._glob import PathMatcher
 from .._python import deps, modules
 from .._python import target as pytarget
@@ -400,14 +400,6 @@ def _dev_matcher(globs: tuple[str, ...]) -> PathMatcher:
     return PathMatcher(globs)
 
 
-def _shipped(source: SourceFile) -> bool:
-    """The file is in what its service runs: a file the service's `.dockerignore` leaves out of
-    every build (cdk/, infrastructure code) is tooling, checked like scripts/ against every
-    declaration."""
-    service = service_of(source.context, source.path)
-    return service is None or service.ships(source.path)
-
-
 def is_dev_path(path: str, options: Mapping[str, Any]) -> bool:
     globs = tuple(options.get("dev_paths", DEV_PATHS))
     return _dev_matcher(globs)(path)
@@ -432,7 +424,8 @@ def check_imports(source: SourceFile, options: Mapping[str, Any]) -> list[Match]
         if issue.kind != "third-party":
             continue
         if dev_file is None:
-            dev_file = is_dev_path(source.path, options) or not _shipped(source)
+            # tests and tooling, and what the service's .dockerignore leaves out of its image (cdk/)
+            dev_file = is_dev_path(source.path, options) or not shipped(source.context, source.path)
         status = issue.dev_status if dev_file else issue.status
         wanted = {"undeclared": "undeclared", "dev-only": "dev-only", "transitive": "transitive"}
         if dev_file and kind == "undeclared-dev" and status == "undeclared":
